@@ -1,0 +1,72 @@
+"""Applies the versioned migrations in `monitor.store.migrations`, each in its own transaction."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
+
+from monitor.store import migrations
+
+log = logging.getLogger(__name__)
+
+_version_table = sa.Table(
+    "schema_version",
+    sa.MetaData(),
+    sa.Column("version", sa.Integer, primary_key=True),
+)
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    upgrade: Callable[[Operations], None]
+
+
+def available() -> list[Migration]:
+    """Every migration module, in version order; versions must be unique and consecutive."""
+    found: list[Migration] = []
+    for info in pkgutil.iter_modules(migrations.__path__):
+        if not info.name.startswith("v"):
+            continue
+        module = importlib.import_module(f"{migrations.__name__}.{info.name}")
+        found.append(Migration(int(module.VERSION), info.name, module.upgrade))
+    found.sort(key=lambda m: m.version)
+    expected = list(range(1, len(found) + 1))
+    if [m.version for m in found] != expected:
+        raise RuntimeError(f"migration versions are not 1..N: {[m.name for m in found]}")
+    return found
+
+
+def current_version(conn: sa.Connection) -> int:
+    if not sa.inspect(conn).has_table("schema_version"):
+        return 0
+    value = conn.execute(sa.select(sa.func.max(_version_table.c.version))).scalar()
+    return int(value or 0)
+
+
+def upgrade(engine: sa.Engine) -> int:
+    """Bring the database to the newest version; return it. Safe to call on every start."""
+    with engine.begin() as conn:
+        _version_table.create(conn, checkfirst=True)
+    version = 0
+    for migration in available():
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                # one migrator at a time when several workers start together
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(727274)"))
+            version = current_version(conn)
+            if migration.version <= version:
+                continue
+            log.info("store: applying migration %s", migration.name)
+            migration.upgrade(Operations(MigrationContext.configure(conn)))
+            conn.execute(sa.insert(_version_table).values(version=migration.version))
+            version = migration.version
+    return version

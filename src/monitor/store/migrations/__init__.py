@@ -1,0 +1,1 @@
+"""Versioned schema migrations: modules ``vNNNN_name.py`` with VERSION and upgrade(op)."""

@@ -1,0 +1,138 @@
+"""Queries on sources: sync with the config, claim due ones, record poll outcomes, status."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from monitor.store.schema import sources
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    id: int
+    name: str
+    url: str
+    current_url: str | None
+    type: str
+    etag: str | None
+    last_modified: str | None
+    last_success: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    error_count: int
+    next_check_at: datetime | None
+    interval_seconds: float | None
+    disabled: bool
+    disabled_reason: str | None
+    malformed: str | None
+    items_seen: int
+    articles_stored: int
+
+    @property
+    def fetch_url(self) -> str:
+        return self.current_url or self.url
+
+
+_FIELDS = [f for f in SourceRow.__dataclass_fields__]
+
+
+def _row(row: Any) -> SourceRow:
+    return SourceRow(**{f: getattr(row, f) for f in _FIELDS})
+
+
+def sync(conn: sa.Connection, configured: Iterable[tuple[str, str, str]], now: datetime) -> None:
+    """Make the table agree with the config's (name, url, type) list; new sources are due now.
+
+    A source whose configured URL changed starts afresh (no validators, no redirect, enabled).
+    Rows of sources no longer configured are kept (their articles stay linked) but never claimed.
+    """
+    existing = {r.name: r for r in conn.execute(sa.select(sources.c.name, sources.c.url))}
+    for name, url, kind in configured:
+        row = existing.get(name)
+        if row is None:
+            conn.execute(
+                sa.insert(sources).values(
+                    name=name, url=url, type=kind, created_at=now, next_check_at=now
+                )
+            )
+        elif row.url != url:
+            conn.execute(
+                sa.update(sources)
+                .where(sources.c.name == name)
+                .values(
+                    url=url,
+                    type=kind,
+                    current_url=None,
+                    etag=None,
+                    last_modified=None,
+                    disabled=False,
+                    disabled_reason=None,
+                    error_count=0,
+                    next_check_at=now,
+                )
+            )
+        else:
+            conn.execute(sa.update(sources).where(sources.c.name == name).values(type=kind))
+
+
+def all_sources(conn: sa.Connection, names: Iterable[str] | None = None) -> list[SourceRow]:
+    query = sa.select(sources).order_by(sources.c.name)
+    if names is not None:
+        query = query.where(sources.c.name.in_(list(names)))
+    return [_row(r) for r in conn.execute(query)]
+
+
+def claim_due(
+    conn: sa.Connection,
+    names: Iterable[str],
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    *,
+    force: bool = False,
+) -> list[SourceRow]:
+    """Lease up to *limit* due, enabled sources among *names* (all of them with *force*).
+
+    The lease (``claimed_until``) keeps another tick or worker from polling the same source
+    until it is released by `record` or expires after a crash.
+    """
+    query = (
+        sa.select(sources.c.id)
+        .where(sources.c.name.in_(list(names)))
+        .where(sources.c.disabled.is_(False))
+        .where(sa.or_(sources.c.claimed_until.is_(None), sources.c.claimed_until < now))
+        .order_by(sources.c.next_check_at)
+        .limit(limit)
+    )
+    if not force:
+        query = query.where(
+            sa.or_(sources.c.next_check_at.is_(None), sources.c.next_check_at <= now)
+        )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    ids = [r.id for r in conn.execute(query)]
+    if not ids:
+        return []
+    conn.execute(sa.update(sources).where(sources.c.id.in_(ids)).values(claimed_until=now + lease))
+    rows = conn.execute(
+        sa.select(sources).where(sources.c.id.in_(ids)).order_by(sources.c.next_check_at)
+    )
+    return [_row(r) for r in rows]
+
+
+def record(conn: sa.Connection, source_id: int, **values: Any) -> None:
+    """Write a poll outcome and release the lease, in the caller's transaction."""
+    conn.execute(
+        sa.update(sources).where(sources.c.id == source_id).values(claimed_until=None, **values)
+    )
+
+
+def release(conn: sa.Connection, source_ids: Iterable[int]) -> None:
+    ids = list(source_ids)
+    if ids:
+        conn.execute(sa.update(sources).where(sources.c.id.in_(ids)).values(claimed_until=None))
