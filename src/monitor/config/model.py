@@ -1,0 +1,147 @@
+"""Typed settings read from feeds.yaml: what the rest of the program receives, never raw YAML."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class FetchConfig:
+    """HTTP client limits (settings.fetch)."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    total_timeout: float = 60.0
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_redirects: int = 5
+    per_host_limit: int = 2
+    global_limit: int = 50
+    user_agent: str | None = None  # None: the built-in descriptive User-Agent
+    http2: bool = True
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The `settings:` block."""
+
+    timezone: str = "UTC"
+    poll_interval: float = 15 * 60  # seconds, default per source
+    min_interval: float = 5 * 60  # floor of the adaptive interval
+    state_dir: Path = Path("state")
+    retention: float = 30 * 86400
+    fingerprint_retention: float = 180 * 86400
+    database_url: str | None = None
+    concurrency: int = 20  # sources polled at once
+    extract_workers: int | None = None  # None: one per CPU
+    tick: float = 10.0  # seconds between scheduler ticks that claim due sources
+    shutdown_grace: float = 30.0  # seconds SIGTERM waits for work in hand
+    realtime_debounce: float = 120.0  # seconds a realtime digest waits for a burst to settle
+    delivery_retry_base: float = 60.0  # first retry delay of a failed delivery, doubling
+    delivery_retry_cap: float = 6 * 3600
+    log_level: str = "INFO"
+    fetch: FetchConfig = field(default_factory=FetchConfig)
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    """One entry of `feeds:`."""
+
+    url: str
+    name: str
+    type: str = "feed"  # feed | page
+    interval: float | None = None  # seconds; None: settings.poll_interval
+    tags: tuple[str, ...] = ()
+    full_text: str = "auto"  # auto | always | never
+    enabled: bool = True
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class TopicConfig:
+    """One entry of `topics:`."""
+
+    name: str
+    query: str
+    feeds: tuple[str, ...] = ()  # feed names or tag:X; empty: every feed
+    languages: tuple[str, ...] = ()  # empty: every language
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class DigestConfig:
+    """One entry of `digests:`."""
+
+    name: str
+    topics: tuple[str, ...]
+    channels: tuple[str, ...]
+    schedule: str = "0 8 * * *"  # cron in settings.timezone, "every 1h", or "realtime"
+    max_stories: int = 25
+    send_empty: bool = False
+    order: str = "relevance"  # relevance | recency
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str = "localhost"
+    port: int = 25
+    starttls: bool = False
+    ssl: bool = False  # implicit TLS (port 465)
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)  # resolved from password_env
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class ChannelConfig:
+    """One entry of `channels:`; which fields matter depends on `type`."""
+
+    name: str
+    type: str  # email | slack | apprise
+    # email
+    to: tuple[str, ...] = ()
+    sender: str | None = None  # `from:`
+    reply_to: str | None = None
+    list_id: str | None = None
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    # slack
+    webhook_url: str | None = field(default=None, repr=False)  # resolved from webhook_url_env
+    # apprise
+    apprise_url: str | None = field(default=None, repr=False)  # resolved from url_env
+    timeout: float = 30.0
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole validated feeds.yaml."""
+
+    path: Path
+    settings: Settings
+    feeds: tuple[FeedConfig, ...] = ()
+    topics: tuple[TopicConfig, ...] = ()
+    digests: tuple[DigestConfig, ...] = ()
+    channels: dict[str, ChannelConfig] = field(default_factory=dict)
+
+    def feed(self, name: str) -> FeedConfig | None:
+        return next((f for f in self.feeds if f.name == name), None)
+
+    def topic(self, name: str) -> TopicConfig | None:
+        return next((t for t in self.topics if t.name == name), None)
+
+    def digest(self, name: str) -> DigestConfig | None:
+        return next((d for d in self.digests if d.name == name), None)
+
+    def feed_names_for(self, topic: TopicConfig) -> frozenset[str] | None:
+        """The source names a topic's `feeds:` scope allows (None: every source)."""
+        if not topic.feeds:
+            return None
+        names: set[str] = set()
+        for item in topic.feeds:
+            if item.startswith("tag:"):
+                tag = item[4:]
+                names.update(f.name for f in self.feeds if tag in f.tags)
+            else:
+                names.add(item)
+        return frozenset(names)
