@@ -1,0 +1,153 @@
+"""A validating reader over one YAML mapping: typed getters that record Problems with lines."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from monitor.errors import Problem
+
+T = TypeVar("T")
+_MISSING = object()
+
+
+class Problems:
+    """Collects every problem of one file, so `check` can print them all."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.items: list[Problem] = []
+
+    def add(self, line: int, key: str, message: str, hint: str | None = None) -> None:
+        self.items.append(Problem(self.file, line, key, message, hint))
+
+
+def line_of(node: Any, key: Any = None, default: int = 1) -> int:
+    """1-based line of *key* in mapping *node* (or of item *key* in a sequence, or of node)."""
+    try:
+        if key is None:
+            return int(node.lc.line) + 1
+        if isinstance(node, CommentedSeq):
+            return int(node.lc.item(key)[0]) + 1
+        return int(node.lc.key(key)[0]) + 1
+    except (AttributeError, KeyError, IndexError, TypeError):
+        return default
+
+
+class Section:
+    """One mapping of the file (e.g. a feed entry) with the dotted key path that names it."""
+
+    def __init__(self, node: Any, path: str, problems: Problems, line: int) -> None:
+        self.path = path
+        self.problems = problems
+        self.line = line
+        self.node: CommentedMap | dict[str, Any]
+        if isinstance(node, dict):
+            self.node = node
+            self.line = line_of(node, default=line)
+        else:
+            self.node = {}
+            if node is not None:
+                problems.add(line, path, f"must be a mapping of keys, not {type(node).__name__}")
+
+    def key_path(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def line_for(self, key: str) -> int:
+        return line_of(self.node, key, self.line) if key in self.node else self.line
+
+    def error(self, key: str, message: str, hint: str | None = None) -> None:
+        self.problems.add(self.line_for(key), self.key_path(key), message, hint)
+
+    def check_keys(self, allowed: Iterable[str]) -> None:
+        allowed = list(allowed)
+        for key in self.node:
+            if key not in allowed:
+                close = difflib.get_close_matches(str(key), allowed, n=1)
+                hint = (
+                    f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(allowed)}"
+                )
+                self.error(str(key), "unknown key", hint)
+
+    def raw(self, key: str, default: Any = _MISSING) -> Any:
+        return self.node.get(key, default)
+
+    def has(self, key: str) -> bool:
+        return key in self.node
+
+    def get(
+        self,
+        key: str,
+        convert: Callable[[Any], T],
+        default: T,
+        *,
+        required: bool = False,
+        hint: str | None = None,
+    ) -> T:
+        """Read *key* through *convert* (which raises ValueError/TypeError with a message)."""
+        if key not in self.node or self.node[key] is None:
+            if required:
+                self.problems.add(self.line, self.key_path(key), "is required", hint)
+            return default
+        try:
+            return convert(self.node[key])
+        except (ValueError, TypeError) as exc:
+            self.error(key, str(exc), hint)
+            return default
+
+    def opt(self, key: str, convert: Callable[[Any], T], hint: str | None = None) -> T | None:
+        """Like `get`, with None when the key is absent."""
+        if key not in self.node or self.node[key] is None:
+            return None
+        try:
+            return convert(self.node[key])
+        except (ValueError, TypeError) as exc:
+            self.error(key, str(exc), hint)
+            return None
+
+    def section(self, key: str) -> Section:
+        return Section(self.node.get(key), self.key_path(key), self.problems, self.line_for(key))
+
+
+def as_str(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError(f"must be a text, not {type(value).__name__}")
+    text = str(value).strip()
+    if not text:
+        raise ValueError("must not be empty")
+    return text
+
+
+def as_bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"must be true or false, not {value!r}")
+    return value
+
+
+def as_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"must be a whole number, not {value!r}")
+    if value <= 0:
+        raise ValueError(f"must be positive, not {value}")
+    return value
+
+
+def as_str_list(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value.strip(),)
+    if not isinstance(value, list):
+        raise ValueError(f"must be a list, like [a, b], not {type(value).__name__}")
+    return tuple(as_str(v) for v in value)
+
+
+def choice(*options: str) -> Callable[[Any], str]:
+    def convert(value: Any) -> str:
+        text = as_str(value)
+        if text not in options:
+            raise ValueError(f"must be one of {', '.join(options)}, not {text!r}")
+        return text
+
+    return convert
