@@ -1,0 +1,373 @@
+"""Fetch stage: one httpx client, conditional GET, limits and caps → FetchResult or a FetchError."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+import brotli  # type: ignore[import-untyped]
+import h2.exceptions
+import httpx
+
+from monitor import __version__
+from monitor.errors import (
+    BodyTooLarge,
+    ConnectFailed,
+    FetchError,
+    FetchTimeout,
+    HTTPStatusError,
+    TooManyRedirects,
+)
+from monitor.models import FetchResult
+
+MiB = 1024 * 1024
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+PERMANENT_REDIRECTS = frozenset({301, 308})
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
+    "application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.8, */*;q=0.5"
+)
+# Only encodings decoded here with a bounded output (httpx's own decoders are not bounded).
+ACCEPT_ENCODING = "gzip, deflate, br"
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """Timeouts (seconds), caps and limits for one Fetcher."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    total_timeout: float = 60.0  # one fetch, all redirect hops, excluding the wait for a slot
+    max_body_bytes: int = 10 * MiB  # decoded bytes
+    max_redirects: int = 5
+    per_host_limit: int = 2
+    global_limit: int = 50
+    user_agent: str = f"news-monitor/{__version__} (+https://github.com/news-monitor/news-monitor)"
+    http2: bool = True
+
+
+class _Decoder(Protocol):
+    def decode(self, data: bytes, room: int) -> bytes:
+        """Decode `data`; returns more than `room` bytes only to say the cap is crossed."""
+
+
+class _Identity:
+    def decode(self, data: bytes, room: int) -> bytes:
+        return data
+
+
+class _Zlib:
+    """gzip or deflate (zlib-wrapped, falling back to raw deflate as browsers do)."""
+
+    def __init__(self, wbits: int, fallback_wbits: int | None = None) -> None:
+        self._obj = zlib.decompressobj(wbits)
+        self._fallback = fallback_wbits
+
+    def decode(self, data: bytes, room: int) -> bytes:
+        try:
+            out = self._obj.decompress(data, room + 1)
+        except zlib.error:
+            if self._fallback is None:
+                raise
+            self._obj, self._fallback = zlib.decompressobj(self._fallback), None
+            out = self._obj.decompress(data, room + 1)
+        self._fallback = None
+        return out
+
+
+class _Brotli:
+    def __init__(self) -> None:
+        self._obj = brotli.Decompressor()
+
+    def decode(self, data: bytes, room: int) -> bytes:
+        parts = [self._obj.process(data, output_buffer_limit=room + 1)]
+        total = len(parts[0])
+        while total <= room and not self._obj.can_accept_more_data():
+            more = self._obj.process(b"", output_buffer_limit=room + 1 - total)
+            if not more:
+                break
+            parts.append(more)
+            total += len(more)
+        return b"".join(parts)
+
+
+def _decoder(content_encoding: str, url: str) -> _Decoder:
+    codings = [c.strip().lower() for c in content_encoding.split(",")]
+    codings = [c for c in codings if c and c != "identity"]
+    if not codings:
+        return _Identity()
+    if codings == ["gzip"] or codings == ["x-gzip"]:
+        return _Zlib(zlib.MAX_WBITS | 16)
+    if codings == ["deflate"]:
+        return _Zlib(zlib.MAX_WBITS, -zlib.MAX_WBITS)
+    if codings == ["br"]:
+        return _Brotli()
+    raise FetchError(
+        f"{url}: unsupported Content-Encoding {content_encoding!r}",
+        hint="the server ignored our Accept-Encoding; report it to the site",
+    )
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After value (delay-seconds or HTTP-date), None if unusable."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return seconds if seconds >= 0 else None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _server_now(headers: dict[str, str]) -> datetime | None:
+    """The server's clock (Date header), so Retry-After dates survive clock skew."""
+    try:
+        date = email.utils.parsedate_to_datetime(headers.get("date", ""))
+    except (TypeError, ValueError, IndexError):
+        return None
+    return date if date.tzinfo else date.replace(tzinfo=UTC)
+
+
+_STATUS_HINTS = {
+    401: "the site wants credentials; news-monitor cannot log in, remove the source",
+    403: "the site refuses us; check the URL in a browser",
+    404: "the URL no longer exists; check it or find the site's new feed",
+    410: "the site says the feed is gone for good; the source is disabled",
+    429: "the site rate-limits us; it will be polled again after its Retry-After",
+}
+
+
+def _status_error(url: str, response: httpx.Response, headers: dict[str, str]) -> HTTPStatusError:
+    status = response.status_code
+    retry_after = None
+    if status in (429, 503):
+        retry_after = parse_retry_after(headers.get("retry-after"), _server_now(headers))
+    hint = _STATUS_HINTS.get(status)
+    if hint is None:
+        hint = (
+            "a server-side fault; it will be retried with backoff"
+            if status >= 500
+            else "an unexpected answer; check the URL in a browser"
+        )
+    reason = response.reason_phrase or ""
+    return HTTPStatusError(f"{url}: HTTP {status} {reason}".rstrip(), status, retry_after, hint)
+
+
+@dataclass(frozen=True)
+class _Redirect:
+    target: httpx.URL
+    status: int
+
+
+class Fetcher:
+    """Owns one httpx.AsyncClient; `fetch` gets one URL under the per-host and global limits."""
+
+    def __init__(
+        self,
+        settings: FetchSettings | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.settings = settings or FetchSettings()
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+        self._global = asyncio.Semaphore(self.settings.global_limit)
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+
+    async def __aenter__(self) -> Self:
+        s = self.settings
+        self._client = httpx.AsyncClient(
+            http2=s.http2,
+            timeout=httpx.Timeout(
+                connect=s.connect_timeout, read=s.read_timeout, write=s.read_timeout, pool=None
+            ),
+            limits=httpx.Limits(
+                max_connections=s.global_limit, max_keepalive_connections=s.global_limit
+            ),
+            headers={"User-Agent": s.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
+            follow_redirects=False,
+            transport=self._transport,
+        )
+        await self._client.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: str | None = None,
+    ) -> FetchResult:
+        """GET `url` (conditionally), following redirects; raises a FetchError subclass on failure."""
+        headers = {"Accept": accept or FEED_ACCEPT}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        started = time.monotonic()
+        budget = self.settings.total_timeout
+        current = self._parse_url(url)
+        chain = [str(current.copy_with(fragment=None))]
+        permanent = True
+        while True:
+            hop_started = time.monotonic()
+            outcome = await self._hop(current, headers, budget)
+            budget -= time.monotonic() - hop_started
+            if isinstance(outcome, FetchResult):
+                moved = outcome.url if permanent and len(chain) > 1 else None
+                return FetchResult(
+                    url=outcome.url,
+                    status=outcome.status,
+                    body=outcome.body,
+                    headers=outcome.headers,
+                    etag=outcome.headers.get("etag", etag if outcome.status == 304 else None),
+                    last_modified=outcome.headers.get(
+                        "last-modified", last_modified if outcome.status == 304 else None
+                    ),
+                    permanent_redirect=moved,
+                    elapsed=time.monotonic() - started,
+                )
+            permanent = permanent and outcome.status in PERMANENT_REDIRECTS
+            current = outcome.target
+            target = str(current.copy_with(fragment=None))
+            if target in chain:
+                raise TooManyRedirects(
+                    f"{url}: redirect loop: {' → '.join([*chain, target])}",
+                    hint="the site redirects in a circle; check the URL in a browser",
+                )
+            chain.append(target)
+            if len(chain) - 1 > self.settings.max_redirects:
+                raise TooManyRedirects(
+                    f"{url}: more than {self.settings.max_redirects} redirects (last: {target})",
+                    hint="use the final URL of the feed in the config",
+                )
+
+    def _parse_url(self, url: str) -> httpx.URL:
+        try:
+            parsed = httpx.URL(url)
+        except (httpx.InvalidURL, TypeError) as exc:
+            raise _fatal(
+                f"{url!r} is not a valid URL: {exc}", "check the URL in the config"
+            ) from None
+        if parsed.scheme not in ("http", "https") or not parsed.host:
+            raise _fatal(f"{url!r} is not an http(s) URL", "use an http:// or https:// URL")
+        return parsed
+
+    def _host_slot(self, host: str) -> asyncio.Semaphore:
+        slot = self._hosts.get(host)
+        if slot is None:
+            slot = self._hosts[host] = asyncio.Semaphore(self.settings.per_host_limit)
+        return slot
+
+    async def _hop(
+        self, url: httpx.URL, headers: dict[str, str], budget: float
+    ) -> FetchResult | _Redirect:
+        if self._client is None:
+            raise RuntimeError("use `async with Fetcher(...) as fetcher:` before fetch()")
+        s, shown = self.settings, str(url)
+        async with self._host_slot(url.host), self._global:
+            try:
+                async with asyncio.timeout(max(budget, 0.0)):
+                    async with self._client.stream("GET", url, headers=headers) as response:
+                        return await self._consume(shown, response)
+            except TimeoutError:
+                raise FetchTimeout(
+                    f"{shown}: not finished within {s.total_timeout:g}s (the server is too slow)",
+                    hint="the source is retried later; raise total_timeout if it is always slow",
+                ) from None
+            except httpx.ConnectTimeout:
+                raise FetchTimeout(
+                    f"{shown}: no connection within {s.connect_timeout:g}s",
+                    hint="the host may be down or dropping our packets; it is retried with backoff",
+                ) from None
+            except httpx.TimeoutException:
+                raise FetchTimeout(
+                    f"{shown}: the server sent nothing for {s.read_timeout:g}s",
+                    hint="the host is overloaded or stalled; it is retried with backoff",
+                ) from None
+            except (zlib.error, brotli.error) as exc:
+                raise FetchError(
+                    f"{shown}: the compressed body is corrupt ({exc})",
+                    hint="a server fault; it is retried later",
+                ) from None
+            except (httpx.TransportError, h2.exceptions.H2Error, OSError) as exc:
+                raise ConnectFailed(
+                    f"{shown}: connection failed: {_describe(exc)}",
+                    hint="check the host name and that the site is up; it is retried with backoff",
+                ) from None
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                raise FetchError(f"{shown}: {_describe(exc)}", hint="check the URL") from None
+
+    async def _consume(self, url: str, response: httpx.Response) -> FetchResult | _Redirect:
+        status = response.status_code
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        if status in REDIRECT_STATUSES and "location" in headers:
+            target = response.url.join(headers["location"])
+            if target.scheme not in ("http", "https"):
+                raise _fatal(f"{url}: redirected to a non-http URL {target}", "check the URL")
+            return _Redirect(target, status)
+        if status == 304:
+            return FetchResult(url=url, status=304, body=b"", headers=headers)
+        if not 200 <= status < 300:
+            raise _status_error(url, response, headers)
+        cap = self.settings.max_body_bytes
+        length = headers.get("content-length", "")
+        if length.isdigit() and int(length) > cap:
+            raise _too_large(url, cap, f"Content-Length is {length}")
+        decoder = _decoder(headers.get("content-encoding", ""), url)
+        parts: list[bytes] = []
+        total = 0
+        async for raw in response.aiter_raw():
+            chunk = decoder.decode(raw, cap - total)
+            total += len(chunk)
+            if total > cap:
+                raise _too_large(url, cap, "the body kept coming")
+            parts.append(chunk)
+        return FetchResult(url=url, status=status, body=b"".join(parts), headers=headers)
+
+
+def _fatal(message: str, hint: str) -> FetchError:
+    error = FetchError(message, hint=hint)
+    error.retryable = False
+    return error
+
+
+def _too_large(url: str, cap: int, why: str) -> BodyTooLarge:
+    return BodyTooLarge(
+        f"{url}: body over the {cap:,}-byte cap ({why})",
+        hint="raise max_body_bytes if this source is legitimately that large",
+    )
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    cause = exc.__cause__ or exc.__context__
+    if cause is not None and str(cause) and str(cause) not in text:
+        text += f" ({cause})"
+    return text
