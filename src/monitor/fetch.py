@@ -5,17 +5,16 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import time
-import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Self
 
-import brotli  # type: ignore[import-untyped]
 import h2.exceptions
 import httpx
 
 from monitor import __version__
+from monitor.encodings import ACCEPT_ENCODING, CorruptBody, decoder_for
 from monitor.errors import (
     BodyTooLarge,
     ConnectFailed,
@@ -33,8 +32,6 @@ FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
     "application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.8, */*;q=0.5"
 )
-# Only encodings decoded here with a bounded output (httpx's own decoders are not bounded).
-ACCEPT_ENCODING = "gzip, deflate, br"
 
 
 @dataclass(frozen=True)
@@ -50,68 +47,6 @@ class FetchSettings:
     global_limit: int = 50
     user_agent: str = f"news-monitor/{__version__} (+https://github.com/news-monitor/news-monitor)"
     http2: bool = True
-
-
-class _Decoder(Protocol):
-    def decode(self, data: bytes, room: int) -> bytes:
-        """Decode `data`; returns more than `room` bytes only to say the cap is crossed."""
-
-
-class _Identity:
-    def decode(self, data: bytes, room: int) -> bytes:
-        return data
-
-
-class _Zlib:
-    """gzip or deflate (zlib-wrapped, falling back to raw deflate as browsers do)."""
-
-    def __init__(self, wbits: int, fallback_wbits: int | None = None) -> None:
-        self._obj = zlib.decompressobj(wbits)
-        self._fallback = fallback_wbits
-
-    def decode(self, data: bytes, room: int) -> bytes:
-        try:
-            out = self._obj.decompress(data, room + 1)
-        except zlib.error:
-            if self._fallback is None:
-                raise
-            self._obj, self._fallback = zlib.decompressobj(self._fallback), None
-            out = self._obj.decompress(data, room + 1)
-        self._fallback = None
-        return out
-
-
-class _Brotli:
-    def __init__(self) -> None:
-        self._obj = brotli.Decompressor()
-
-    def decode(self, data: bytes, room: int) -> bytes:
-        parts = [self._obj.process(data, output_buffer_limit=room + 1)]
-        total = len(parts[0])
-        while total <= room and not self._obj.can_accept_more_data():
-            more = self._obj.process(b"", output_buffer_limit=room + 1 - total)
-            if not more:
-                break
-            parts.append(more)
-            total += len(more)
-        return b"".join(parts)
-
-
-def _decoder(content_encoding: str, url: str) -> _Decoder:
-    codings = [c.strip().lower() for c in content_encoding.split(",")]
-    codings = [c for c in codings if c and c != "identity"]
-    if not codings:
-        return _Identity()
-    if codings == ["gzip"] or codings == ["x-gzip"]:
-        return _Zlib(zlib.MAX_WBITS | 16)
-    if codings == ["deflate"]:
-        return _Zlib(zlib.MAX_WBITS, -zlib.MAX_WBITS)
-    if codings == ["br"]:
-        return _Brotli()
-    raise FetchError(
-        f"{url}: unsupported Content-Encoding {content_encoding!r}",
-        hint="the server ignored our Accept-Encoding; report it to the site",
-    )
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -311,7 +246,7 @@ class Fetcher:
                     f"{shown}: the server sent nothing for {s.read_timeout:g}s",
                     hint="the host is overloaded or stalled; it is retried with backoff",
                 ) from None
-            except (zlib.error, brotli.error) as exc:
+            except CorruptBody as exc:
                 raise FetchError(
                     f"{shown}: the compressed body is corrupt ({exc})",
                     hint="a server fault; it is retried later",
@@ -340,7 +275,7 @@ class Fetcher:
         length = headers.get("content-length", "")
         if length.isdigit() and int(length) > cap:
             raise _too_large(url, cap, f"Content-Length is {length}")
-        decoder = _decoder(headers.get("content-encoding", ""), url)
+        decoder = decoder_for(headers.get("content-encoding", ""), url)
         parts: list[bytes] = []
         total = 0
         async for raw in response.aiter_raw():
