@@ -1,0 +1,124 @@
+"""The running program's parts for one config: store, fetcher, extractor, stages, pipeline."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from monitor import topics
+from monitor.config import Config
+from monitor.errors import MonitorError
+from monitor.extract import ExtractPool
+from monitor.fetch import Fetcher, FetchSettings
+from monitor.ingest import ArticleStage
+from monitor.pipeline import Pipeline, PollOutcome, utcnow
+from monitor.store import Store
+from monitor.store import sources as source_store
+from monitor.store.sources import SourceRow
+
+log = logging.getLogger(__name__)
+
+
+def fetch_settings(config: Config) -> FetchSettings:
+    f = config.settings.fetch
+    defaults = FetchSettings()
+    return FetchSettings(
+        connect_timeout=f.connect_timeout,
+        read_timeout=f.read_timeout,
+        total_timeout=f.total_timeout,
+        max_body_bytes=f.max_body_bytes,
+        max_redirects=f.max_redirects,
+        per_host_limit=f.per_host_limit,
+        global_limit=f.global_limit,
+        user_agent=f.user_agent or defaults.user_agent,
+        http2=f.http2,
+    )
+
+
+def build_stages(config: Config) -> list[ArticleStage]:
+    """The per-article stages in order: dedup/stories first (copies know their original), topics."""
+    from monitor.stories import StoryStage
+
+    return [StoryStage(config), topics.TopicStage(config)]
+
+
+class App:
+    """One config's store and stages; `pipeline()` adds the network and process-pool parts."""
+
+    def __init__(self, config: Config, store: Store | None = None) -> None:
+        self.config = config
+        self.store = store or Store.open(config.settings.state_dir, config.settings.database_url)
+        self.stages = build_stages(config)
+        self.sync()
+
+    def sync(self) -> None:
+        """Bring sources and topic matches in line with the config (on start and on reload)."""
+        now = utcnow()
+        with self.store.begin() as conn:
+            source_store.sync(
+                conn, [(f.name, f.url, f.type) for f in self.config.feeds if f.enabled], now
+            )
+            topics.rematch_changed(conn, self.config, now)
+
+    def reconfigure(self, config: Config) -> None:
+        self.config = config
+        self.stages = build_stages(config)
+        self.sync()
+
+    @property
+    def source_names(self) -> list[str]:
+        return [f.name for f in self.config.feeds if f.enabled]
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=max(600.0, self.config.settings.fetch.total_timeout * 10))
+
+    @asynccontextmanager
+    async def pipeline(self) -> AsyncIterator[Pipeline]:
+        extractor = ExtractPool(self.config.settings.extract_workers)
+        try:
+            async with Fetcher(fetch_settings(self.config)) as fetcher:
+                yield Pipeline(self.config, self.store, fetcher, extractor, self.stages)
+        finally:
+            extractor.close()
+
+    def claim(self, names: Iterable[str], limit: int, *, force: bool = False) -> list[SourceRow]:
+        with self.store.begin() as conn:
+            return source_store.claim_due(conn, names, utcnow(), limit, self.lease, force=force)
+
+    async def poll(
+        self,
+        names: list[str] | None = None,
+        *,
+        force: bool = False,
+        progress: Callable[[PollOutcome, int], None] | None = None,
+    ) -> list[PollOutcome]:
+        """Poll the due sources among *names* (all configured by default; every one with *force*)."""
+        wanted = self.source_names if names is None else names
+        unknown = sorted(set(wanted) - set(self.source_names))
+        if unknown:
+            raise MonitorError(
+                f"no enabled source named {', '.join(unknown)}", "see `news-monitor feeds list`"
+            )
+        claimed = await asyncio.to_thread(self.claim, wanted, len(wanted) or 1, force=force)
+        if not claimed:
+            return []
+        limit = asyncio.Semaphore(self.config.settings.concurrency)
+        outcomes: list[PollOutcome] = []
+        async with self.pipeline() as pipeline:
+
+            async def one(source: SourceRow) -> None:
+                async with limit:
+                    outcome = await pipeline.poll(source)
+                outcomes.append(outcome)
+                if progress:
+                    progress(outcome, len(claimed))
+
+            await asyncio.gather(*(one(s) for s in claimed))
+        return outcomes
+
+    def close(self) -> None:
+        self.store.close()

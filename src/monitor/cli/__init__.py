@@ -1,0 +1,97 @@
+"""The `news-monitor` command line: parse arguments, call the app, print. No pipeline logic here."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from monitor import __version__
+from monitor.cli import daemon, data, digests, sources
+from monitor.cli.context import Context
+from monitor.errors import ConfigError, MonitorError
+
+COMMAND_MODULES = (sources, daemon, data, digests)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="news-monitor",
+        description="Watch news feeds and pages; send calm digests of new coverage.",
+    )
+    parser.add_argument("--version", action="version", version=f"news-monitor {__version__}")
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="config file (default: $MONITOR_CONFIG or config/feeds.yaml)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logs and tracebacks")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMAND_MODULES:
+        module.register(sub)
+    return parser
+
+
+def setup_logging(verbose: bool, level: str = "INFO") -> None:
+    under_journal = bool(os.environ.get("JOURNAL_STREAM"))
+    fmt = (
+        "%(levelname)s %(name)s: %(message)s"
+        if under_journal
+        else ("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else getattr(logging, level, logging.INFO),
+        format=fmt,
+        stream=sys.stderr,
+        force=True,
+    )
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "hpack",
+        "trafilatura",
+        "htmldate",
+        "apscheduler",
+        "charset_normalizer",
+        "alembic",
+    ):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    setup_logging(args.verbose, "WARNING")
+    ctx = Context(args, dict(os.environ))
+    try:
+        result: int = args.handler(args, ctx)
+        return result
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(str(problem), file=sys.stderr)
+        print(
+            f"error: {len(exc.problems)} problem(s) in the config; fix them and run `news-monitor check`",
+            file=sys.stderr,
+        )
+        return 1
+    except MonitorError as exc:
+        if args.verbose:
+            logging.getLogger("monitor").exception("failed")
+        print(f"error: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"hint: {exc.hint}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.verbose:
+            raise
+        print(f"error: internal error: {exc!r}", file=sys.stderr)
+        print("hint: run again with -v for the traceback, and please report it", file=sys.stderr)
+        return 1
+    finally:
+        ctx.close()

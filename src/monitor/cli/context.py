@@ -1,0 +1,47 @@
+"""What every command gets: parsed arguments, the environment, and lazily the config and app."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from monitor.app import App
+from monitor.config import Config, load_config
+
+
+class Context:
+    def __init__(self, args: argparse.Namespace, environ: dict[str, str]) -> None:
+        self.args = args
+        self.environ = environ
+        self._app: App | None = None
+
+    @property
+    def config_path(self) -> Path:
+        value = self.args.config or self.environ.get("MONITOR_CONFIG") or "config/feeds.yaml"
+        return Path(value)
+
+    @cached_property
+    def config(self) -> Config:
+        return load_config(self.config_path, self.environ)
+
+    @property
+    def app(self) -> App:
+        if self._app is None:
+            self._app = App(self.config)
+        return self._app
+
+    @property
+    def json(self) -> bool:
+        return bool(self.args.json)
+
+    def emit_json(self, value: Any) -> None:
+        json.dump(value, sys.stdout, ensure_ascii=False, indent=2, default=str)
+        sys.stdout.write("\n")
+
+    def close(self) -> None:
+        if self._app is not None:
+            self._app.close()

@@ -1,0 +1,42 @@
+"""Commands that run the pipeline on schedule: run, run --once."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+from monitor import delivery
+from monitor.cli.context import Context
+from monitor.pipeline import utcnow
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("run", help="the daemon: poll and send digests on schedule until SIGTERM")
+    p.add_argument(
+        "--once",
+        action="store_true",
+        help="poll what is due, process, deliver digests that are due, exit (for cron)",
+    )
+    p.set_defaults(handler=cmd_run)
+
+
+def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
+    from monitor.cli import setup_logging
+
+    config = ctx.config
+    setup_logging(args.verbose, config.settings.log_level)
+    if args.once:
+        return asyncio.run(_once(ctx))
+    from monitor.scheduler import Daemon
+
+    return asyncio.run(Daemon(ctx.config_path, config, ctx.environ).run())
+
+
+async def _once(ctx: Context) -> int:
+    outcomes = await ctx.app.poll()
+    failed = sum(1 for o in outcomes if not o.ok)
+    new = sum(o.new_articles for o in outcomes)
+    await delivery.run_due(ctx.app.store, ctx.config, utcnow())
+    print(f"polled {len(outcomes)} sources: {new} new articles, {failed} failed")
+    return 0

@@ -1,0 +1,172 @@
+"""Commands over stored data: export, import, stories, topics test."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from monitor.cli.context import Context
+from monitor.config.values import parse_duration
+from monitor.errors import MonitorError, QueryError
+from monitor.importer import import_jsonl
+from monitor.match import Matcher, TopicSpec
+from monitor.models import Article
+from monitor.pipeline import utcnow
+from monitor.store import articles as article_store
+from monitor.store.schema import articles
+from monitor.topics import doc_of, topic_specs
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("export", help="stored articles as JSON lines")
+    p.add_argument("--since", help="only articles stored within this duration, e.g. 7d")
+    p.add_argument("--format", choices=["jsonl"], default="jsonl")
+    p.set_defaults(handler=cmd_export)
+
+    p = sub.add_parser("import", help="ingest articles from a JSON-lines file")
+    p.add_argument("file", help="path, or - for standard input")
+    p.add_argument("--format", choices=["jsonl"], default="jsonl")
+    p.set_defaults(handler=cmd_import)
+
+    p = sub.add_parser("stories", help="story clusters with their articles and sources")
+    p.add_argument("--topic", help="only stories with articles matching this topic")
+    p.add_argument("--since", default="2d", help="stories seen within this duration (default 2d)")
+    p.set_defaults(handler=cmd_stories)
+
+    topics = sub.add_parser("topics", help="try topic queries").add_subparsers(
+        dest="topics_command", metavar="ACTION", required=True
+    )
+    p = topics.add_parser("test", help="stored articles that match a topic, with the hits")
+    p.add_argument("name", nargs="?", help="a configured topic")
+    p.add_argument("--query", help="try a query that is not in the config yet")
+    p.add_argument(
+        "--since", default="7d", help="articles stored within this duration (default 7d)"
+    )
+    p.add_argument("--limit", type=int, default=50)
+    p.set_defaults(handler=cmd_topics_test)
+
+
+def since_arg(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return utcnow() - timedelta(seconds=parse_duration(value))
+    except ValueError as exc:
+        raise MonitorError(f"--since: {exc}", "use a duration such as 2d, 12h or 30m") from None
+
+
+def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
+    since = since_arg(args.since)
+    with ctx.app.store.connect() as conn:
+        for row in article_store.export_rows(conn, since):
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
+    stream = sys.stdin if args.file == "-" else _open(args.file)
+    with stream:
+        report = import_jsonl(ctx.app.store, ctx.app.stages, stream)
+    for line, problem in report.rejected[:50]:
+        print(f"{args.file}:{line}: {problem}", file=sys.stderr)
+    if ctx.json:
+        ctx.emit_json(report.as_dict())
+    else:
+        print(
+            f"imported {report.new} new articles ({report.known} already stored, "
+            f"{len(report.rejected)} lines rejected)"
+        )
+    return 1 if report.rejected else 0
+
+
+def _open(path: str) -> Any:
+    try:
+        return open(path, encoding="utf-8")  # noqa: SIM115 (closed by the caller's with)
+    except OSError as exc:
+        raise MonitorError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def cmd_stories(args: argparse.Namespace, ctx: Context) -> int:
+    from monitor.stories import list_stories
+
+    if args.topic and ctx.config.topic(args.topic) is None:
+        raise MonitorError(
+            f"no topic named {args.topic!r}", "see the topics: section of the config"
+        )
+    with ctx.app.store.connect() as conn:
+        stories = list_stories(conn, topic=args.topic, since=since_arg(args.since))
+    if ctx.json:
+        ctx.emit_json([s.as_dict() for s in stories])
+        return 0
+    for s in stories:
+        sources = sorted({a.source for a in s.articles})
+        print(f"#{s.id} {s.title}")
+        print(
+            f"   {len(s.articles)} articles, {len(sources)} sources, last seen {s.last_seen:%Y-%m-%d %H:%M}"
+        )
+        for a in s.articles:
+            mark = f" (copy of #{a.duplicate_of})" if a.duplicate_of else ""
+            print(f"   - {a.source}: {a.title}{mark}\n     {a.url}")
+    if not stories:
+        print("no stories in that window")
+    return 0
+
+
+def cmd_topics_test(args: argparse.Namespace, ctx: Context) -> int:
+    config = ctx.config
+    if args.query:
+        spec = TopicSpec(name="query", query=args.query)
+    elif args.name:
+        topic = config.topic(args.name)
+        if topic is None:
+            raise MonitorError(f"no topic named {args.name!r}", "or try a query with --query '…'")
+        spec = topic_specs(config, [topic])[0]
+    else:
+        raise MonitorError("name a topic or give --query", "news-monitor topics test NAME")
+    try:
+        matcher = Matcher([spec])
+    except QueryError as exc:
+        raise MonitorError(f"query: {exc.message}", exc.hint or "see docs/queries.md") from None
+    since = since_arg(args.since)
+    results: list[dict[str, Any]] = []
+    query = sa.select(articles).where(articles.c.text.is_not(None)).order_by(articles.c.id.desc())
+    if since is not None:
+        query = query.where(articles.c.stored_at >= since)
+    with ctx.app.store.connect() as conn:
+        for row in conn.execute(query):
+            article = Article(
+                row.url,
+                row.canonical_url,
+                row.title,
+                row.text or "",
+                row.source,
+                language=row.language,
+            )
+            for m in matcher.match(doc_of(article)):
+                results.append(
+                    {
+                        "article_id": row.id,
+                        "url": row.url,
+                        "title": row.title,
+                        "score": round(m.score, 3),
+                        "hits": sorted({h.term for h in m.hits}),
+                        "snippet": m.snippet,
+                    }
+                )
+    results.sort(key=lambda r: -r["score"])
+    results = results[: args.limit]
+    if ctx.json:
+        ctx.emit_json(results)
+        return 0
+    for r in results:
+        print(
+            f"[{r['score']:.2f}] {r['title']}\n       {r['url']}\n       hits: {', '.join(r['hits'])}"
+        )
+        print(f"       {r['snippet']}")
+    print(f"{len(results)} matching articles")
+    return 0

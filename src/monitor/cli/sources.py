@@ -1,0 +1,232 @@
+"""Commands about sources: check, poll, feeds list|add|remove|test, status."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+from monitor.cli.context import Context
+from monitor.cli.output import Progress, iso, short_time, table
+from monitor.config import edit
+from monitor.config.values import format_duration
+from monitor.errors import ConfigError, MonitorError
+from monitor.pipeline import PollOutcome
+from monitor.probe import probe_url
+from monitor.store import articles as article_store
+from monitor.store import sources as source_store
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("check", help="validate the config file")
+    p.set_defaults(handler=cmd_check)
+
+    p = sub.add_parser("poll", help="poll sources now")
+    p.add_argument("sources", nargs="*", metavar="SOURCE", help="source names (default: those due)")
+    p.add_argument("--all", action="store_true", help="poll every source now, due or not")
+    p.set_defaults(handler=cmd_poll)
+
+    feeds = sub.add_parser("feeds", help="list, add, remove or test sources").add_subparsers(
+        dest="feeds_command", metavar="ACTION", required=True
+    )
+    p = feeds.add_parser("list", help="configured sources")
+    p.set_defaults(handler=cmd_feeds_list)
+    p = feeds.add_parser("add", help="add a source to the config file (keeps its comments)")
+    p.add_argument("url")
+    p.add_argument("--name")
+    p.add_argument("--type", choices=["feed", "page"], default="feed")
+    p.add_argument("--interval", help="e.g. 10m, 2h")
+    p.add_argument("--tag", action="append", default=[], help="repeatable")
+    p.set_defaults(handler=cmd_feeds_add)
+    p = feeds.add_parser("remove", help="remove a source from the config file")
+    p.add_argument("name")
+    p.set_defaults(handler=cmd_feeds_remove)
+    p = feeds.add_parser("test", help="fetch a URL and show what would be extracted")
+    p.add_argument("url")
+    p.add_argument("--type", choices=["feed", "page"], default=None)
+    p.add_argument("--limit", type=int, default=5, help="entries to extract (default 5)")
+    p.set_defaults(handler=cmd_feeds_test)
+
+    p = sub.add_parser("status", help="health of every source and digest")
+    p.set_defaults(handler=cmd_status)
+
+
+def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
+    try:
+        config = ctx.config
+    except ConfigError as exc:
+        if ctx.json:
+            ctx.emit_json({"ok": False, "problems": [p.__dict__ for p in exc.problems]})
+            return 1
+        raise
+    if ctx.json:
+        ctx.emit_json({"ok": True, "problems": []})
+    else:
+        print(
+            f"{config.path}: ok — {len(config.feeds)} feeds, {len(config.topics)} topics, "
+            f"{len(config.digests)} digests, {len(config.channels)} channels"
+        )
+    return 0
+
+
+def cmd_poll(args: argparse.Namespace, ctx: Context) -> int:
+    progress = Progress()
+
+    def step(outcome: PollOutcome, total: int) -> None:
+        progress.step(outcome.source, total)
+
+    names = args.sources or None
+    outcomes = asyncio.run(ctx.app.poll(names, force=bool(args.all or args.sources), progress=step))
+    if ctx.json:
+        ctx.emit_json([o.__dict__ for o in outcomes])
+        return 0
+    failed = [o for o in outcomes if not o.ok]
+    new = sum(o.new_articles for o in outcomes)
+    unchanged = sum(1 for o in outcomes if o.not_modified)
+    print(
+        f"polled {len(outcomes)} sources: {new} new articles, {unchanged} unchanged, {len(failed)} failed"
+    )
+    for o in failed:
+        print(f"  {o.source}: {o.error}")
+    return 0
+
+
+def cmd_feeds_list(args: argparse.Namespace, ctx: Context) -> int:
+    config = ctx.config
+    rows = [
+        {
+            "name": f.name,
+            "url": f.url,
+            "type": f.type,
+            "interval": format_duration(f.interval or config.settings.poll_interval),
+            "tags": list(f.tags),
+            "full_text": f.full_text,
+            "enabled": f.enabled,
+        }
+        for f in config.feeds
+    ]
+    if ctx.json:
+        ctx.emit_json(rows)
+    else:
+        table(
+            [(r["name"], r["type"], r["interval"], ",".join(r["tags"]), r["url"]) for r in rows],
+            ["name", "type", "interval", "tags", "url"],
+        )
+    return 0
+
+
+def cmd_feeds_add(args: argparse.Namespace, ctx: Context) -> int:
+    name = edit.add_feed(
+        ctx.config_path,
+        args.url,
+        name=args.name,
+        type=args.type,
+        interval=args.interval,
+        tags=args.tag,
+    )
+    print(f"added {name!r} to {ctx.config_path}")
+    return 0
+
+
+def cmd_feeds_remove(args: argparse.Namespace, ctx: Context) -> int:
+    url = edit.remove_feed(ctx.config_path, args.name)
+    print(f"removed {args.name!r} ({url}) from {ctx.config_path}")
+    return 0
+
+
+def cmd_feeds_test(args: argparse.Namespace, ctx: Context) -> int:
+    try:
+        config = ctx.config
+    except ConfigError:
+        config = None  # testing a URL needs no valid config
+    report = asyncio.run(probe_url(args.url, config, kind=args.type, limit=args.limit))
+    if ctx.json:
+        ctx.emit_json(report)
+        return 0 if report["ok"] else 1
+    if not report["ok"]:
+        raise MonitorError(report["error"], report.get("hint"))
+    print(f"{report['url']}: {report['format']}, {report['entries']} entries")
+    if report.get("feed_url"):
+        print(f"  uses its feed: {report['feed_url']}")
+    if report.get("malformed"):
+        print(f"  malformed, salvaged: {report['malformed']}")
+    for item in report["items"]:
+        print(f"\n* {item['title']}\n  {item['url']}")
+        print(
+            f"  published: {item['published'] or '-'}  language: {item['language'] or '-'}  text from: {item['text_from']}"
+        )
+        print(f"  {item['text'][:300]}{'…' if len(item['text']) > 300 else ''}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
+    app = ctx.app
+    from monitor.delivery import delivery_status
+
+    with app.store.connect() as conn:
+        rows = source_store.all_sources(conn, app.source_names)
+        counts = article_store.count_by_source(conn)
+        digests = delivery_status(conn, ctx.config)
+    sources = [
+        {
+            "name": r.name,
+            "url": r.fetch_url,
+            "configured_url": r.url,
+            "last_success": iso(r.last_success),
+            "last_error": r.last_error,
+            "last_error_at": iso(r.last_error_at),
+            "error_count": r.error_count,
+            "next_poll": None if r.disabled else iso(r.next_check_at),
+            "articles": counts.get(r.name, 0),
+            "disabled": r.disabled,
+            "disabled_reason": r.disabled_reason,
+            "malformed": r.malformed,
+            "interval": r.interval_seconds,
+        }
+        for r in rows
+    ]
+    if ctx.json:
+        ctx.emit_json({"sources": sources, "digests": digests})
+        return 0
+    table(
+        [
+            (
+                r.name,
+                short_time(r.last_success),
+                r.error_count,
+                "disabled" if r.disabled else short_time(r.next_check_at),
+                counts.get(r.name, 0),
+                _problem(r),
+            )
+            for r in rows
+        ],
+        ["source", "last success", "errors", "next poll", "articles", "problem"],
+    )
+    print()
+    table(
+        [
+            (
+                d["name"],
+                d["channel"],
+                d["last_delivery"] or "-",
+                d.get("pending", 0),
+                d.get("last_error"),
+            )
+            for d in digests
+        ],
+        ["digest", "channel", "last delivery", "pending", "last error"],
+    )
+    return 0
+
+
+def _problem(r: source_store.SourceRow) -> str:
+    parts = []
+    if r.disabled:
+        parts.append(r.disabled_reason or "disabled")
+    if r.error_count and r.last_error:
+        parts.append(r.last_error[:80])
+    if r.malformed:
+        parts.append(f"malformed: {r.malformed[:60]}")
+    if r.current_url and r.current_url != r.url:
+        parts.append(f"moved to {r.current_url}")
+    return "; ".join(parts)

@@ -1,0 +1,47 @@
+"""Stores articles and runs the per-article stages (dedup/stories, topics) in the caller's transaction.
+
+Shared by the poll pipeline and `news-monitor import`, so both take exactly the same path.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+import sqlalchemy as sa
+
+from monitor.models import Article
+from monitor.store import articles as article_store
+from monitor.store.articles import Stored
+
+log = logging.getLogger(__name__)
+
+
+class ArticleStage(Protocol):
+    """A stage that runs once for each newly stored article, inside the storing transaction."""
+
+    name: str
+
+    def process(
+        self, conn: sa.Connection, article_id: int, article: Article, now: datetime
+    ) -> None:
+        """Do this stage's work for one new article; raise to abort the transaction."""
+
+
+def ingest(
+    conn: sa.Connection,
+    articles: Sequence[Article],
+    stages: Sequence[ArticleStage],
+    now: datetime,
+) -> list[Stored]:
+    """Store each article once (by canonical URL) and run every stage on the new ones."""
+    results: list[Stored] = []
+    for article in articles:
+        stored = article_store.store(conn, article, now)
+        if stored.new:
+            for stage in stages:
+                stage.process(conn, stored.article_id, article, now)
+        results.append(stored)
+    return results

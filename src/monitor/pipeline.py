@@ -1,0 +1,277 @@
+"""The one orchestrator: a source through fetch → parse → extract → store → stages, one transaction.
+
+Per-source error handling lives here: a failing source is recorded (error, count, next poll)
+and never stops the others. Everything a poll changes — the articles it stored, the matches
+and stories of those articles, the source's validators and next poll — is committed together,
+so a crash at any point loses nothing and leaves no half-written state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from monitor import polling
+from monitor.config import Config, FeedConfig
+from monitor.errors import FetchError, HTTPStatusError, MonitorError, ParseError
+from monitor.extract import ExtractPool, feed_content_is_full, html_to_text
+from monitor.fetch import Fetcher
+from monitor.ingest import ArticleStage, ingest
+from monitor.models import Article, Entry, Extracted, FetchResult, ParsedFeed
+from monitor.pages import discover
+from monitor.parse import parse_feed
+from monitor.store import Store
+from monitor.store import articles as article_store
+from monitor.store import sources as source_store
+from monitor.store.sources import SourceRow
+from monitor.urls import canonical_url
+
+log = logging.getLogger(__name__)
+
+PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
+MAX_NEW_PER_POLL = 200  # a first poll of a huge archive feed takes the newest first
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    """What one poll of one source did (for the CLI summary and the logs)."""
+
+    source: str
+    ok: bool
+    entries: int = 0
+    new_articles: int = 0
+    not_modified: bool = False
+    error: str | None = None
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Pipeline:
+    """Polls sources through every stage; owns the stage order and per-source error handling."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        fetcher: Fetcher,
+        extractor: ExtractPool,
+        stages: Sequence[ArticleStage],
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.fetcher = fetcher
+        self.extractor = extractor
+        self.stages = list(stages)
+        self.clock = clock
+        self.rng = rng or random.Random()
+
+    async def poll(self, source: SourceRow) -> PollOutcome:
+        """Poll one claimed source; never raises for a source's own failure."""
+        feed = self.config.feed(source.name) or FeedConfig(url=source.url, name=source.name)
+        try:
+            result = await self.fetcher.fetch(
+                source.fetch_url, etag=source.etag, last_modified=source.last_modified
+            )
+            if result.not_modified:
+                await asyncio.to_thread(self._commit, source, feed, result, None, [])
+                log.info("poll source=%s stage=fetch not modified", source.name)
+                return PollOutcome(source.name, True, not_modified=True)
+            parsed, result = await self._parse(source, feed, result)
+            new_articles = await self._articles(source, feed, parsed)
+            stored = await asyncio.to_thread(
+                self._commit, source, feed, result, parsed, new_articles
+            )
+        except (FetchError, ParseError) as exc:
+            stage = "parse" if isinstance(exc, ParseError) else "fetch"
+            log.warning("poll source=%s stage=%s error: %s", source.name, stage, exc.message)
+            await asyncio.to_thread(self._fail, source, feed, exc)
+            return PollOutcome(source.name, False, error=exc.message)
+        except MonitorError as exc:
+            log.error("poll source=%s stage=store error: %s", source.name, exc.message)
+            await asyncio.to_thread(self._fail, source, feed, exc)
+            return PollOutcome(source.name, False, error=exc.message)
+        except Exception as exc:  # a bug in one source's processing must not stop the daemon
+            log.exception("poll source=%s stage=pipeline unexpected error", source.name)
+            await asyncio.to_thread(self._fail, source, feed, exc)
+            return PollOutcome(source.name, False, error=f"internal error: {exc!r}")
+        log.info(
+            "poll source=%s stage=store entries=%d new=%d", source.name, len(parsed.entries), stored
+        )
+        return PollOutcome(source.name, True, len(parsed.entries), stored)
+
+    async def _parse(
+        self, source: SourceRow, feed: FeedConfig, result: FetchResult
+    ) -> tuple[ParsedFeed, FetchResult]:
+        if feed.type != "page":
+            return await asyncio.to_thread(
+                parse_feed, result.body, result.url, result.headers
+            ), result
+        links = await asyncio.to_thread(discover, result.body, result.url, result.headers)
+        if links.feed_url:
+            log.info("poll source=%s stage=pages using its feed %s", source.name, links.feed_url)
+            feed_result = await self.fetcher.fetch(links.feed_url)
+            try:
+                parsed = await asyncio.to_thread(
+                    parse_feed, feed_result.body, feed_result.url, feed_result.headers
+                )
+                # validators of the section page, not of its feed, drive the conditional GET
+                return parsed, result
+            except ParseError:
+                log.warning(
+                    "poll source=%s stage=pages its feed is unreadable; using links", source.name
+                )
+        return ParsedFeed(entries=list(links.entries), format="html-links"), result
+
+    async def _articles(
+        self, source: SourceRow, feed: FeedConfig, parsed: ParsedFeed
+    ) -> list[Article]:
+        """The entries not stored yet, turned into articles (pages fetched and extracted)."""
+        entries = [e for e in parsed.entries if e.url or e.guid]
+        keyed = [(e, canonical_url(e.url) if e.url else None) for e in entries]
+        seen_guids, seen_urls = await asyncio.to_thread(
+            self._known,
+            source.name,
+            [e.guid for e in entries if e.guid],
+            [c for _, c in keyed if c],
+        )
+        fresh: list[tuple[Entry, str]] = []
+        for entry, canon in keyed:
+            if canon is None or (entry.guid and entry.guid in seen_guids) or canon in seen_urls:
+                continue
+            seen_urls.add(canon)
+            fresh.append((entry, canon))
+        fresh.sort(key=lambda ec: ec[0].published or datetime.min.replace(tzinfo=UTC), reverse=True)
+        fresh = fresh[:MAX_NEW_PER_POLL]
+        built = await asyncio.gather(*(self._article(source, feed, e, c) for e, c in fresh))
+        return [a for a in built if a is not None]
+
+    def _known(self, source: str, guids: list[str], urls: list[str]) -> tuple[set[str], set[str]]:
+        with self.store.connect() as conn:
+            return article_store.known(conn, source, guids, urls)
+
+    async def _article(
+        self, source: SourceRow, feed: FeedConfig, entry: Entry, canon: str
+    ) -> Article | None:
+        assert entry.url is not None
+        feed_text = (
+            html_to_text(entry.content or entry.summary) if (entry.content or entry.summary) else ""
+        )
+        use_feed = feed.full_text == "never" or (
+            feed.full_text == "auto" and feed_content_is_full(entry)
+        )
+        extracted: Extracted | None = None
+        if not use_feed:
+            try:
+                page = await self.fetcher.fetch(entry.url, accept=PAGE_ACCEPT)
+                extracted = await self.extractor.extract(page.body, page.url)
+            except FetchError as exc:
+                log.warning(
+                    "poll source=%s stage=extract page %s: %s", source.name, entry.url, exc.message
+                )
+            if extracted is None and not feed_text:
+                log.warning("poll source=%s stage=extract no text for %s", source.name, entry.url)
+        text = extracted.text if extracted and extracted.text else feed_text
+        if not text and not entry.title:
+            return None
+        canonical = (
+            canonical_url(extracted.canonical_url)
+            if extracted and extracted.canonical_url
+            else canon
+        )
+        return Article(
+            url=entry.url,
+            canonical_url=canonical,
+            title=entry.title or (extracted.title if extracted and extracted.title else ""),
+            text=text,
+            source=source.name,
+            guid=entry.guid,
+            author=entry.author or (extracted.author if extracted else None),
+            published=entry.published
+            or entry.updated
+            or (extracted.published if extracted else None),
+            fetched=self.clock(),
+            language=extracted.language if extracted else None,
+            site_name=extracted.site_name if extracted else None,
+        )
+
+    def _interval(self, feed: FeedConfig) -> float:
+        return feed.interval or self.config.settings.poll_interval
+
+    def _commit(
+        self,
+        source: SourceRow,
+        feed: FeedConfig,
+        result: FetchResult,
+        parsed: ParsedFeed | None,
+        new_articles: list[Article],
+    ) -> int:
+        """Store the articles, run the stages and move the source's state: one transaction."""
+        now = self.clock()
+        configured = self._interval(feed)
+        entry_times = [e.published for e in parsed.entries if e.published] if parsed else []
+        interval = (
+            polling.adaptive_interval(
+                configured,
+                min(self.config.settings.min_interval, configured),
+                entry_times,
+                now,
+                ttl_seconds=parsed.ttl_seconds if parsed else None,
+                max_age_seconds=polling.parse_cache_control_max_age(result.headers),
+            )
+            if parsed
+            else (source.interval_seconds or configured)
+        )
+        with self.store.begin() as conn:
+            stored = ingest(conn, new_articles, self.stages, now)
+            new_count = sum(1 for s in stored if s.new)
+            values: dict[str, object] = {
+                "last_success": now,
+                "error_count": 0,
+                "next_check_at": now + timedelta(seconds=polling.jitter(interval, self.rng)),
+                "interval_seconds": interval,
+                "etag": result.etag or source.etag,
+                "last_modified": result.last_modified or source.last_modified,
+            }
+            if parsed is not None:
+                values["items_seen"] = len(parsed.entries)
+                values["malformed"] = parsed.malformed
+                values["articles_stored"] = source.articles_stored + new_count
+            if result.permanent_redirect:
+                values["current_url"] = result.permanent_redirect
+                log.info(
+                    "poll source=%s stage=fetch moved permanently to %s",
+                    source.name,
+                    result.permanent_redirect,
+                )
+            source_store.record(conn, source.id, **values)
+        return new_count
+
+    def _fail(self, source: SourceRow, feed: FeedConfig, exc: BaseException) -> None:
+        now = self.clock()
+        message = exc.message if isinstance(exc, MonitorError) else repr(exc)
+        errors = source.error_count + 1
+        retry_after = exc.retry_after if isinstance(exc, HTTPStatusError) else None
+        delay = polling.next_check_after_error(
+            errors, self._interval(feed), retry_after=retry_after, rng=self.rng
+        )
+        values: dict[str, object] = {
+            "last_error": message,
+            "last_error_at": now,
+            "error_count": errors,
+            "next_check_at": now + timedelta(seconds=delay),
+        }
+        if isinstance(exc, HTTPStatusError) and exc.status == 410:
+            values["disabled"] = True
+            values["disabled_reason"] = "the server says the feed is gone for good (410)"
+            log.warning("poll source=%s stage=fetch disabled: 410 Gone", source.name)
+        with self.store.begin() as conn:
+            source_store.record(conn, source.id, **values)
