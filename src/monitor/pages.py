@@ -1,0 +1,204 @@
+"""Page sources: a section page's HTML → its alternate feed and its article links; no I/O."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urldefrag, urljoin, urlsplit
+
+import lxml.html
+from lxml import etree
+
+from monitor.models import Entry
+
+MAX_LINKS = 100
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
+# path segments that name navigation, listings, people, accounts or assets, never an article
+NOT_ARTICLE_SEGMENTS = frozenset(
+    [
+        "tag",
+        "tags",
+        "category",
+        "categories",
+        "categorie",
+        "kategorie",
+        "rubrik",
+        "topic",
+        "topics",
+        "author",
+        "authors",
+        "autor",
+        "user",
+        "users",
+        "profile",
+        "profiles",
+        "people",
+        "staff",
+        "member",
+        "members",
+        "login",
+        "logout",
+        "signin",
+        "sign-in",
+        "signup",
+        "sign-up",
+        "register",
+        "account",
+        "subscribe",
+        "subscription",
+        "newsletter",
+        "newsletters",
+        "search",
+        "suche",
+        "about",
+        "about-us",
+        "contact",
+        "contact-us",
+        "kontakt",
+        "impressum",
+        "imprint",
+        "privacy",
+        "privacy-policy",
+        "terms",
+        "cookies",
+        "cookie-policy",
+        "legal",
+        "help",
+        "faq",
+        "sitemap",
+        "feed",
+        "feeds",
+        "rss",
+        "atom",
+        "static",
+        "assets",
+        "wp-content",
+        "wp-admin",
+        "wp-json",
+        "wp-includes",
+        "cdn-cgi",
+        "page",
+        "shop",
+        "store",
+        "jobs",
+        "careers",
+        "advertise",
+        "advertising",
+        "archive",
+        "archives",
+    ]
+)
+NOT_ARTICLE_QUERY = frozenset(
+    ["page", "p", "s", "q", "query", "search", "replytocom", "share", "print", "output"]
+)
+ASSET = re.compile(
+    r"\.(css|js|json|xml|rss|atom|png|jpe?g|gif|svg|webp|ico|pdf|zip|gz|mp3|mp4|m4a|webm|woff2?|ttf)$",
+    re.I,
+)
+PAGE_SUFFIX = re.compile(r"\.(html?|shtml|php|aspx?|jsp|cms)$", re.I)
+DATE_PATH = re.compile(r"/(19|20)\d\d([/-])(0?[1-9]|1[0-2])\2")
+NUMERIC_ID = re.compile(r"(^|\D)\d{4,}(\D|$)")
+WORD = re.compile(r"[^\W\d_]{2,}")
+NAV_XPATH = "ancestor::nav | ancestor::header | ancestor::footer | ancestor::*[@role='navigation']"
+SECOND_LEVEL = frozenset(["co", "com", "net", "org", "gov", "edu", "ac", "or", "ne", "go", "gob"])
+
+
+@dataclass(frozen=True)
+class PageLinks:
+    """What a section page offers: its own feed, when it advertises one, and its article links."""
+
+    feed_url: str | None
+    entries: list[Entry] = field(default_factory=list)
+
+
+def discover(
+    html: bytes, base_url: str, headers: Mapping[str, str] | None = None, *, limit: int = MAX_LINKS
+) -> PageLinks:
+    """The alternate feed and up to `limit` article links (same site, article-like URLs)."""
+    tree = _load(html, headers)
+    if tree is None:
+        return PageLinks(None, [])
+    base = urljoin(base_url, str(next(iter(tree.xpath("//base/@href")), "")).strip())
+    return PageLinks(_feed_url(tree, base), _article_links(tree, base, base_url, limit))
+
+
+def _load(html: bytes, headers: Mapping[str, str] | None) -> Any:
+    charset = None
+    for name, value in (headers or {}).items():
+        if name.lower() == "content-type" and "charset=" in value.lower():
+            charset = value.lower().split("charset=")[-1].split(";")[0].strip(" \"'") or None
+    for encoding in (charset, None) if charset else (None,):
+        try:
+            parser = lxml.html.HTMLParser(encoding=encoding, remove_comments=True)
+            return lxml.html.document_fromstring(html, parser=parser)
+        except (etree.ParserError, LookupError, ValueError):
+            continue
+    return None
+
+
+def _feed_url(tree: Any, base: str) -> str | None:
+    found: list[tuple[bool, str]] = []
+    for link in tree.xpath("//link[@href][@type]"):
+        rel = str(link.get("rel", "")).lower().split()
+        kind = str(link.get("type", "")).split(";")[0].strip().lower()
+        if "alternate" in rel and kind in FEED_TYPES:
+            is_comments = "comment" in str(link.get("title", "")).lower()
+            found.append((is_comments, urljoin(base, str(link.get("href")).strip())))
+    return min(found, key=lambda pair: pair[0])[1] if found else None  # first non-comments feed
+
+
+def _article_links(tree: Any, base: str, page_url: str, limit: int) -> list[Entry]:
+    site = _site(urlsplit(page_url).hostname or "")
+    page = urldefrag(page_url)[0].rstrip("/")
+    titles: dict[str, tuple[int, str]] = {}
+    for anchor in tree.xpath("//body//a[@href]"):
+        if anchor.xpath(NAV_XPATH):
+            continue
+        url = urldefrag(urljoin(base, str(anchor.get("href")).strip()))[0]
+        if url.rstrip("/") == page or not is_article_url(url, site):
+            continue
+        title = _anchor_title(anchor)
+        if url not in titles and len(titles) >= limit:
+            continue
+        if url not in titles or title > titles[url]:  # the headline over "More" or an image
+            titles[url] = title
+    return [Entry(url=url, guid=url, title=title) for url, (_, title) in titles.items()]
+
+
+def _anchor_title(anchor: Any) -> tuple[int, str]:
+    """The link's title and its rank: a headline (3+ words) > an image's alt text > "More"."""
+    text = " ".join(str(anchor.text_content()).split())
+    if len(text.split()) >= 3:
+        return 2, text
+    alt = str(anchor.get("title") or next(iter(anchor.xpath(".//img/@alt")), "") or "")
+    alt = " ".join(alt.split())
+    return (1, alt) if alt else (0, text)
+
+
+def is_article_url(url: str, site: str) -> bool:
+    """Whether `url` on registrable site `site` looks like an article, not navigation or assets."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or _site(parts.hostname or "") != site:
+        return False
+    if any(key.lower() in NOT_ARTICLE_QUERY for key, _ in parse_qsl(parts.query)):
+        return False
+    path = parts.path
+    segments = [s.lower() for s in path.split("/") if s]
+    if not segments or ASSET.search(path) or NOT_ARTICLE_SEGMENTS.intersection(segments):
+        return False
+    slug = PAGE_SUFFIX.sub("", segments[-1])
+    if len(WORD.findall(slug)) >= 3 and re.search(r"[-_+]", slug):
+        return True  # a headline slug: /world/volunteer-unit-crosses-border
+    if NUMERIC_ID.search(slug) and not re.fullmatch(r"(19|20)\d\d", slug):
+        return True  # an id: /news/world-europe-68912345, /a/123456.html
+    return bool(DATE_PATH.search(path)) and len(segments) >= 4  # /2024/05/07/slug
+
+
+def _site(host: str) -> str:
+    """The registrable part of a host name (www. and other subdomains ignored), approximately."""
+    labels = host.lower().rstrip(".").split(".")
+    if len(labels) >= 3 and labels[-2] in SECOND_LEVEL and len(labels[-1]) == 2:
+        return ".".join(labels[-3:])  # bbc.co.uk, abc.net.au
+    return ".".join(labels[-2:])
