@@ -154,6 +154,13 @@ def test_wrong_or_missing_charset_decodes_sensibly(encoding: str, content_type: 
 def test_html_page_instead_of_feed() -> None:
     with pytest.raises(ParseError, match="HTML page") as info:
         parse("section.html", **{"Content-Type": "text/html; charset=utf-8"})
+    assert (
+        info.value.hint
+        == "the page names its feed: use https://example.com/world/rss.xml as the url"
+    )
+    page = b"<!DOCTYPE html><html><body><a href='/a'>no feed here</a></body></html>"
+    with pytest.raises(ParseError, match="HTML page") as info:
+        parse_feed(page, "https://example.com/world/")
     assert info.value.hint and "type: page" in info.value.hint
 
 

@@ -19,6 +19,7 @@ from feedparser.urls import resolve_relative_uris
 
 from monitor.errors import ParseError
 from monitor.models import Entry, ParsedFeed
+from monitor.pages import discover
 
 FUTURE_SLACK = timedelta(days=2)  # a date further ahead than this is a publisher's bug
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)  # before the web: a placeholder, not a date
@@ -108,9 +109,11 @@ def _bozo_reason(d: Mapping[str, Any]) -> str | None:
 
 def _not_a_feed(body: bytes, url: str, reason: str | None) -> ParseError:
     if _is_html(body):
-        return ParseError(
-            f"{url}: got an HTML page where a feed was expected", hint=_TYPE_PAGE_HINT
+        feed_url = discover(body, url, limit=0).feed_url
+        hint = (
+            f"the page names its feed: use {feed_url} as the url" if feed_url else _TYPE_PAGE_HINT
         )
+        return ParseError(f"{url}: got an HTML page where a feed was expected", hint=hint)
     detail = f" ({reason})" if reason else ""
     return ParseError(
         f"{url}: not a feed: no RSS, Atom or JSON Feed document found{detail}",
