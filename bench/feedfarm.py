@@ -1,0 +1,376 @@
+"""A local feed farm for benchmarks: N RSS feeds on ~50 loopback hosts, served by a separate process.
+
+    with FeedFarm(feeds=2000) as farm:
+        farm.urls          # http://127.0.0.{2..51}:PORT/feeds/N.xml
+        farm.stats()       # {"requests": .., "ok": .., "not_modified": .., "generation": ..}
+        farm.bump()        # every feed gets new items (and new ETag / Last-Modified)
+
+The server is a raw asyncio HTTP/1.1 protocol with keep-alive: each feed is rendered once per
+generation (gzip too), conditional GET answers 304, item links point at article pages served
+by the farm (/articles/FEED/N.html), and the server's CPU is kept out of the client's numbers. `python bench/feedfarm.py --feeds 2000` serves until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import json
+import multiprocessing
+import random
+import socket
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from multiprocessing.connection import Connection
+from types import TracebackType
+from typing import Any
+from xml.sax.saxutils import escape
+
+WORDS = [
+    "government",
+    "minister",
+    "election",
+    "border",
+    "troops",
+    "ceasefire",
+    "talks",
+    "market",
+    "inflation",
+    "energy",
+    "storm",
+    "flood",
+    "court",
+    "ruling",
+    "protest",
+    "parliament",
+    "summit",
+    "sanctions",
+    "drone",
+    "attack",
+    "report",
+    "city",
+    "council",
+    "budget",
+    "vaccine",
+    "hospital",
+    "school",
+    "strike",
+    "union",
+    "police",
+    "investigation",
+    "festival",
+    "league",
+    "final",
+    "company",
+    "shares",
+    "climate",
+    "rescue",
+    "village",
+    "coast",
+    "bridge",
+    "railway",
+    "port",
+]
+EPOCH = datetime(2024, 10, 1, 6, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class FarmConfig:
+    feeds: int = 2000
+    hosts: int = 50
+    items: int = 20
+    gzip: bool = True
+    full_content: bool = True  # content:encoded with the whole article, as many news feeds do
+    port: int = 0  # 0: pick a port free on every host
+
+    def host(self, index: int) -> str:
+        return f"127.0.0.{2 + index % self.hosts}"
+
+
+def _pool() -> tuple[str, ...]:
+    """Pre-made sentences, so rendering thousands of feeds takes seconds, not minutes."""
+    rng = random.Random(0)
+    return tuple(
+        " ".join(rng.choices(WORDS, k=rng.randint(8, 16))).capitalize() + "." for _ in range(4096)
+    )
+
+
+SENTENCES = _pool()
+
+
+def _sentences(rng: random.Random, count: int) -> str:
+    return " ".join(rng.choices(SENTENCES, k=count))
+
+
+def render_article(config: FarmConfig, index: int, serial: int) -> bytes:
+    """The article page an item links to: text wrapped in the usual boilerplate."""
+    rng = random.Random(index * 7_919 + serial)
+    paragraphs = "".join(f"<p>{_sentences(rng, rng.randint(3, 6))}</p>" for _ in range(4))
+    return (
+        f"<!doctype html><html lang=en><head><title>Article {serial} - Farm feed {index}</title>"
+        f'<meta property="og:site_name" content="Farm {index}"></head><body>'
+        "<nav><a href=/>Home</a> <a href=/world>World</a> <a href=/sport>Sport</a></nav>"
+        f"<article><h1>Article {serial} of feed {index}</h1>{paragraphs}</article>"
+        "<aside>Advert</aside><footer>0 comments: Post a Comment</footer></body></html>"
+    ).encode()
+
+
+def render_feed(config: FarmConfig, index: int, generation: int, port: int) -> bytes:
+    """A realistic RSS 2.0 document; items advance with the generation."""
+    rng = random.Random(index * 1_000_003 + generation)
+    host = config.host(index)
+    newest = EPOCH + timedelta(hours=generation)
+    items = []
+    for n in range(config.items):
+        serial = generation * config.items + (config.items - n)
+        title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 11))).capitalize()
+        summary = _sentences(rng, 2)
+        link = f"http://{host}:{port}/articles/{index}/{serial}.html"
+        content = ""
+        if config.full_content:
+            text = "".join(f"<p>{_sentences(rng, rng.randint(3, 6))}</p>" for _ in range(4))
+            content = f"<content:encoded>{escape(text)}</content:encoded>"
+        items.append(
+            f"<item><title>{escape(title)}</title><link>{escape(link)}</link>"
+            f'<guid isPermaLink="false">feed{index}-item{serial}</guid>'
+            f"<pubDate>{format_datetime(newest - timedelta(minutes=37 * n))}</pubDate>"
+            f"<dc:creator>Reporter {rng.randint(1, 40)}</dc:creator>"
+            f"<category>{rng.choice(WORDS)}</category>"
+            f"<description>{escape('<p>' + summary + '</p>')}</description>{content}</item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
+        f"<title>Farm feed {index}</title><link>http://{host}:{port}/</link>"
+        f"<description>Synthetic news feed {index}</description><language>en</language>"
+        f"<ttl>15</ttl><lastBuildDate>{format_datetime(newest)}</lastBuildDate>"
+        + "".join(items)
+        + "</channel></rss>\n"
+    ).encode()
+
+
+@dataclass
+class _Doc:
+    plain: bytes
+    gzipped: bytes
+    etag: str
+    last_modified: str
+
+
+class _Farm:
+    """The server side: documents per generation, counters, request routing."""
+
+    def __init__(self, config: FarmConfig, port: int) -> None:
+        self.config = config
+        self.port = port
+        self.generation = 0
+        self.docs: list[_Doc] = []
+        self.counts = {"requests": 0, "ok": 0, "not_modified": 0, "not_found": 0}
+        self.render()
+
+    def render(self) -> None:
+        c, g = self.config, self.generation
+        modified = format_datetime(EPOCH + timedelta(hours=g), usegmt=True)
+        self.docs = []
+        for i in range(c.feeds):
+            plain = render_feed(c, i, g, self.port)
+            packed = gzip.compress(plain, 6) if c.gzip else plain
+            self.docs.append(_Doc(plain, packed, f'"f{i}-g{g}"', modified))
+
+    def answer(self, target: str, headers: dict[str, str]) -> bytes:
+        self.counts["requests"] += 1
+        path = target.split("?", 1)[0]
+        if path.startswith("/feeds/") and path.endswith(".xml"):
+            number = path[7:-4]
+            if number.isdigit() and int(number) < len(self.docs):
+                return self._feed(self.docs[int(number)], headers)
+        if path.startswith("/articles/") and path.endswith(".html"):
+            index, _, serial = path[10:-5].partition("/")
+            if index.isdigit() and serial.isdigit():
+                self.counts["ok"] += 1
+                page = render_article(self.config, int(index), int(serial))
+                return _response(200, page, {"Content-Type": "text/html; charset=utf-8"})
+        if path == "/_farm/stats":
+            body = json.dumps({**self.counts, "generation": self.generation}).encode()
+            return _response(200, body, {"Content-Type": "application/json"})
+        if path == "/_farm/bump":
+            self.generation += 1
+            self.render()
+            return _response(200, b"ok", {})
+        self.counts["not_found"] += 1
+        return _response(404, b"not found", {})
+
+    def _feed(self, doc: _Doc, headers: dict[str, str]) -> bytes:
+        validators = {"ETag": doc.etag, "Last-Modified": doc.last_modified}
+        inm, ims = headers.get("if-none-match"), headers.get("if-modified-since")
+        if (inm is not None and doc.etag in inm) or (inm is None and ims == doc.last_modified):
+            self.counts["not_modified"] += 1
+            return _response(304, b"", validators)
+        self.counts["ok"] += 1
+        head = {"Content-Type": "application/rss+xml; charset=utf-8", **validators}
+        if self.config.gzip and "gzip" in headers.get("accept-encoding", ""):
+            return _response(200, doc.gzipped, {**head, "Content-Encoding": "gzip"})
+        return _response(200, doc.plain, head)
+
+
+def _response(status: int, body: bytes, headers: dict[str, str]) -> bytes:
+    reason = {200: "OK", 304: "Not Modified", 404: "Not Found", 400: "Bad Request"}[status]
+    lines = [f"HTTP/1.1 {status} {reason}", f"Content-Length: {len(body)}"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+class _HTTP(asyncio.Protocol):
+    """HTTP/1.1 with keep-alive and pipelining; GET without request bodies only."""
+
+    def __init__(self, farm: _Farm) -> None:
+        self.farm = farm
+        self.buffer = b""
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        assert self.transport is not None
+        self.buffer += data
+        while b"\r\n\r\n" in self.buffer:
+            head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+            lines = head.decode("latin-1").split("\r\n")
+            parts = lines[0].split(" ")
+            if len(parts) != 3:
+                self.transport.write(_response(400, b"bad request", {"Connection": "close"}))
+                self.transport.close()
+                return
+            headers = {}
+            for line in lines[1:]:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+            self.transport.write(self.farm.answer(parts[1], headers))
+            if headers.get("connection", "").lower() == "close" or parts[2] == "HTTP/1.0":
+                self.transport.close()
+                return
+
+
+def _free_port(hosts: list[str]) -> int:
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind((hosts[0], 0))
+            port = int(probe.getsockname()[1])
+        try:
+            for host in hosts:
+                with socket.socket() as sock:
+                    sock.bind((host, port))
+        except OSError:
+            continue
+        return port
+    raise RuntimeError("no port free on every farm host")
+
+
+async def _serve(config: FarmConfig, conn: Connection) -> None:
+    loop = asyncio.get_running_loop()
+    hosts = [config.host(i) for i in range(min(config.hosts, config.feeds))]
+    port = config.port or _free_port(hosts)
+    farm = _Farm(config, port)
+    server = await loop.create_server(lambda: _HTTP(farm), host=hosts, port=port, backlog=1024)
+    conn.send(port)
+    await loop.run_in_executor(None, conn.recv)  # until the parent says stop (or goes away)
+    server.close()
+
+
+def _child(config: FarmConfig, conn: Connection) -> None:
+    try:
+        asyncio.run(_serve(config, conn))
+    except (EOFError, KeyboardInterrupt):
+        pass
+
+
+class FeedFarm:
+    """Context manager: the farm server runs in a child process while the block runs."""
+
+    def __init__(
+        self,
+        feeds: int = 2000,
+        hosts: int = 50,
+        items: int = 20,
+        gzip: bool = True,
+        full_content: bool = True,
+    ) -> None:
+        self.config = FarmConfig(feeds, hosts, items, gzip, full_content)
+        self.port = 0
+        self._conn: Connection | None = None
+        self._process: Any = None
+
+    @property
+    def urls(self) -> list[str]:
+        return [
+            f"http://{self.config.host(i)}:{self.port}/feeds/{i}.xml"
+            for i in range(self.config.feeds)
+        ]
+
+    def __enter__(self) -> FeedFarm:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child_end = context.Pipe()
+        self._process = context.Process(target=_child, args=(self.config, child_end), daemon=True)
+        self._process.start()
+        child_end.close()
+        if not self._conn.poll(120):
+            self.__exit__(None, None, None)
+            raise RuntimeError("the feed farm did not start")
+        self.port = self._conn.recv()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.send("stop")
+            except OSError:
+                pass
+            self._conn.close()
+        if self._process is not None:
+            self._process.join(5)
+            if self._process.is_alive():
+                self._process.terminate()
+                self._process.join(5)
+
+    def _control(self, path: str) -> bytes:
+        with socket.create_connection((self.config.host(0), self.port), timeout=120) as sock:
+            sock.sendall(f"GET {path} HTTP/1.1\r\nHost: farm\r\nConnection: close\r\n\r\n".encode())
+            data = b""
+            while chunk := sock.recv(65536):
+                data += chunk
+        return data.split(b"\r\n\r\n", 1)[1]
+
+    def stats(self) -> dict[str, int]:
+        return dict(json.loads(self._control("/_farm/stats")))
+
+    def bump(self) -> None:
+        """New items in every feed (new validators), for another cold cycle."""
+        self._control("/_farm/bump")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--feeds", type=int, default=2000)
+    parser.add_argument("--hosts", type=int, default=50)
+    args = parser.parse_args()
+    with FeedFarm(feeds=args.feeds, hosts=args.hosts) as farm:
+        print(f"{args.feeds} feeds on port {farm.port}, e.g. {farm.urls[0]}", file=sys.stderr)
+        try:
+            while True:
+                input()
+        except (EOFError, KeyboardInterrupt):
+            pass
+
+
+if __name__ == "__main__":
+    main()
