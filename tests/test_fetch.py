@@ -229,6 +229,24 @@ def test_silent_server_hits_the_read_timeout() -> None:
     assert clock.elapsed < 3
 
 
+def test_waiting_for_a_host_slot_does_not_eat_the_total_deadline() -> None:
+    settings = FetchSettings(per_host_limit=1, total_timeout=0.8)
+    with LocalServer({f"/f{i}": slow(RSS, 0.5) for i in range(3)}) as srv:
+        results = _fetch_many([srv.url(f"/f{i}") for i in range(3)], settings)
+    assert [r.body for r in results] == [RSS] * 3  # the third waited ~1 s for its slot
+    assert srv.max_in_flight == 1
+
+
+def test_the_total_deadline_spans_every_redirect_hop() -> None:
+    def slow_redirect(ex: Exchange) -> None:
+        if ex.sleep(0.5):
+            ex.send(302, b"", {"Location": "/b"})
+
+    with LocalServer({"/a": slow_redirect, "/b": slow(RSS, 0.5)}) as srv:
+        error = fetch_error(srv.url("/a"), FetchSettings(total_timeout=0.8))
+    assert isinstance(error, FetchTimeout) and error.message.startswith(srv.url("/b"))
+
+
 # --- redirects ------------------------------------------------------------------------------------
 
 

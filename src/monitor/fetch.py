@@ -171,9 +171,8 @@ class Fetcher:
         chain = [str(current.copy_with(fragment=None))]
         permanent = True
         while True:
-            hop_started = time.monotonic()
-            outcome = await self._hop(current, headers, budget)
-            budget -= time.monotonic() - hop_started
+            outcome, spent = await self._hop(current, headers, budget)
+            budget -= spent
             if isinstance(outcome, FetchResult):
                 moved = outcome.url if permanent and len(chain) > 1 else None
                 return FetchResult(
@@ -222,15 +221,18 @@ class Fetcher:
 
     async def _hop(
         self, url: httpx.URL, headers: dict[str, str], budget: float
-    ) -> FetchResult | _Redirect:
+    ) -> tuple[FetchResult | _Redirect, float]:
+        """One request under the host and global slots; the budget excludes the wait for them."""
         if self._client is None:
             raise RuntimeError("use `async with Fetcher(...) as fetcher:` before fetch()")
         s, shown = self.settings, str(url)
         async with self._host_slot(url.host), self._global:
             try:
+                started = time.monotonic()
                 async with asyncio.timeout(max(budget, 0.0)):
                     async with self._client.stream("GET", url, headers=headers) as response:
-                        return await self._consume(shown, response)
+                        outcome = await self._consume(shown, response)
+                return outcome, time.monotonic() - started
             except TimeoutError:
                 raise FetchTimeout(
                     f"{shown}: not finished within {s.total_timeout:g}s (the server is too slow)",
