@@ -21,7 +21,14 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 def article(url: str, source: str = "A", guid: str | None = None, title: str = "T") -> Article:
     from monitor.urls import canonical_url
 
-    return Article(url=url, canonical_url=canonical_url(url), title=title, text="body", source=source, guid=guid)
+    return Article(
+        url=url,
+        canonical_url=canonical_url(url),
+        title=title,
+        text="body",
+        source=source,
+        guid=guid,
+    )
 
 
 def test_migrations_produce_exactly_the_declared_schema(store: Store) -> None:
@@ -44,7 +51,9 @@ def test_migrating_twice_is_a_no_op(store: Store) -> None:
 
 def test_same_article_through_two_sources_is_stored_once(store: Store) -> None:
     with store.begin() as conn:
-        first = article_store.store(conn, article("https://Example.com/a?utm_source=x#top", "A", "g1"), NOW)
+        first = article_store.store(
+            conn, article("https://Example.com/a?utm_source=x#top", "A", "g1"), NOW
+        )
         again = article_store.store(conn, article("https://example.com/a", "A", "g1"), NOW)
         other = article_store.store(conn, article("https://example.com/a?fbclid=1", "B", "zz"), NOW)
     assert first.new and not again.new and not other.new
@@ -52,7 +61,9 @@ def test_same_article_through_two_sources_is_stored_once(store: Store) -> None:
     with store.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(articles)).scalar() == 1
         links = conn.execute(sa.select(article_sources.c.source, article_sources.c.guid)).all()
-        seen_guids, seen_urls = article_store.known(conn, "A", ["g1", "g2"], ["https://example.com/a"])
+        seen_guids, seen_urls = article_store.known(
+            conn, "A", ["g1", "g2"], ["https://example.com/a"]
+        )
     assert sorted(links) == [("A", "g1"), ("B", "zz")]
     assert seen_guids == {"g1"} and seen_urls == {"https://example.com/a"}
 
@@ -91,7 +102,9 @@ def test_sync_resets_a_source_whose_url_changed(store: Store) -> None:
         source_store.record(conn, row.id, etag='"x"', error_count=3, disabled=True)
         source_store.sync(conn, [("A", "http://a2/", "feed")], NOW)
         (row,) = source_store.all_sources(conn)
-    assert row.url == "http://a2/" and row.etag is None and not row.disabled and row.error_count == 0
+    assert (
+        row.url == "http://a2/" and row.etag is None and not row.disabled and row.error_count == 0
+    )
 
 
 def test_a_failed_transaction_leaves_nothing_behind(store: Store) -> None:

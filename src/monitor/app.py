@@ -40,9 +40,7 @@ def fetch_settings(config: Config) -> FetchSettings:
 
 def build_stages(config: Config) -> list[ArticleStage]:
     """The per-article stages in order: dedup/stories first (copies know their original), topics."""
-    from monitor.stories import StoryStage
-
-    return [StoryStage(config), topics.TopicStage(config)]
+    return [topics.TopicStage(config)]
 
 
 class App:

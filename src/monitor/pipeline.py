@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -73,6 +74,9 @@ class Pipeline:
         self.stages = list(stages)
         self.clock = clock
         self.rng = rng or random.Random()
+        # one committing poll at a time in this process: SQLite has one writer anyway, and the
+        # per-article stages then see every earlier article of this process in order
+        self._commit_lock = threading.Lock()
 
     async def poll(self, source: SourceRow) -> PollOutcome:
         """Poll one claimed source; never raises for a source's own failure."""
@@ -82,13 +86,13 @@ class Pipeline:
                 source.fetch_url, etag=source.etag, last_modified=source.last_modified
             )
             if result.not_modified:
-                await asyncio.to_thread(self._commit, source, feed, result, None, [])
+                await asyncio.to_thread(self._commit, source, feed, result, None, [], [])
                 log.info("poll source=%s stage=fetch not modified", source.name)
                 return PollOutcome(source.name, True, not_modified=True)
             parsed, result = await self._parse(source, feed, result)
-            new_articles = await self._articles(source, feed, parsed)
+            new_articles, links = await self._articles(source, feed, parsed)
             stored = await asyncio.to_thread(
-                self._commit, source, feed, result, parsed, new_articles
+                self._commit, source, feed, result, parsed, new_articles, links
             )
         except (FetchError, ParseError) as exc:
             stage = "parse" if isinstance(exc, ParseError) else "fetch"
@@ -144,15 +148,19 @@ class Pipeline:
             [c for _, c in keyed if c],
         )
         fresh: list[tuple[Entry, str]] = []
+        links: list[tuple[str, str | None]] = []  # stored already (via another source): link only
         for entry, canon in keyed:
-            if canon is None or (entry.guid and entry.guid in seen_guids) or canon in seen_urls:
+            if canon is None or (entry.guid and entry.guid in seen_guids):
+                continue
+            if canon in seen_urls:
+                links.append((canon, entry.guid))
                 continue
             seen_urls.add(canon)
             fresh.append((entry, canon))
         fresh.sort(key=lambda ec: ec[0].published or datetime.min.replace(tzinfo=UTC), reverse=True)
         fresh = fresh[:MAX_NEW_PER_POLL]
         built = await asyncio.gather(*(self._article(source, feed, e, c) for e, c in fresh))
-        return [a for a in built if a is not None]
+        return [a for a in built if a is not None], links
 
     def _known(self, source: str, guids: list[str], urls: list[str]) -> tuple[set[str], set[str]]:
         with self.store.connect() as conn:
@@ -213,30 +221,31 @@ class Pipeline:
         result: FetchResult,
         parsed: ParsedFeed | None,
         new_articles: list[Article],
+        links: list[tuple[str, str | None]],
     ) -> int:
         """Store the articles, run the stages and move the source's state: one transaction."""
         now = self.clock()
         configured = self._interval(feed)
-        entry_times = [e.published for e in parsed.entries if e.published] if parsed else []
-        interval = (
-            polling.adaptive_interval(
-                configured,
-                min(self.config.settings.min_interval, configured),
-                entry_times,
-                now,
-                ttl_seconds=parsed.ttl_seconds if parsed else None,
-                max_age_seconds=polling.parse_cache_control_max_age(result.headers),
-            )
-            if parsed
-            else (source.interval_seconds or configured)
-        )
-        with self.store.begin() as conn:
+        with self._commit_lock, self.store.begin() as conn:
             stored = ingest(conn, new_articles, self.stages, now)
+            for canon, guid in links:
+                article_store.link(conn, canon, source.name, guid, now)
             new_count = sum(1 for s in stored if s.new)
+            interval = source.interval_seconds or configured
+            if parsed is not None:
+                recent = article_store.recent_published(conn, source.name, now - timedelta(days=7))
+                interval = polling.adaptive_interval(
+                    configured,
+                    min(self.config.settings.min_interval, configured),
+                    recent + [e.published for e in parsed.entries if e.published],
+                    now,
+                    ttl_seconds=parsed.ttl_seconds,
+                    max_age_seconds=polling.parse_cache_control_max_age(result.headers),
+                )
             values: dict[str, object] = {
                 "last_success": now,
                 "error_count": 0,
-                "next_check_at": now + timedelta(seconds=polling.jitter(interval, self.rng)),
+                "next_check_at": now + timedelta(seconds=interval),
                 "interval_seconds": interval,
                 "etag": result.etag or source.etag,
                 "last_modified": result.last_modified or source.last_modified,
@@ -260,14 +269,14 @@ class Pipeline:
         message = exc.message if isinstance(exc, MonitorError) else repr(exc)
         errors = source.error_count + 1
         retry_after = exc.retry_after if isinstance(exc, HTTPStatusError) else None
-        delay = polling.next_check_after_error(
-            errors, self._interval(feed), retry_after=retry_after, rng=self.rng
+        next_check = polling.next_check_after_error(
+            now, errors, self._interval(feed), retry_after, rng=self.rng
         )
         values: dict[str, object] = {
             "last_error": message,
             "last_error_at": now,
             "error_count": errors,
-            "next_check_at": now + timedelta(seconds=delay),
+            "next_check_at": next_check,
         }
         if isinstance(exc, HTTPStatusError) and exc.status == 410:
             values["disabled"] = True

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from monitor.models import Article
 from monitor.store.schema import article_sources, articles, topic_matches
-from monitor.store.util import insert_ignore
+from monitor.store.util import insert_ignore, insert_ignore_returning_id
 
 
 @dataclass(frozen=True)
@@ -43,43 +43,54 @@ def known(
 
 def store(conn: sa.Connection, article: Article, now: datetime) -> Stored:
     """Store *article* once (keyed by canonical URL) and link it to its source and GUID."""
-    existing = conn.execute(
-        sa.select(articles.c.id).where(articles.c.canonical_url == article.canonical_url)
-    ).scalar()
-    new = existing is None
-    if existing is None:
+    values = {
+        "url": article.url,
+        "canonical_url": article.canonical_url,
+        "title": article.title,
+        "text": article.text,
+        "author": article.author,
+        "published": article.published,
+        "fetched": article.fetched,
+        "stored_at": now,
+        "language": article.language,
+        "site_name": article.site_name,
+        "source": article.source,
+    }
+    existing = insert_ignore_returning_id(conn, articles, values)
+    new = existing is not None
+    if existing is None:  # stored before (maybe a moment ago by another poll)
         existing = conn.execute(
-            sa.insert(articles)
-            .values(
-                url=article.url,
-                canonical_url=article.canonical_url,
-                title=article.title,
-                text=article.text,
-                author=article.author,
-                published=article.published,
-                fetched=article.fetched,
-                stored_at=now,
-                language=article.language,
-                site_name=article.site_name,
-                source=article.source,
-            )
-            .returning(articles.c.id)
+            sa.select(articles.c.id).where(articles.c.canonical_url == article.canonical_url)
         ).scalar_one()
-    guid = article.guid
+    _link(conn, int(existing), article.source, article.guid, now)
+    return Stored(int(existing), new)
+
+
+def link(conn: sa.Connection, canonical: str, source: str, guid: str | None, now: datetime) -> None:
+    """Link an already stored article (by canonical URL) to one more source."""
+    found = conn.execute(
+        sa.select(articles.c.id).where(articles.c.canonical_url == canonical)
+    ).scalar()
+    if found is not None:
+        _link(conn, int(found), source, guid, now)
+
+
+def _link(
+    conn: sa.Connection, article_id: int, source: str, guid: str | None, now: datetime
+) -> None:
     if guid is not None:
         taken = conn.execute(
             sa.select(article_sources.c.article_id).where(
-                article_sources.c.source == article.source, article_sources.c.guid == guid
+                article_sources.c.source == source, article_sources.c.guid == guid
             )
         ).scalar()
-        if taken is not None and taken != existing:
+        if taken is not None and taken != article_id:
             guid = None  # the GUID already names another article of this source; keep the link
     insert_ignore(
         conn,
         article_sources,
-        {"article_id": existing, "source": article.source, "guid": guid, "first_seen": now},
+        {"article_id": article_id, "source": source, "guid": guid, "first_seen": now},
     )
-    return Stored(int(existing), new)
 
 
 def export_rows(conn: sa.Connection, since: datetime | None = None) -> Iterator[dict[str, Any]]:
@@ -110,6 +121,16 @@ def export_rows(conn: sa.Connection, since: datetime | None = None) -> Iterator[
             "story_id": r.story_id,
             "duplicate_of": r.duplicate_of,
         }
+
+
+def recent_published(conn: sa.Connection, source: str, since: datetime) -> list[datetime]:
+    """Published times of this source's articles since *since* (its publishing rate)."""
+    q = (
+        sa.select(articles.c.published)
+        .join(article_sources, article_sources.c.article_id == articles.c.id)
+        .where(article_sources.c.source == source, articles.c.published >= since)
+    )
+    return [r.published for r in conn.execute(q)]
 
 
 def count_by_source(conn: sa.Connection) -> dict[str, int]:

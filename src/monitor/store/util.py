@@ -24,3 +24,16 @@ def insert_ignore(
         stmt = sqlite.insert(table).on_conflict_do_nothing()
     result = conn.execute(stmt, rows if isinstance(rows, Sequence) else [rows])
     return max(int(result.rowcount or 0), 0)
+
+
+def insert_ignore_returning_id(
+    conn: sa.Connection, table: sa.Table, values: Mapping[str, Any]
+) -> int | None:
+    """Insert one row unless it conflicts; its new id, or None when it existed."""
+    stmt: Any
+    if conn.dialect.name == "postgresql":
+        stmt = postgresql.insert(table).values(**values).on_conflict_do_nothing()
+    else:
+        stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
+    value = conn.execute(stmt.returning(table.c.id)).scalar()
+    return None if value is None else int(value)
