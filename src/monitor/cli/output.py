@@ -17,8 +17,9 @@ def short_time(value: datetime | None) -> str:
 
 
 def table(
-    rows: Sequence[Sequence[object]], headers: Sequence[str], out: TextIO = sys.stdout
+    rows: Sequence[Sequence[object]], headers: Sequence[str], out: TextIO | None = None
 ) -> None:
+    out = out or sys.stdout
     cells = [[str(h) for h in headers]] + [["-" if c is None else str(c) for c in r] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     for n, row in enumerate(cells):
@@ -31,9 +32,9 @@ def table(
 class Progress:
     """`[####......] 12/40 name` on a terminal's stderr; silent elsewhere."""
 
-    def __init__(self, out: TextIO = sys.stderr) -> None:
-        self.out = out
-        self.enabled = out.isatty()
+    def __init__(self, out: TextIO | None = None) -> None:
+        self.out = out or sys.stderr
+        self.enabled = self.out.isatty()
         self.done = 0
 
     def step(self, label: str, total: int) -> None:

@@ -1,0 +1,209 @@
+"""The command line: exit codes, messages without tracebacks, JSON shapes of SPEC.md."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from demosite import site_routes, write_config
+from httpserver import LocalServer, respond
+
+from monitor.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    with LocalServer(site_routes()) as srv:
+        yield srv
+
+
+@pytest.fixture
+def config(tmp_path: Path, server: LocalServer) -> Path:
+    server.routes["/broken"] = respond(500, b"down")
+    return write_config(
+        tmp_path,
+        f"""\
+        - {{url: '{server.url("/world.rss")}', name: World, tags: [world]}}
+        - {{url: '{server.url("/broken")}', name: Broken}}
+        """,
+    )
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def cli(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+        cwd=ROOT,
+    )
+
+
+def test_check_ok_and_problems(
+    capsys: pytest.CaptureFixture[str], config: Path, tmp_path: Path
+) -> None:
+    code, out, _ = run(capsys, "--config", str(config), "check")
+    assert code == 0 and "ok — 2 feeds, 1 topics" in out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("feeds:\n  - url: nope\n    intervall: 5m\n", encoding="utf-8")
+    code, out, err = run(capsys, "--config", str(bad), "check")
+    assert code == 1
+    assert f"{bad}:2: feeds[0].url:" in err and f"{bad}:3: feeds[0].intervall: unknown key" in err
+    code, out, _ = run(capsys, "--config", str(bad), "--json", "check")
+    report = json.loads(out)
+    assert code == 1 and not report["ok"] and {p["line"] for p in report["problems"]} == {2, 3}
+
+
+def test_poll_status_export(capsys: pytest.CaptureFixture[str], config: Path) -> None:
+    code, out, _ = run(capsys, "--config", str(config), "poll")
+    assert code == 0, out  # a failing source does not fail the command
+    assert "polled 2 sources: 3 new articles, 0 unchanged, 1 failed" in out
+    assert "Broken:" in out and "500" in out
+    code, out, _ = run(capsys, "--config", str(config), "--json", "status")
+    status = json.loads(out)
+    by_name = {s["name"]: s for s in status["sources"]}
+    assert set(by_name["World"]) >= {
+        "name",
+        "url",
+        "last_success",
+        "last_error",
+        "error_count",
+        "next_poll",
+        "articles",
+    }
+    assert by_name["World"]["articles"] == 3 and by_name["World"]["error_count"] == 0
+    assert by_name["Broken"]["error_count"] == 1 and "500" in by_name["Broken"]["last_error"]
+    assert "digests" in status
+    code, out, _ = run(capsys, "--config", str(config), "export", "--format", "jsonl")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(lines) == 3
+    legion = [a for a in lines if a["topics"] == ["Legion"]]
+    assert len(legion) == 2 and all(
+        a["canonical_url"].startswith("http://127.0.0.1") for a in lines
+    )
+    code, out, _ = run(capsys, "--config", str(config), "export", "--since", "1d")
+    assert len(out.splitlines()) == 3
+    code, out, _ = run(capsys, "--config", str(config), "poll")  # nothing due now
+    assert "polled 0 sources" in out
+    code, out, _ = run(capsys, "--config", str(config), "poll", "World")  # named: polled now
+    assert "polled 1 sources: 0 new articles, 1 unchanged" in out
+
+
+def test_topics_test(capsys: pytest.CaptureFixture[str], config: Path) -> None:
+    run(capsys, "--config", str(config), "poll")
+    code, out, _ = run(capsys, "--config", str(config), "--json", "topics", "test", "Legion")
+    results = json.loads(out)
+    assert code == 0 and len(results) == 2
+    assert set(results[0]) == {"article_id", "url", "title", "score", "hits", "snippet"}
+    code, out, _ = run(
+        capsys, "--config", str(config), "--json", "topics", "test", "--query", "cycling lanes"
+    )
+    assert [r["title"] for r in json.loads(out)] == ["City council approves new cycling lanes"]
+    code, _, err = run(capsys, "--config", str(config), "topics", "test", "--query", '"unclosed')
+    assert code == 1 and "column" in err
+
+
+def test_import_then_export_round_trip(
+    capsys: pytest.CaptureFixture[str], config: Path, tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive.jsonl"
+    archive.write_text(
+        json.dumps(
+            {
+                "url": "https://e.example/a?utm_source=x",
+                "title": "Legion raid",
+                "text": "The Freedom of Russia Legion crossed.",
+                "published": "2025-01-02T03:04:05Z",
+                "source": "Archive",
+            }
+        )
+        + "\n"
+        + "not json\n"
+        + json.dumps({"url": "ftp://x", "title": "bad"})
+        + "\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "--config", str(config), "import", str(archive))
+    assert code == 1 and "imported 1 new articles" in out
+    assert f"{archive}:2: not JSON" in err and f"{archive}:3:" in err
+    code, out, _ = run(capsys, "--config", str(config), "export")
+    (row,) = [json.loads(line) for line in out.splitlines()]
+    assert (
+        row["canonical_url"] == "https://e.example/a"
+        and row["published"] == "2025-01-02T03:04:05+00:00"
+    )
+    assert row["source"] == "Archive" and row["topics"] == ["Legion"]
+
+
+def test_feeds_list_add_remove_test(
+    capsys: pytest.CaptureFixture[str], config: Path, server: LocalServer
+) -> None:
+    code, out, _ = run(capsys, "--config", str(config), "--json", "feeds", "list")
+    assert [f["name"] for f in json.loads(out)] == ["World", "Broken"]
+    code, out, _ = run(
+        capsys,
+        "--config",
+        str(config),
+        "feeds",
+        "add",
+        server.url("/ukraine/"),
+        "--name",
+        "Section",
+        "--type",
+        "page",
+        "--tag",
+        "world",
+    )
+    assert code == 0 and "added 'Section'" in out
+    code, out, _ = run(capsys, "--config", str(config), "feeds", "list")
+    assert "Section" in out and "page" in out
+    code, out, _ = run(capsys, "--config", str(config), "feeds", "remove", "Section")
+    assert code == 0
+    code, out, _ = run(
+        capsys, "--config", str(config), "--json", "feeds", "test", server.url("/world.rss")
+    )
+    report = json.loads(out)
+    assert report["ok"] and report["format"] == "rss" and report["entries"] == 3
+    texts = {i["title"]: i for i in report["items"]}
+    raid = texts["Russian volunteer legion claims cross-border raid in Belgorod"]
+    assert (
+        raid["text_from"] == "page" and "Kozinka" in raid["text"] and "Advert" not in raid["text"]
+    )
+    code, out, err = run(capsys, "--config", str(config), "feeds", "test", server.url("/broken"))
+    assert code == 1 and "500" in err
+
+
+def test_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
+    missing = cli("--config", str(tmp_path / "none.yaml"), "status")
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert "does not exist" in missing.stderr
+    usage = cli("frobnicate")
+    assert usage.returncode == 2 and "invalid choice" in usage.stderr
+    path = write_config(tmp_path, "- {url: 'http://127.0.0.1:9/feed', name: X}\n")
+    unknown = cli("--config", str(path), "poll", "Nope")
+    assert unknown.returncode == 1 and "no enabled source named Nope" in unknown.stderr
+    assert "hint:" in unknown.stderr and "Traceback" not in unknown.stderr
+
+
+def test_env_config_and_state_dir(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "- {url: 'http://127.0.0.1:9/feed', name: X}\n")
+    result = cli(
+        "status",
+        env={"MONITOR_CONFIG": str(path), "MONITOR_STATE_DIR": str(tmp_path / "elsewhere")},
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "elsewhere" / "monitor.db").exists()
