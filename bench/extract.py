@@ -18,10 +18,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psutil
 import trafilatura
 
 from metrics import Score, corpus_score
-from monitor.extract import TRAFILATURA_OPTIONS, ExtractPool
+from monitor.extract import TRAFILATURA_OPTIONS, ExtractPool, extract_article
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "extraction"
 OPTION_SETS: dict[str, dict[str, Any]] = {
@@ -50,8 +51,8 @@ def load_pages() -> list[Page]:
 
 async def run_pool(
     pages: list[Page], workers: int | None, repeat: int
-) -> tuple[list[str | None], float, float]:
-    """The project's stage: (texts, seconds to start the pool, best seconds for the pages)."""
+) -> tuple[list[str | None], float, float, float]:
+    """The project's stage: (texts, pool start seconds, best seconds and worker CPU seconds)."""
     pool = ExtractPool(workers)
     try:
         start = time.perf_counter()
@@ -59,26 +60,52 @@ async def run_pool(
         warm = b"<html><body><p>warm up</p></body></html>"
         await asyncio.gather(*(pool.extract(warm, "http://x/") for _ in range(pool.workers * 2)))
         startup = time.perf_counter() - start
-        best = float("inf")
+        best = cpu = float("inf")
         for _ in range(repeat):
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), workers_cpu()
             results = await asyncio.gather(*(pool.extract(html, url) for _, html, url, _ in pages))
             best = min(best, time.perf_counter() - start)
+            cpu = min(cpu, workers_cpu() - cpu_start)
     finally:
         pool.close()
-    return [r.text if r else None for r in results], startup, best
+    return [r.text if r else None for r in results], startup, best, cpu
+
+
+def workers_cpu() -> float:
+    """CPU seconds used so far by this process's descendants (the pool's workers)."""
+    total = 0.0
+    for child in psutil.Process().children(recursive=True):
+        try:
+            times = child.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
 
 
 def run_plain(
     pages: list[Page], options: dict[str, Any], repeat: int = 1
-) -> tuple[list[str | None], float]:
-    """Plain single-process trafilatura.extract: (texts, best seconds for the pages)."""
-    best = float("inf")
+) -> tuple[list[str | None], float, float]:
+    """Plain single-process trafilatura.extract: (texts, best seconds, best CPU seconds)."""
+    best = cpu = float("inf")
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         texts = [trafilatura.extract(html, url=url, **options) for _, html, url, _ in pages]
         best = min(best, time.perf_counter() - start)
-    return texts, best
+        cpu = min(cpu, time.process_time() - cpu_start)
+    return texts, best, cpu
+
+
+def run_stage_inline(pages: list[Page], repeat: int) -> tuple[float, float]:
+    """The project's extract_article in this process, no pool: (best seconds, CPU seconds)."""
+    best = cpu = float("inf")
+    for _ in range(repeat):
+        start, cpu_start = time.perf_counter(), time.process_time()
+        for _, html, url, _ in pages:
+            extract_article(html, url)
+        best = min(best, time.perf_counter() - start)
+        cpu = min(cpu, time.process_time() - cpu_start)
+    return best, cpu
 
 
 def score(pages: list[Page], texts: list[str | None]) -> Score:
@@ -97,16 +124,25 @@ def main() -> int:
     pages = load_pages()
     n = len(pages)
     print(f"{n} pages from {DATA}")
-    plain_texts, plain_s = run_plain(pages, TRAFILATURA_OPTIONS, args.repeat)
-    texts, startup, pool_s = asyncio.run(run_pool(pages, args.workers, args.repeat))
+    plain_texts, plain_s, plain_cpu = run_plain(pages, TRAFILATURA_OPTIONS, args.repeat)
+    texts, startup, pool_s, pool_cpu = asyncio.run(run_pool(pages, args.workers, args.repeat))
+    inline_s, inline_cpu = run_stage_inline(pages, args.repeat)
     workers = ExtractPool(args.workers).workers
-    print(f"options: {TRAFILATURA_OPTIONS}; best of {args.repeat} runs; {os.cpu_count()} CPUs")
-    print(f"plain trafilatura.extract, 1 process: {n / plain_s:6.1f} pages/s ({plain_s:.2f} s)")
-    print(
-        f"project stage, pool of {workers} workers : {n / pool_s:6.1f} pages/s ({pool_s:.2f} s;"
-        f" + metadata; pool start {startup:.2f} s, not counted)"
-    )
-    print(f"ratio project/plain                 : {plain_s / pool_s:6.2f}x")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"options: {TRAFILATURA_OPTIONS}; best of {args.repeat} runs")
+    print(f"{os.cpu_count()} CPUs, load average {load} (other work shares the CPUs)")
+    ms = 1000 / n
+    rows = [
+        ("plain trafilatura.extract, 1 process", plain_s, plain_cpu),
+        (f"project stage, pool of {workers} workers", pool_s, pool_cpu),
+        ("project extract_article, no pool", inline_s, inline_cpu),
+    ]
+    for label, seconds, cpu in rows:
+        print(
+            f"{label:38s} {n / seconds:6.1f} pages/s  {cpu * ms:5.1f} CPU-ms/page  ({seconds:.2f} s)"
+        )
+    print(f"pool start (not counted above): {startup:.2f} s; the stage also extracts metadata")
+    print(f"ratio project stage / plain, pages/s: {plain_s / pool_s:.2f}x")
     print(f"project stage          : {score(pages, texts)}")
     print(f"plain, same options    : {score(pages, plain_texts)}")
     failed = sum(t is None for t in texts)
@@ -114,7 +150,7 @@ def main() -> int:
     if args.options:
         print("\ntrafilatura option sets (single process, text only):")
         for name, options in OPTION_SETS.items():
-            option_texts, seconds = run_plain(pages, options)
+            option_texts, seconds, _ = run_plain(pages, options)
             print(f"  {name:46s} {score(pages, option_texts)}  {n / seconds:6.1f} pages/s")
     return 0
 

@@ -61,5 +61,8 @@ def corpus_score(pairs: Iterable[tuple[str, str | None]]) -> Score:
             precisions.append(tp / (tp + fp))
         if tp + fn > 0:
             recalls.append(tp / (tp + fn))
-    mean = lambda xs: sum(xs) / len(xs) if xs else 0.0  # noqa: E731
-    return Score(mean(precisions), mean(recalls), pages)
+    return Score(_mean(precisions), _mean(recalls), pages)
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
