@@ -9,6 +9,7 @@ import ssl
 import subprocess
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
@@ -102,12 +103,15 @@ class SmtpPeer:
         return ChannelConfig(**values)
 
 
-@pytest.fixture
-def smtp_peer() -> Iterator[SmtpPeer]:
-    peer = SmtpPeer(free_port())
+@contextmanager
+def smtp_server(**kwargs: Any) -> Iterator[SmtpPeer]:
+    """A running SMTP peer; test modules wrap it in a fixture."""
+    peer = SmtpPeer(free_port(), kwargs=kwargs)
     peer.up()
-    yield peer
-    peer.down()
+    try:
+        yield peer
+    finally:
+        peer.down()
 
 
 def make_cert(directory: Path) -> tuple[Path, Path]:
@@ -136,7 +140,7 @@ def authenticator(user: str, password: str) -> Any:
             user.encode(),
             password.encode(),
         )
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)  # let aiosmtpd answer 235/535
 
     return check
 
@@ -178,10 +182,12 @@ class SlackPeer:
     script: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     accepted: list[dict[str, Any]] = field(default_factory=list)
     requests: int = 0
+    validate: bool = True  # False: accept any JSON (for Apprise's json:// notifications)
 
 
-@pytest.fixture
-def slack_peer() -> Iterator[SlackPeer]:
+@contextmanager
+def slack_server() -> Iterator[SlackPeer]:
+    """A running Slack webhook peer; test modules wrap it in a fixture."""
     peer: SlackPeer
 
     class Handler(BaseHTTPRequestHandler):
@@ -195,7 +201,7 @@ def slack_peer() -> Iterator[SlackPeer]:
                 payload = json.loads(body)
             except ValueError:
                 return self._answer(400, "invalid_payload")
-            if slack_problems(payload):
+            if peer.validate and slack_problems(payload):
                 return self._answer(400, "invalid_blocks")
             peer.accepted.append(payload)
             self._answer(200, "ok")
@@ -215,11 +221,13 @@ def slack_peer() -> Iterator[SlackPeer]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     peer = SlackPeer(f"http://127.0.0.1:{server.server_address[1]}/services/T0/B0/secret")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
-    yield peer
-    server.shutdown()
-    server.server_close()
+    try:
+        yield peer
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 # --------------------------------------------------------------------------- store data
