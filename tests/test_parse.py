@@ -113,6 +113,12 @@ def test_json_feed_10_by_content_type() -> None:
     assert entry.published == datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
+def test_xml_feed_labelled_as_json() -> None:
+    body = (DATA / "atom.xml").read_bytes()
+    feed = parse_feed(body, "https://atom.example/blog/f", {"Content-Type": "application/json"})
+    assert feed.format == "atom" and len(feed.entries) == 1
+
+
 @pytest.mark.parametrize(
     "body", [b'{"hello": "world"}', b"{not json", b"[1, 2]"], ids=["not-a-feed", "bad", "list"]
 )

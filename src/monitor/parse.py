@@ -68,7 +68,8 @@ def parse_feed(
 
 def _looks_like_json(body: bytes, hdrs: Mapping[str, str]) -> bool:
     ctype = hdrs.get("content-type", "").split(";")[0].strip().lower()
-    return ctype in JSON_TYPES or body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+    start = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    return start == b"{" or (ctype in JSON_TYPES and start != b"<")  # XML labelled JSON is XML
 
 
 def _parse_xml_feed(body: bytes, url: str, hdrs: dict[str, str], now: datetime) -> ParsedFeed:
