@@ -59,6 +59,8 @@ def setup_logging(verbose: bool, level: str = "INFO") -> None:
         "alembic",
     ):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
+    # "skipped: maximum number of running instances" is the intended coalescing of a slow tick
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.DEBUG if verbose else logging.ERROR)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
