@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from demosite import site_routes, write_config
 from httpserver import LocalServer, respond
-
 from monitor.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -89,7 +89,10 @@ def test_every_problem_is_reported_with_line_and_hint(tmp_path: Path) -> None:
     )
     found = problems(path)
     text = "\n".join(found)
-    assert f"{path}:2: settings.poll_intervall: unknown key (hint: did you mean 'poll_interval'?)" in text
+    assert (
+        f"{path}:2: settings.poll_intervall: unknown key (hint: did you mean 'poll_interval'?)"
+        in text
+    )
     assert f"{path}:3: settings.retention:" in text and "not a duration" in text
     assert f"{path}:8: feeds[1].name: duplicate feed name 'A' (first at line 5)" in text
     assert f"{path}:9: feeds[2].url:" in text
@@ -170,7 +173,9 @@ def test_add_and_remove_keep_comments_and_order(tmp_path: Path) -> None:
     original = (ROOT / "config" / "feeds.yaml").read_text(encoding="utf-8")
     path = tmp_path / "feeds.yaml"
     path.write_text(original, encoding="utf-8")
-    name = add_feed(path, "http://127.0.0.1:8765/extra.rss", name="Extra", interval="1h", tags=["x"])
+    name = add_feed(
+        path, "http://127.0.0.1:8765/extra.rss", name="Extra", interval="1h", tags=["x"]
+    )
     assert name == "Extra"
     edited = path.read_text(encoding="utf-8")
     assert "# news-monitor configuration" in edited

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from demosite import site_routes, write_config
 from httpserver import LocalServer
 

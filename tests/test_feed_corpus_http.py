@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
+
 from conftest import SHARED_DATA
 from httpserver import Exchange, Handler, LocalServer
-
 from monitor.errors import MonitorError, ParseError
 from monitor.fetch import Fetcher, FetchSettings
 from monitor.parse import parse_feed

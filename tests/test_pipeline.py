@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from httpserver import Exchange, LocalServer, redirect, respond
-from demosite import site_routes, write_config
 
+from demosite import site_routes, write_config
+from httpserver import Exchange, LocalServer, redirect, respond
 from monitor.app import App
 from monitor.config import load_config
 from monitor.pipeline import utcnow
