@@ -179,7 +179,7 @@ class SlackPeer:
     """A webhook endpoint: scripted answers first (status, headers), then 200 "ok"."""
 
     url: str
-    script: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    script: list[tuple[int, dict[str, str]] | None] = field(default_factory=list)  # None: normal
     accepted: list[dict[str, Any]] = field(default_factory=list)
     requests: int = 0
     validate: bool = True  # False: accept any JSON (for Apprise's json:// notifications)
@@ -194,8 +194,9 @@ def slack_server() -> Iterator[SlackPeer]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             peer.requests += 1
-            if peer.script:
-                status, headers = peer.script.pop(0)
+            scripted = peer.script.pop(0) if peer.script else None
+            if scripted is not None:
+                status, headers = scripted
                 return self._answer(status, "rate_limited" if status == 429 else "error", headers)
             try:
                 payload = json.loads(body)

@@ -137,7 +137,7 @@ class Pipeline:
 
     async def _articles(
         self, source: SourceRow, feed: FeedConfig, parsed: ParsedFeed
-    ) -> list[Article]:
+    ) -> tuple[list[Article], list[tuple[str, str | None]]]:
         """The entries not stored yet, turned into articles (pages fetched and extracted)."""
         entries = [e for e in parsed.entries if e.url or e.guid]
         keyed = [(e, canonical_url(e.url) if e.url else None) for e in entries]

@@ -13,33 +13,31 @@ FIELDS = frozenset({"title", "text", "source", "url", "lang"})
 HYPHENS = "-\u2010\u2011"
 MIN_PREFIX = 2
 
-# Marks dropped by folding (Latin/Greek/Cyrillic accents, Arabic harakat) and letters NFKD
-# does not decompose; "_" becomes a separator so URL words like ukraine_war split.
-_FOLD_TABLE = MappingProxyType(
-    {
-        **{
-            cp: None
-            for r in ((0x300, 0x370), (0x1AB0, 0x1B00), (0x1DC0, 0x1E00))
-            for cp in range(*r)
-        },
-        **{
-            cp: None
-            for r in ((0x20D0, 0x2100), (0xFE20, 0xFE30), (0x64B, 0x660))
-            for cp in range(*r)
-        },
-        **{ord(k): v for k, v in {"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i"}.items()},
-        **{ord(k): v for k, v in {"æ": "ae", "œ": "oe", "þ": "th", "ð": "d", "_": " "}.items()},
-    }
+# Marks dropped by folding (Latin/Greek/Cyrillic accents, Arabic harakat), and letters that
+# NFKD does not decompose; "_" becomes a separator so that URL words like ukraine_war split.
+_MARKS_RE = re.compile(
+    "[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u064b-\u065f]"
 )
+_LETTERS = MappingProxyType(
+    {"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th", "ð": "d"}
+)
+_LETTERS_RE = re.compile(f"[{''.join(_LETTERS)}]")
 # Word characters: \w plus the marks that are part of letters in Indic, Thai and Hebrew script.
-_W = "[\\w\u0900-\u0963\u0966-\u0dff\u0e31\u0e34-\u0e3a\u0e47-\u0e4e\u0591-\u05bd\u05c1-\u05c7\u200c\u200d]"
+WORD_CHAR = "[\\w\u0900-\u0963\u0966-\u0dff\u0e31\u0e34-\u0e3a\u0e47-\u0e4e\u0591-\u05bd\u05c1-\u05c7\u200c\u200d]"
 # One token: a word, an optional possessive 's (dropped), and a hyphen when a word follows it.
-TOKEN_RE = re.compile(f"({_W}+)(?:['\u2019\u02bc]s(?!{_W}))?([{HYPHENS}](?={_W}))?")
+TOKEN_RE = re.compile(
+    f"({WORD_CHAR}+)(?:['\u2019\u02bc]s(?!{WORD_CHAR}))?([{HYPHENS}](?={WORD_CHAR}))?"
+)
 
 
 def fold(text: str) -> str:
     """Case- and diacritics-insensitive form: NFKD, casefold, accents dropped."""
-    return unicodedata.normalize("NFKD", text).casefold().translate(_FOLD_TABLE)
+    if text.isascii():
+        return text.lower().replace("_", " ")
+    text = _MARKS_RE.sub("", unicodedata.normalize("NFKD", text).casefold())
+    if _LETTERS_RE.search(text):
+        text = _LETTERS_RE.sub(lambda m: _LETTERS[m.group()], text)
+    return text.replace("_", " ")
 
 
 @dataclass(frozen=True)
@@ -337,8 +335,8 @@ def _segments(text: str, start: int) -> list[tuple[str, bool]]:
     prev = 0
     for m in re.finditer(r"\*", text):
         s = m.start()
-        before = s > 0 and re.fullmatch(_W, text[s - 1]) is not None
-        after = s + 1 < len(text) and (text[s + 1] == "*" or re.fullmatch(_W, text[s + 1]))
+        before = s > 0 and re.fullmatch(WORD_CHAR, text[s - 1]) is not None
+        after = s + 1 < len(text) and (text[s + 1] == "*" or re.fullmatch(WORD_CHAR, text[s + 1]))
         if not before or after:
             raise QueryError(
                 "a wildcard must end a word", start + s, "use * only at the end: russia*"

@@ -93,7 +93,7 @@ def cmd_poll(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_feeds_list(args: argparse.Namespace, ctx: Context) -> int:
     config = ctx.config
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "name": f.name,
             "url": f.url,
