@@ -34,7 +34,8 @@ from monitor.urls import canonical_url
 log = logging.getLogger(__name__)
 
 PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
-MAX_NEW_PER_POLL = 200  # a first poll of a huge archive feed takes the newest first
+MAX_NEW_PER_POLL = 200
+EXTRACT_TIMEOUT = 120.0  # seconds one page may take in the pool before the feed text is used  # a first poll of a huge archive feed takes the newest first
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,11 @@ class Pipeline:
         if not use_feed:
             try:
                 page = await self.fetcher.fetch(entry.url, accept=PAGE_ACCEPT)
-                extracted = await self.extractor.extract(page.body, page.url)
+                extracted = await asyncio.wait_for(
+                    self.extractor.extract(page.body, page.url), EXTRACT_TIMEOUT
+                )
+            except TimeoutError:
+                log.warning("poll source=%s stage=extract timed out on %s", source.name, entry.url)
             except FetchError as exc:
                 log.warning(
                     "poll source=%s stage=extract page %s: %s", source.name, entry.url, exc.message
