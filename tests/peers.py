@@ -234,8 +234,25 @@ def slack_server() -> Iterator[SlackPeer]:
 # --------------------------------------------------------------------------- store data
 
 
-def open_store(path: Path) -> Store:
-    store = Store.open(path)
+@contextmanager
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """The store for a fixture parametrized over "sqlite" and "postgresql" (conftest's pg_url)."""
+    if request.param == "sqlite":
+        store = open_store(tmp_path / "state")
+    else:
+        store = open_store(str(request.getfixturevalue("pg_url")))
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def open_store(path: Path | str) -> Store:
+    """A migrated store (SQLite in a directory, or a database URL)."""
+    store = Store(path) if isinstance(path, str) else Store.open(path)
     if store.version < 3:  # until the stories migration (v0002) lets v0003 apply
         from monitor.store.schema import metadata
 

@@ -14,17 +14,26 @@ from monitor import delivery
 from monitor.config.model import ChannelConfig, Config
 from monitor.delivery import DeliveryOutcome
 from monitor.store import Store, outbox
-from peers import T0, Data, SlackPeer, SmtpPeer, config, open_store, slack_server, smtp_server
+from peers import (
+    BACKENDS,
+    T0,
+    Data,
+    SlackPeer,
+    SmtpPeer,
+    any_store,
+    config,
+    slack_server,
+    smtp_server,
+)
 
 S = timedelta(seconds=1)
 H = timedelta(hours=1)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(tmp_path / "state")
-    yield s
-    s.close()
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    with any_store(request, tmp_path) as s:
+        yield s
 
 
 @pytest.fixture
@@ -290,3 +299,15 @@ def test_unknown_digest_is_a_user_error(store: Store, smtp_peer: SmtpPeer) -> No
     with pytest.raises(MonitorError) as info:
         asyncio.run(delivery.send_now(store, config(smtp_peer.channel()), "nope", T0))
     assert "legion-daily" in (info.value.hint or "")
+
+
+def test_unknown_channel_type_fails_that_channel_only(store: Store, smtp_peer: SmtpPeer) -> None:
+    pigeon = ChannelConfig(name="loft", type="pigeon")
+    cfg = config(pigeon, smtp_peer.channel())
+    seed(Data(store))
+    outcomes = due(store, cfg, T0)
+    assert [(o.channel, o.status) for o in outcomes] == [
+        ("loft", "failed"),
+        ("analysts", "not-due"),
+    ]
+    assert "pigeon" in (outcomes[0].error or "")

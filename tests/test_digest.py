@@ -12,16 +12,15 @@ import pytest
 from monitor.config.model import DigestConfig
 from monitor.digest import Digest, build, clean_snippet
 from monitor.store import Store, outbox
-from peers import T0, Data, open_store
+from peers import BACKENDS, T0, Data, any_store
 
 H = timedelta(hours=1)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(tmp_path / "state")
-    yield s
-    s.close()
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    with any_store(request, tmp_path) as s:
+        yield s
 
 
 def digest_config(**changes: object) -> DigestConfig:

@@ -63,7 +63,11 @@ async def run_due(store: Store, config: Config, now: datetime) -> list[DeliveryO
     """The daemon's tick: for every digest × channel, retry what is due, send what is due."""
     outcomes: list[DeliveryOutcome] = []
     for d in config.digests:
-        outcomes += await run_digest(store, config, d.name, now)
+        try:
+            outcomes += await run_digest(store, config, d.name, now)
+        except Exception as exc:  # one broken digest must not hold back the others
+            log.exception("digest %s: delivery run failed", d.name)
+            outcomes.append(DeliveryOutcome(d.name, "*", "failed", error=str(exc)))
     return outcomes
 
 
@@ -142,7 +146,10 @@ async def _run_pair(
     now: datetime,
     force: bool,
 ) -> list[DeliveryOutcome]:
-    sender = sender_for(channel)
+    try:
+        sender = sender_for(channel)
+    except DeliveryError as exc:
+        return [DeliveryOutcome(cfg.name, channel.name, "failed", error=str(exc))]
     outcomes: list[DeliveryOutcome] = []
     with store.connect() as conn:
         waiting = outbox.pending(conn, cfg.name, channel.name)
