@@ -7,25 +7,25 @@
 
 The server is a raw asyncio HTTP/1.1 protocol with keep-alive: each feed is rendered once per
 generation (gzip too), conditional GET answers 304, item links point at article pages served
-by the farm (/articles/FEED/N.html), and the server's CPU is kept out of the client's numbers. `python bench/feedfarm.py --feeds 2000` serves until Ctrl-C.
+by the farm (/articles/FEED/N.html), and the server's CPU is kept out of the client's numbers.
+`python bench/feedfarm.py --feeds 2000` serves until Ctrl-D / Ctrl-C.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gzip
 import json
-import multiprocessing
 import random
 import socket
+import subprocess
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from multiprocessing.connection import Connection
 from types import TracebackType
-from typing import Any
 from xml.sax.saxutils import escape
 
 WORDS = [
@@ -271,26 +271,20 @@ def _free_port(hosts: list[str]) -> int:
     raise RuntimeError("no port free on every farm host")
 
 
-async def _serve(config: FarmConfig, conn: Connection) -> None:
+async def _serve(config: FarmConfig) -> None:
+    """Serve until standard input closes (the parent going away); print the port first."""
     loop = asyncio.get_running_loop()
     hosts = [config.host(i) for i in range(min(config.hosts, config.feeds))]
     port = config.port or _free_port(hosts)
     farm = _Farm(config, port)
     server = await loop.create_server(lambda: _HTTP(farm), host=hosts, port=port, backlog=1024)
-    conn.send(port)
-    await loop.run_in_executor(None, conn.recv)  # until the parent says stop (or goes away)
+    print(f"PORT {port}", flush=True)
+    await loop.run_in_executor(None, sys.stdin.read)
     server.close()
 
 
-def _child(config: FarmConfig, conn: Connection) -> None:
-    try:
-        asyncio.run(_serve(config, conn))
-    except (EOFError, KeyboardInterrupt):
-        pass
-
-
 class FeedFarm:
-    """Context manager: the farm server runs in a child process while the block runs."""
+    """Context manager: the farm server runs in a child interpreter while the block runs."""
 
     def __init__(
         self,
@@ -302,26 +296,28 @@ class FeedFarm:
     ) -> None:
         self.config = FarmConfig(feeds, hosts, items, gzip, full_content)
         self.port = 0
-        self._conn: Connection | None = None
-        self._process: Any = None
+        self.process: subprocess.Popen[str] | None = None
 
     @property
     def urls(self) -> list[str]:
-        return [
-            f"http://{self.config.host(i)}:{self.port}/feeds/{i}.xml"
-            for i in range(self.config.feeds)
-        ]
+        c = self.config
+        return [f"http://{c.host(i)}:{self.port}/feeds/{i}.xml" for i in range(c.feeds)]
 
     def __enter__(self) -> FeedFarm:
-        context = multiprocessing.get_context("spawn")
-        self._conn, child_end = context.Pipe()
-        self._process = context.Process(target=_child, args=(self.config, child_end), daemon=True)
-        self._process.start()
-        child_end.close()
-        if not self._conn.poll(120):
+        c = self.config
+        command = [sys.executable, __file__, "--child", f"--feeds={c.feeds}", f"--hosts={c.hosts}"]
+        command += [f"--items={c.items}"]
+        command += [] if c.gzip else ["--no-gzip"]
+        command += [] if c.full_content else ["--summaries-only"]
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line.startswith("PORT "):
             self.__exit__(None, None, None)
-            raise RuntimeError("the feed farm did not start")
-        self.port = self._conn.recv()
+            raise RuntimeError(f"the feed farm did not start (said {line!r})")
+        self.port = int(line.split()[1])
         return self
 
     def __exit__(
@@ -330,17 +326,17 @@ class FeedFarm:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.send("stop")
-            except OSError:
-                pass
-            self._conn.close()
-        if self._process is not None:
-            self._process.join(5)
-            if self._process.is_alive():
-                self._process.terminate()
-                self._process.join(5)
+        if self.process is None:
+            return
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.close()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(5)
+        self.process.stdout.close()
+        self.process = None
 
     def _control(self, path: str) -> bytes:
         with socket.create_connection((self.config.host(0), self.port), timeout=120) as sock:
@@ -362,14 +358,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--feeds", type=int, default=2000)
     parser.add_argument("--hosts", type=int, default=50)
+    parser.add_argument("--items", type=int, default=20)
+    parser.add_argument("--no-gzip", action="store_true")
+    parser.add_argument("--summaries-only", action="store_true", help="no content:encoded")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    with FeedFarm(feeds=args.feeds, hosts=args.hosts) as farm:
-        print(f"{args.feeds} feeds on port {farm.port}, e.g. {farm.urls[0]}", file=sys.stderr)
-        try:
-            while True:
-                input()
-        except (EOFError, KeyboardInterrupt):
-            pass
+    config = FarmConfig(
+        args.feeds, args.hosts, args.items, not args.no_gzip, not args.summaries_only
+    )
+    if args.child:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_serve(config))
+        return
+    with FeedFarm(args.feeds, args.hosts, args.items, config.gzip, config.full_content) as farm:
+        print(f"{args.feeds} feeds on port {farm.port}, e.g. {farm.urls[0]}; Ctrl-D ends")
+        with contextlib.suppress(KeyboardInterrupt):
+            sys.stdin.read()
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ class Seen:
     path: str
     query: str
     headers: dict[str, str]
+    client: tuple[str, int] = ("", 0)  # the client's address: one port per connection
 
 
 class Exchange:

@@ -23,6 +23,7 @@ from monitor.errors import (
     HTTPStatusError,
     TooManyRedirects,
 )
+from monitor.hostpool import HostPools
 from monitor.models import FetchResult
 
 MiB = 1024 * 1024
@@ -136,7 +137,8 @@ class Fetcher:
             ),
             headers={"User-Agent": s.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
             follow_redirects=False,
-            transport=self._transport,
+            transport=self._transport
+            or HostPools(per_host=s.per_host_limit, http2=s.http2, max_pools=2 * s.global_limit),
         )
         await self._client.__aenter__()
         return self
