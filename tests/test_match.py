@@ -320,3 +320,13 @@ def test_short_body_snippet_is_whole_and_title_only_match_shows_the_lead() -> No
     assert short.snippet == "The Legion crossed."
     [titled] = matcher.match(MatchDoc("Legion", "Body text starts here.", "u", "s", "d", None))
     assert titled.snippet == "Body text starts here."
+
+
+def test_no_topics_match_nothing() -> None:
+    assert Matcher([]).match(MatchDoc("Legion", LEGION, "u", "s", "d", "en")) == []
+
+
+def test_joined_alias_positions_merge_under_one_hyphenated_term() -> None:
+    doc = MatchDoc("", "anti-tank and anti tank and antitank", "u", "s", "d", None)
+    [match] = Matcher([TopicSpec("t", "anti-tank")]).match(doc)
+    assert match.hits == (Hit("anti-tank", "text", (0, 3, 6)),)

@@ -94,7 +94,8 @@ class _Field:
         words: list[str] = []
         for text in texts:
             tokens = TOKEN_RE.findall(text)
-            words = words or [word for word, _ in tokens]
+            if not offset:
+                words = [word for word, _ in tokens]
             run: list[str] = []
             for i, (word, hyphen) in enumerate(tokens, offset):
                 if (found := positions.get(word)) is None:
