@@ -25,14 +25,70 @@ from monitor.fetch import Fetcher, FetchSettings
 SETTINGS = FetchSettings()
 
 
+def write_config(urls: list[str], state_dir: Path) -> Path:
+    """A feeds.yaml with one source per farm URL, state in `state_dir`, default limits."""
+    lines = [
+        "settings:",
+        f"  state_dir: {state_dir}",
+        "  poll_interval: 1h",
+        "  concurrency: 100",
+        "topics:",
+        "  - name: Markets",
+        "    query: 'market* OR economy'",
+        "  - name: Elections",
+        "    query: '\"election\" -sport'",
+        "feeds:",
+    ]
+    lines += [f"  - {{url: '{u}', name: feed{i}}}" for i, u in enumerate(urls)]
+    path = state_dir / "feeds.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def measure_news_monitor(urls: list[str], state_dir: Path) -> tuple[float, float] | None:
-    """(a) TO BE FILLED: poll every URL through news-monitor's pipeline → (seconds, cpu seconds).
+    """(a) every URL through news-monitor's poll path (fetch, parse, store, stages) → (s, cpu s).
 
     Called twice with the same `state_dir`: first on empty state (the cold cycle, everything
-    new), then again (the warm cycle: stored validators, every feed answers 304). Measure with
-    `timed(...)` from fetch_baselines. Return None while not implemented.
+    new), then again (the warm cycle: stored validators, every feed answers 304). The extract
+    pool is not used: the farm's feeds carry their full content (`full_text: auto`).
     """
-    return None
+    from monitor.app import App
+    from monitor.config import load_config
+
+    app = App(load_config(write_config(urls, state_dir), {}))
+    try:
+        outcomes, m = timed("(a)", len(urls), lambda: asyncio.run(app.poll(force=True)))
+    finally:
+        app.close()
+    failed = [o for o in outcomes if not o.ok]
+    print(
+        f"    (a) polled {len(outcomes)}: {sum(o.new_articles for o in outcomes)} new articles, "
+        f"{sum(o.not_modified for o in outcomes)} not modified, {len(failed)} failed"
+        + (f" (first: {failed[0].error})" if failed else "")
+    )
+    return m.seconds, m.cpu
+
+
+def idle_daemon_rss(state_dir: Path, settle: float = 8.0) -> float:
+    """RSS (MB) of `news-monitor run` on the same 2,000 sources, idle (none due), with children."""
+    import subprocess
+    import time
+
+    import psutil
+
+    config = state_dir / "feeds.yaml"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "--config", str(config), "run"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(settle)
+        ps = psutil.Process(proc.pid)
+        return sum(p.memory_info().rss for p in [ps, *ps.children(recursive=True)]) / 2**20
+    finally:
+        proc.terminate()
+        proc.wait(30)
 
 
 def measure_fetcher(urls: list[str], validators: Validators | None = None) -> Measurement:
@@ -121,6 +177,9 @@ def main() -> None:
         _ratio("cold (d) fetch stage vs (c)", rows["d-cold"], c_cold)
         _ratio("cold (c) raw httpx vs (b)", c_cold, b_cold)
         print(f"\nfarm: {farm.stats()}")
+        if rows["a-warm"] is not None:
+            rss = idle_daemon_rss(Path(tmp))
+            print(f"daemon idle with {len(urls)} sources: {rss:.0f} MB RSS (target ≤ 200 MB)")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"bench process peak RSS: {peak:.0f} MB")
 

@@ -162,7 +162,7 @@ def _tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-def feed_content_is_full(entry: Entry) -> bool:
+def feed_content_is_full(entry: Entry, text: str | None = None) -> bool:
     """Whether the feed's own content is the whole article (`full_text: auto`), so no page fetch.
 
     The rule: take the entry's content (else its summary, which many RSS feeds fill with
@@ -170,9 +170,11 @@ def feed_content_is_full(entry: Entry) -> bool:
     in at least 2 paragraphs (or 400 words in one block), and does not end like a teaser:
     "…", "...", "[…]", "(more…)", "Read more", "Continue reading", "Read the full story",
     "The post X appeared first on Y". A summary merely repeated as content is judged by the
-    same thresholds, so a repeated teaser stays a teaser.
+    same thresholds, so a repeated teaser stays a teaser. `text`, when given, is that plain
+    text already computed by the caller.
     """
-    text = html_to_text(entry.content or entry.summary or "")
+    if text is None:
+        text = html_to_text(entry.content or entry.summary or "")
     words = len(re.findall(r"\w+", text))
     paragraphs = sum(1 for block in text.split("\n\n") if len(re.findall(r"\w+", block)) >= 5)
     if words < FULL_MIN_WORDS:

@@ -175,7 +175,7 @@ class Pipeline:
             html_to_text(entry.content or entry.summary) if (entry.content or entry.summary) else ""
         )
         use_feed = feed.full_text == "never" or (
-            feed.full_text == "auto" and feed_content_is_full(entry)
+            feed.full_text == "auto" and feed_content_is_full(entry, feed_text)
         )
         extracted: Extracted | None = None
         if not use_feed:

@@ -56,7 +56,7 @@ def store(conn: sa.Connection, article: Article, now: datetime) -> Stored:
         "site_name": article.site_name,
         "source": article.source,
     }
-    existing = insert_ignore_returning_id(conn, articles, values)
+    existing = insert_ignore_returning_id(conn, articles, values)  # a cached statement
     new = existing is not None
     if existing is None:  # stored before (maybe a moment ago by another poll)
         existing = conn.execute(

@@ -29,11 +29,14 @@ def insert_ignore(
 def insert_ignore_returning_id(
     conn: sa.Connection, table: sa.Table, values: Mapping[str, Any]
 ) -> int | None:
-    """Insert one row unless it conflicts; its new id, or None when it existed."""
+    """Insert one row unless it conflicts; its new id, or None when it existed.
+
+    The statement takes its values as parameters, so SQLAlchemy compiles it once per dialect.
+    """
     stmt: Any
     if conn.dialect.name == "postgresql":
-        stmt = postgresql.insert(table).values(**values).on_conflict_do_nothing()
+        stmt = postgresql.insert(table).on_conflict_do_nothing()
     else:
-        stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
-    value = conn.execute(stmt.returning(table.c.id)).scalar()
+        stmt = sqlite.insert(table).on_conflict_do_nothing()
+    value = conn.execute(stmt.returning(table.c.id), dict(values)).scalar()
     return None if value is None else int(value)
