@@ -28,6 +28,7 @@ sources = sa.Table(
     sa.Column("disabled_reason", sa.Text, nullable=True),
     sa.Column("malformed", sa.Text, nullable=True),  # why the last document was salvaged
     sa.Column("claimed_until", UTCDateTime, nullable=True),  # lease of the worker polling it
+    sa.Column("claimed_by", sa.String(200), nullable=True),  # host:pid of the lease holder
     sa.Column("items_seen", sa.Integer, nullable=False, server_default="0"),
     sa.Column("articles_stored", sa.Integer, nullable=False, server_default="0"),
     sa.Column("created_at", UTCDateTime, nullable=False),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -98,14 +100,19 @@ def claim_due(
 ) -> list[SourceRow]:
     """Lease up to *limit* due, enabled sources among *names* (all of them with *force*).
 
-    The lease (``claimed_until``) keeps another tick or worker from polling the same source
-    until it is released by `record` or expires after a crash.
+    The lease (``claimed_until``, ``claimed_by``) keeps another tick or worker from polling the
+    same source until it is released by `record` or expires after a crash. A lease held by a
+    process of this host that no longer runs (killed) is taken over at once.
     """
+    free = [sources.c.claimed_until.is_(None), sources.c.claimed_until < now]
+    dead = _dead_local_owners(conn, now)
+    if dead:
+        free.append(sources.c.claimed_by.in_(dead))
     query = (
         sa.select(sources.c.id)
         .where(sources.c.name.in_(list(names)))
         .where(sources.c.disabled.is_(False))
-        .where(sa.or_(sources.c.claimed_until.is_(None), sources.c.claimed_until < now))
+        .where(sa.or_(*free))
         .order_by(sources.c.next_check_at)
         .limit(limit)
     )
@@ -118,21 +125,62 @@ def claim_due(
     ids = [r.id for r in conn.execute(query)]
     if not ids:
         return []
-    conn.execute(sa.update(sources).where(sources.c.id.in_(ids)).values(claimed_until=now + lease))
+    conn.execute(
+        sa.update(sources)
+        .where(sources.c.id.in_(ids))
+        .values(claimed_until=now + lease, claimed_by=lease_owner())
+    )
     rows = conn.execute(
         sa.select(sources).where(sources.c.id.in_(ids)).order_by(sources.c.next_check_at)
     )
     return [_row(r) for r in rows]
 
 
+def lease_owner() -> str:
+    """This process, as written in the leases it holds."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _dead_local_owners(conn: sa.Connection, now: datetime) -> list[str]:
+    """Owners of live leases that are processes of this host which have exited."""
+    host = socket.gethostname()
+    owners = conn.execute(
+        sa.select(sources.c.claimed_by)
+        .where(sources.c.claimed_until >= now, sources.c.claimed_by.like(f"{host}:%"))
+        .distinct()
+    ).scalars()
+    dead: list[str] = []
+    for owner in owners:
+        pid = owner.rpartition(":")[2]
+        if pid.isdigit() and not _alive(int(pid)):
+            dead.append(owner)
+    return dead
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def record(conn: sa.Connection, source_id: int, **values: Any) -> None:
     """Write a poll outcome and release the lease, in the caller's transaction."""
     conn.execute(
-        sa.update(sources).where(sources.c.id == source_id).values(claimed_until=None, **values)
+        sa.update(sources)
+        .where(sources.c.id == source_id)
+        .values(claimed_until=None, claimed_by=None, **values)
     )
 
 
 def release(conn: sa.Connection, source_ids: Iterable[int]) -> None:
     ids = list(source_ids)
     if ids:
-        conn.execute(sa.update(sources).where(sources.c.id.in_(ids)).values(claimed_until=None))
+        conn.execute(
+            sa.update(sources)
+            .where(sources.c.id.in_(ids))
+            .values(claimed_until=None, claimed_by=None)
+        )

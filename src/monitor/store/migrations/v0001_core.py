@@ -30,6 +30,7 @@ def upgrade(op: Operations) -> None:
         sa.Column("disabled_reason", sa.Text, nullable=True),
         sa.Column("malformed", sa.Text, nullable=True),
         sa.Column("claimed_until", UTCDateTime, nullable=True),
+        sa.Column("claimed_by", sa.String(200), nullable=True),
         sa.Column("items_seen", sa.Integer, nullable=False, server_default="0"),
         sa.Column("articles_stored", sa.Integer, nullable=False, server_default="0"),
         sa.Column("created_at", UTCDateTime, nullable=False),
