@@ -83,6 +83,7 @@ class FarmConfig:
     items: int = 20
     gzip: bool = True
     full_content: bool = True  # content:encoded with the whole article, as many news feeds do
+    latency: float = 0.0  # seconds each answer is held back, like a real site's response time
     port: int = 0  # 0: pick a port free on every host
 
     def host(self, index: int) -> str:
@@ -250,10 +251,23 @@ class _HTTP(asyncio.Protocol):
             for line in lines[1:]:
                 name, _, value = line.partition(":")
                 headers[name.strip().lower()] = value.strip()
-            self.transport.write(self.farm.answer(parts[1], headers))
-            if headers.get("connection", "").lower() == "close" or parts[2] == "HTTP/1.0":
-                self.transport.close()
+            answer = self.farm.answer(parts[1], headers)
+            close = headers.get("connection", "").lower() == "close" or parts[2] == "HTTP/1.0"
+            if self.farm.config.latency > 0:
+                loop = asyncio.get_running_loop()
+                loop.call_later(self.farm.config.latency, self._send, answer, close)
+            else:
+                self._send(answer, close)
+            if close:
                 return
+
+    def _send(self, answer: bytes, close: bool) -> None:
+        assert self.transport is not None
+        if self.transport.is_closing():
+            return
+        self.transport.write(answer)
+        if close:
+            self.transport.close()
 
 
 def _free_port(hosts: list[str]) -> int:
@@ -293,8 +307,9 @@ class FeedFarm:
         items: int = 20,
         gzip: bool = True,
         full_content: bool = True,
+        latency: float = 0.0,
     ) -> None:
-        self.config = FarmConfig(feeds, hosts, items, gzip, full_content)
+        self.config = FarmConfig(feeds, hosts, items, gzip, full_content, latency)
         self.port = 0
         self.process: subprocess.Popen[str] | None = None
 
@@ -309,6 +324,7 @@ class FeedFarm:
         command += [f"--items={c.items}"]
         command += [] if c.gzip else ["--no-gzip"]
         command += [] if c.full_content else ["--summaries-only"]
+        command += [f"--latency={c.latency}"]
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
@@ -361,16 +377,18 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=20)
     parser.add_argument("--no-gzip", action="store_true")
     parser.add_argument("--summaries-only", action="store_true", help="no content:encoded")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds per answer")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     config = FarmConfig(
-        args.feeds, args.hosts, args.items, not args.no_gzip, not args.summaries_only
+        args.feeds, args.hosts, args.items, not args.no_gzip, not args.summaries_only, args.latency
     )
     if args.child:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_serve(config))
         return
-    with FeedFarm(args.feeds, args.hosts, args.items, config.gzip, config.full_content) as farm:
+    c = config
+    with FeedFarm(c.feeds, c.hosts, c.items, c.gzip, c.full_content, c.latency) as farm:
         print(f"{args.feeds} feeds on port {farm.port}, e.g. {farm.urls[0]}; Ctrl-D ends")
         with contextlib.suppress(KeyboardInterrupt):
             sys.stdin.read()
