@@ -238,11 +238,12 @@ class Pipeline:
             new_count = sum(1 for s in stored if s.new)
             interval = source.interval_seconds or configured
             if parsed is not None:
+                # after ingest and links, the store holds every entry of this document once
                 recent = article_store.recent_published(conn, source.name, now - timedelta(days=7))
                 interval = polling.adaptive_interval(
                     configured,
                     min(self.config.settings.min_interval, configured),
-                    recent + [e.published for e in parsed.entries if e.published],
+                    recent,
                     now,
                     ttl_seconds=parsed.ttl_seconds,
                     max_age_seconds=polling.parse_cache_control_max_age(result.headers),
