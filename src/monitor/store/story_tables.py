@@ -1,0 +1,74 @@
+"""Dedup and story tables: MinHash fingerprints and LSH bands, term statistics, stories."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from monitor.store.schema import metadata
+from monitor.store.types import UTCDateTime
+
+# Level 2: one MinHash signature per article with enough text, and its LSH bands.
+fingerprints = sa.Table(
+    "fingerprints",
+    metadata,
+    sa.Column("article_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("signature", sa.LargeBinary, nullable=False),  # uint32[num_perm], little-endian
+    sa.Column("shingles", sa.Integer, nullable=False),
+    sa.Column("seen", UTCDateTime, nullable=False),  # published, else stored time
+)
+
+minhash_bands = sa.Table(
+    "minhash_bands",
+    metadata,
+    sa.Column("band", sa.SmallInteger, primary_key=True, autoincrement=False),
+    sa.Column("hash", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("article_id", sa.Integer, primary_key=True, autoincrement=False),
+)
+sa.Index("ix_minhash_bands_article_id", minhash_bands.c.article_id)
+
+# Level 3: document frequencies of hashed terms (words and entity channel) and counters.
+term_stats = sa.Table(
+    "term_stats",
+    metadata,
+    sa.Column("term", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("df", sa.Integer, nullable=False),
+)
+
+story_counters = sa.Table(
+    "story_counters",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
+)
+
+stories = sa.Table(
+    "stories",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("title", sa.Text, nullable=False, server_default=""),
+    sa.Column("title_article_id", sa.Integer, nullable=True),
+    sa.Column("title_centrality", sa.Float, nullable=False, server_default="0"),
+    sa.Column("first_seen", UTCDateTime, nullable=False),
+    sa.Column("last_seen", UTCDateTime, nullable=False, index=True),
+    sa.Column("size", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("centroid", sa.LargeBinary, nullable=False),  # packed sparse channels, see stories.py
+)
+
+story_articles = sa.Table(
+    "story_articles",
+    metadata,
+    sa.Column("article_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("story_id", sa.Integer, nullable=False, index=True),
+    sa.Column("seen", UTCDateTime, nullable=False),
+    sa.Column("duplicate_of", sa.Integer, nullable=True),
+)
+
+# Candidate retrieval: an article's most specific terms → its story.
+story_postings = sa.Table(
+    "story_postings",
+    metadata,
+    sa.Column("term", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("story_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("last_seen", UTCDateTime, nullable=False),
+)
+sa.Index("ix_story_postings_story_id", story_postings.c.story_id)
