@@ -98,8 +98,9 @@ def rematch_changed(conn: sa.Connection, config: Config, now: datetime) -> list[
     known = {r.topic: r.fingerprint for r in conn.execute(sa.select(topic_state))}
     changed = [t for t in config.topics if known.get(t.name) != fingerprint(config, t)]
     configured = {t.name for t in config.topics}
-    for gone in set(known) - configured:
+    for gone in set(known) - configured:  # a removed topic's matches go with it
         conn.execute(sa.delete(topic_state).where(topic_state.c.topic == gone))
+        conn.execute(sa.delete(topic_matches).where(topic_matches.c.topic == gone))
     if not changed:
         return []
     names = [t.name for t in changed]
