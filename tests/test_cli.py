@@ -207,3 +207,11 @@ def test_env_config_and_state_dir(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "elsewhere" / "monitor.db").exists()
+
+
+def test_run_refuses_an_invalid_config_without_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.yaml"
+    path.write_text("settings:\n  poll_interval: often\n", encoding="utf-8")
+    result = cli("--config", str(path), "run")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{path}:2: settings.poll_interval:" in result.stderr
