@@ -25,7 +25,6 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from monitor.config.model import ChannelConfig, Config, DigestConfig, Settings, SmtpConfig
 from monitor.store import Store
-from monitor.store.delivery_tables import delivery_outbox, delivery_seen, delivery_state
 from monitor.store.schema import article_sources, articles, topic_matches
 
 T0 = datetime(2024, 5, 2, 6, 0, tzinfo=UTC)
@@ -253,10 +252,6 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 def open_store(path: Path | str) -> Store:
     """A migrated store (SQLite in a directory, or a database URL)."""
     store = Store(path) if isinstance(path, str) else Store.open(path)
-    if store.version < 3:  # until the stories migration (v0002) lets v0003 apply
-        from monitor.store.schema import metadata
-
-        metadata.create_all(store.engine, tables=[delivery_state, delivery_outbox, delivery_seen])
     return store
 
 

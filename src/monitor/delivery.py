@@ -129,9 +129,6 @@ def preview(
 
 def delivery_status(conn: sa.Connection, config: Config | None = None) -> list[dict[str, Any]]:
     """Per digest × channel: last delivery, pending retries, last error (`status --json`)."""
-    if not sa.inspect(conn).has_table("delivery_state"):  # migration 3 not applied yet
-        configured = config.digests if config is not None else ()
-        return [outbox.never_delivered(d.name, c) for d in configured for c in d.channels]
     pairs = outbox.pairs(conn)
     if config is not None:
         pairs = [(d.name, c) for d in config.digests for c in d.channels]

@@ -180,15 +180,6 @@ def pair_status(conn: sa.Connection, digest: str, channel: str) -> dict[str, Any
     }
 
 
-def never_delivered(digest: str, channel: str) -> dict[str, Any]:
-    """The status of a digest × channel with no state at all."""
-    return {
-        "name": digest, "channel": channel, "last_delivery": None, "last_message_id": None,
-        "watermark": None, "pending": 0, "attempts": 0, "next_attempt": None,
-        "last_error": None, "failed": 0,
-    }  # fmt: skip
-
-
 def pairs(conn: sa.Connection) -> list[tuple[str, str]]:
     q = sa.select(delivery_state.c.digest, delivery_state.c.channel).order_by("digest", "channel")
     return [(r.digest, r.channel) for r in conn.execute(q)]
