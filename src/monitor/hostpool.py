@@ -101,8 +101,11 @@ class HostPools(httpx.AsyncBaseTransport):
                 break
             victims.append(key)
             excess -= 1
-        for key in victims:
-            await self._pools.pop(key).transport.aclose()
+        # detach them all before the first await: another request may run during aclose(), and
+        # must neither find a pool being closed nor detach the same one again
+        detached = [self._pools.pop(key) for key in victims]
+        for pool in detached:
+            await pool.transport.aclose()
 
     async def aclose(self) -> None:
         pools, self._pools = list(self._pools.values()), OrderedDict()
