@@ -6,7 +6,9 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
 
 from monitor import topics
 from monitor.config import Config
@@ -14,10 +16,12 @@ from monitor.errors import MonitorError
 from monitor.extract import ExtractPool
 from monitor.fetch import Fetcher, FetchSettings
 from monitor.ingest import ArticleStage
+from monitor.models import Article
 from monitor.pipeline import Pipeline, PollOutcome, utcnow
 from monitor.store import Store
 from monitor.store import sources as source_store
 from monitor.store.sources import SourceRow
+from monitor.stories import StoryEngine, StorySettings
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +42,23 @@ def fetch_settings(config: Config) -> FetchSettings:
     )
 
 
+class StoryStage:
+    """Dedup (copies) and story clustering for each new article, in the storing transaction."""
+
+    name = "stories"
+
+    def __init__(self, config: Config) -> None:
+        self.engine = StoryEngine(StorySettings())
+
+    def process(
+        self, conn: sa.Connection, article_id: int, article: Article, now: datetime
+    ) -> None:
+        self.engine.process(conn, article_id, article)
+
+
 def build_stages(config: Config) -> list[ArticleStage]:
     """The per-article stages in order: dedup/stories first (copies know their original), topics."""
-    return [topics.TopicStage(config)]
+    return [StoryStage(config), topics.TopicStage(config)]
 
 
 class App:
