@@ -13,7 +13,6 @@ fingerprints = sa.Table(
     metadata,
     sa.Column("article_id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("signature", sa.LargeBinary, nullable=False),  # uint32[num_perm], little-endian
-    sa.Column("shingles", sa.Integer, nullable=False),
     sa.Column("seen", UTCDateTime, nullable=False),  # published, else stored time
 )
 
@@ -61,6 +60,7 @@ story_articles = sa.Table(
     sa.Column("story_id", sa.Integer, nullable=False, index=True),
     sa.Column("seen", UTCDateTime, nullable=False),
     sa.Column("duplicate_of", sa.Integer, nullable=True),
+    sa.Column("vector", sa.LargeBinary, nullable=True),  # top word weights
 )
 
 # Candidate retrieval: an article's most specific terms → its story.

@@ -15,8 +15,7 @@ def upgrade(op: Operations) -> None:
         "fingerprints",
         sa.Column("article_id", sa.Integer, primary_key=True, autoincrement=False),
         sa.Column("signature", sa.LargeBinary, nullable=False),
-        sa.Column("shingles", sa.Integer, nullable=False),
-        sa.Column("seen", UTCDateTime, nullable=False),
+            sa.Column("seen", UTCDateTime, nullable=False),
     )
     op.create_table(
         "minhash_bands",
@@ -53,6 +52,7 @@ def upgrade(op: Operations) -> None:
         sa.Column("story_id", sa.Integer, nullable=False),
         sa.Column("seen", UTCDateTime, nullable=False),
         sa.Column("duplicate_of", sa.Integer, nullable=True),
+        sa.Column("vector", sa.LargeBinary, nullable=True),  # top word weights
     )
     op.create_index("ix_story_articles_story_id", "story_articles", ["story_id"])
     op.create_table(

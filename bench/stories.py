@@ -1,0 +1,160 @@
+"""Story clustering quality: BCubed and pairwise P/R/F1 on ../shared/data/stories, and speed.
+
+Articles go one at a time through the daemon's code path (store → StoryEngine.process, one
+transaction each) over a real SQLite store, in date order (GVA) or a fixed shuffle (ECB+, mean of
+3 seeds). Baseline in the same run: TF-IDF centroid cosine with incremental IDF, tuned threshold.
+
+    .venv/bin/python bench/stories.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from monitor.models import Article
+from monitor.store import articles as store_articles
+from monitor.store.db import Store
+from monitor.stories import StoryEngine, StorySettings, featurize
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "stories"
+BASE = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def load(name: str) -> list[dict[str, str]]:
+    with open(DATA / name, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]
+
+
+def streams() -> list[tuple[str, list[dict[str, str]], bool]]:
+    ecb = load("ecbplus.dev.jsonl")
+    out = []
+    for seed in (1, 2, 3):
+        rows = ecb[:]
+        random.Random(seed).shuffle(rows)
+        out.append((f"ecbplus.dev seed {seed}", rows, False))
+    gva = sorted(load("gva.dev.jsonl"), key=lambda r: r["date"])
+    out.append(("gva.dev", gva, True))
+    return out
+
+
+def scores(gold: list[str], pred: list[int]) -> dict[str, float]:
+    joint = Counter(zip(gold, pred, strict=True))
+    g, p, n = Counter(gold), Counter(pred), len(gold)
+    bp = sum(joint[(a, b)] / p[b] for a, b in zip(gold, pred, strict=True)) / n
+    br = sum(joint[(a, b)] / g[a] for a, b in zip(gold, pred, strict=True)) / n
+    tp = sum(c * (c - 1) / 2 for c in joint.values())
+    pp = sum(c * (c - 1) / 2 for c in p.values()) or 1
+    gp = sum(c * (c - 1) / 2 for c in g.values()) or 1
+    f = lambda a, b: 2 * a * b / (a + b) if a + b else 0.0  # noqa: E731
+    return {
+        "P": bp,
+        "R": br,
+        "F1": f(bp, br),
+        "pP": tp / pp,
+        "pR": tp / gp,
+        "pF1": f(tp / pp, tp / gp),
+    }
+
+
+def run_engine(rows: list[dict[str, str]], dated: bool, settings: StorySettings) -> list[int]:
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store.open(Path(tmp))
+        engine = StoryEngine(settings)
+        pred = []
+        for i, r in enumerate(rows):
+            published = (
+                datetime.fromisoformat(r["date"][:10]).replace(tzinfo=UTC) + timedelta(hours=12)
+                if dated
+                else None
+            )
+            url = f"https://bench.example/{i}"
+            art = Article(
+                url=url,
+                canonical_url=url,
+                title=r["title"],
+                text=r["text"],
+                source="bench",
+                published=published,
+            )
+            with store.begin() as conn:
+                stored = store_articles.store(conn, art, BASE + timedelta(seconds=i))
+                pred.append(engine.process(conn, stored.article_id, art).story_id)
+        store.engine.dispose()
+        return pred
+
+
+def run_baseline(rows: list[dict[str, str]], dated: bool, threshold: float) -> list[int]:
+    """Plain TF-IDF centroid cosine, incremental IDF, scan of the stories of the last 7 days."""
+    df: Counter[int] = Counter()
+    cents: list[tuple[dict[int, float], datetime | None]] = []
+    pred = []
+    for n, r in enumerate(rows):
+        words = featurize(r["title"], r["text"], 1.0).words
+        vec = {
+            t: (1 + math.log(x)) * (math.log((n + 1) / (df[t] + 1)) + 1) for t, x in words.items()
+        }
+        when = datetime.fromisoformat(r["date"][:10]) if dated else None
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        best, bs = -1, 0.0
+        for sid, (c, last) in enumerate(cents):
+            if when and last and (when - last).days > 7:
+                continue
+            cn = math.sqrt(sum(v * v for v in c.values())) or 1.0
+            s = sum(v * c.get(t, 0.0) for t, v in vec.items()) / (norm * cn)
+            if s > bs:
+                best, bs = sid, s
+        if best < 0 or bs < threshold:
+            best = len(cents)
+            cents.append(({}, when))
+        c, last = cents[best]
+        for t, v in vec.items():
+            c[t] = c.get(t, 0.0) + v / norm
+        cents[best] = (c, max(last, when) if last and when else when)
+        pred.append(best)
+        for t in words:
+            df[t] += 1
+    return pred
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="skip the baseline")
+    ap.add_argument("--threshold", type=float, default=None)
+    args = ap.parse_args()
+    if not DATA.exists():
+        print(f"skipped: {DATA} is absent")
+        return 0
+    settings = (
+        StorySettings() if args.threshold is None else StorySettings(threshold=args.threshold)
+    )
+    totals: dict[str, list[dict[str, float]]] = defaultdict(list)
+    for name, rows, dated in streams():
+        gold = [r["cluster"] for r in rows]
+        t = time.perf_counter()
+        res = scores(gold, run_engine(rows, dated, settings))
+        res["s"] = time.perf_counter() - t
+        res["art/s"] = len(rows) / res["s"]
+        if not args.quick:
+            res["base_F1"] = scores(gold, run_baseline(rows, dated, 0.3))["F1"]
+        key = name.split(" ")[0]
+        totals[key].append(res)
+        print(name, " ".join(f"{k} {v:.3f}" for k, v in res.items()), flush=True)
+    for key, runs in totals.items():
+        mean = {k: sum(r[k] for r in runs) / len(runs) for k in runs[0]}
+        line = " ".join(f"{k} {v:.3f}" for k, v in mean.items())
+        ratio = f" F1/baseline {mean['F1'] / mean['base_F1']:.3f}" if "base_F1" in mean else ""
+        print(f"== {key} (mean of {len(runs)}): {line}{ratio}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

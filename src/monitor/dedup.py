@@ -1,0 +1,119 @@
+"""Level 2 dedup: MinHash signatures over word shingles and an LSH band table in the store."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+import sqlalchemy as sa
+
+from monitor.store.story_tables import fingerprints, minhash_bands
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_PRIME = np.uint64((1 << 61) - 1)
+_MASK32 = np.uint64(0xFFFFFFFF)
+
+Signature = npt.NDArray[np.uint32]
+
+
+@dataclass(frozen=True)
+class DedupSettings:
+    """Shingle size, signature length, LSH shape, and the verification threshold."""
+
+    shingle: int = 3  # words per shingle
+    num_perm: int = 128
+    bands: int = 32  # bands × rows ≤ num_perm; 32 × 4 finds J = 0.5 pairs with p ≈ 0.88
+    rows: int = 4
+    threshold: float = 0.5  # estimated Jaccard for a copy
+    min_shingles: int = 40  # shorter texts (a headline and two lines) are never fingerprinted
+
+
+class MinHasher:
+    """Numpy-vectorised MinHash with fixed permutations (identical in every process)."""
+
+    def __init__(self, settings: DedupSettings) -> None:
+        self.settings = settings
+        rng = np.random.RandomState(1)
+        self._a = rng.randint(1, (1 << 61) - 1, size=settings.num_perm, dtype=np.uint64)
+        self._b = rng.randint(0, (1 << 61) - 1, size=settings.num_perm, dtype=np.uint64)
+
+    def shingles(self, text: str) -> set[str]:
+        words = [w.lower() for w in _WORD.findall(text)]
+        k = self.settings.shingle
+        return {" ".join(words[i : i + k]) for i in range(max(0, len(words) - k + 1))}
+
+    def signature(self, shingles: set[str]) -> Signature:
+        hv = np.fromiter(
+            (zlib.crc32(s.encode()) for s in shingles), dtype=np.uint64, count=len(shingles)
+        )
+        with np.errstate(over="ignore"):
+            ph = ((hv[:, None] * self._a + self._b) % _PRIME) & _MASK32
+        sig: Signature = ph.min(axis=0).astype(np.uint32)
+        return sig
+
+    def band_hashes(self, sig: Signature) -> list[int]:
+        r = self.settings.rows
+        return [zlib.crc32(sig[i * r : (i + 1) * r].tobytes()) for i in range(self.settings.bands)]
+
+
+def jaccard(a: Signature, b: Signature) -> float:
+    """Estimated Jaccard similarity of two signatures."""
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+class CopyIndex:
+    """Finds the original of a near-duplicate text and records new fingerprints in the store."""
+
+    def __init__(self, settings: DedupSettings | None = None) -> None:
+        self.settings = settings or DedupSettings()
+        self.hasher = MinHasher(self.settings)
+
+    def fingerprint(self, text: str) -> Signature | None:
+        """The signature of *text*, or None when it is too short to fingerprint safely."""
+        shingles = self.hasher.shingles(text)
+        if len(shingles) < self.settings.min_shingles:
+            return None
+        return self.hasher.signature(shingles)
+
+    def find_original(self, conn: sa.Connection, sig: Signature) -> tuple[int, float] | None:
+        """The earliest stored article whose signature matches *sig* (id, estimated Jaccard)."""
+        keys = list(enumerate(self.hasher.band_hashes(sig)))
+        rows = conn.execute(
+            sa.select(minhash_bands.c.article_id)
+            .where(sa.tuple_(minhash_bands.c.band, minhash_bands.c.hash).in_(keys))
+            .distinct()
+        ).all()
+        if not rows:
+            return None
+        cands = conn.execute(
+            sa.select(
+                fingerprints.c.article_id, fingerprints.c.signature, fingerprints.c.seen
+            ).where(fingerprints.c.article_id.in_([r[0] for r in rows]))
+        ).all()
+        best: tuple[datetime, int, float] | None = None
+        for article_id, blob, seen in cands:
+            score = jaccard(sig, np.frombuffer(blob, dtype="<u4"))
+            if score >= self.settings.threshold:
+                key = (seen, article_id, score)
+                if best is None or key[:2] < best[:2]:
+                    best = key
+        return (best[1], best[2]) if best else None
+
+    def add(self, conn: sa.Connection, article_id: int, sig: Signature, seen: datetime) -> None:
+        """Store the signature and its bands for later candidates."""
+        conn.execute(
+            sa.insert(fingerprints).values(
+                article_id=article_id, signature=sig.astype("<u4").tobytes(), seen=seen
+            )
+        )
+        conn.execute(
+            sa.insert(minhash_bands),
+            [
+                {"band": i, "hash": h, "article_id": article_id}
+                for i, h in enumerate(self.hasher.band_hashes(sig))
+            ],
+        )
