@@ -1,0 +1,72 @@
+"""Level 2: syndicated copies are folded onto their original, short boilerplate never collides."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from monitor.dedup import CopyIndex, jaccard
+from monitor.models import Article
+from monitor.store import Store
+from monitor.store import articles as store_articles
+from monitor.stories import Assignment, StoryEngine
+
+T0 = datetime(2024, 5, 1, 8, tzinfo=UTC)
+
+WIRE = (
+    "The regional water authority said on Tuesday that it would close the Hollow Creek reservoir "
+    "for at least six weeks after inspectors found cracks in the northern spillway. Engineers "
+    "from the state dam safety office spent two days examining the concrete and recommended "
+    "lowering the water level by four metres before repairs begin. The authority said drinking "
+    "water supplies for the 40,000 residents of Millbrook and Harlow would not be affected because "
+    "the towns can draw on the Eastfield aquifer during the closure. Local anglers and a rowing "
+    "club that use the reservoir were told to remove boats by the end of the month. The repair "
+    "contract, worth an estimated 2.3 million dollars, will be tendered next week, officials said, "
+    "and work is expected to finish before the autumn rains."
+)
+
+
+def ingest(store: Store, engine: StoryEngine, n: int, title: str, text: str) -> Assignment:
+    url = f"https://site{n}.example/a/{n}"
+    art = Article(url, url, title, text, f"src{n}", published=T0 + timedelta(hours=n))
+    with store.begin() as conn:
+        stored = store_articles.store(conn, art, T0 + timedelta(hours=n))
+        return engine.process(conn, stored.article_id, art)
+
+
+def test_copy_with_new_headline_and_wrapper_joins_its_original(store: Store) -> None:
+    engine = StoryEngine()
+    first = ingest(store, engine, 1, "Reservoir closed after spillway cracks", WIRE)
+    words = WIRE.split()
+    words[10] = "Wednesday"  # a changed word, a cut ending, a new wrapper and headline
+    copy_text = (
+        "Advert\n" + " ".join(words[: int(len(words) * 0.85)]) + "\n0 comments: Post a Comment"
+    )
+    copy = ingest(store, engine, 2, "Hollow Creek dam to shut for six weeks", copy_text)
+    assert first.duplicate_of is None and first.new_story
+    assert copy.duplicate_of is not None and copy.story_id == first.story_id and not copy.new_story
+    third = ingest(store, engine, 3, "Dam closure: what anglers need to know", copy_text + " Ends.")
+    assert third.duplicate_of == copy.duplicate_of  # the earliest original, not the copy
+    with store.begin() as conn:
+        row = conn.execute(store_articles.articles.select().order_by("id")).all()
+    assert [r.duplicate_of for r in row] == [None, row[0].id, row[0].id]
+
+
+def test_short_texts_sharing_boilerplate_are_not_copies() -> None:
+    index = CopyIndex()
+    boiler = "Source: Read Full Article. 0 comments: Post a Comment. Previous article"
+    assert index.fingerprint("Minister resigns over expenses. " + boiler) is None
+    a = index.fingerprint(WIRE)
+    assert a is not None
+    other = WIRE.replace("reservoir", "stadium").split()
+    b = index.fingerprint(" ".join(reversed(other)))
+    assert b is not None and jaccard(a, b) < 0.2
+
+
+def test_estimated_jaccard_tracks_edits() -> None:
+    index = CopyIndex()
+    a, b = (
+        index.fingerprint(WIRE),
+        index.fingerprint(WIRE + " The authority will publish a report."),
+    )
+    assert a is not None and b is not None
+    assert jaccard(a, b) > 0.8

@@ -1,0 +1,149 @@
+"""Level 3: articles about one event form one story; similar events stay apart; restarts agree."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
+from monitor.models import Article
+from monitor.store import Store
+from monitor.store import articles as store_articles
+from monitor.stories import StoryEngine, StorySettings, list_stories, prune
+
+T0 = datetime(2024, 3, 4, 9, tzinfo=UTC)
+
+BACKGROUND = [
+    (
+        "Council approves new bus lanes",
+        "The city council of Dunmore voted to add bus lanes on Kings Road and Mill Street after a year of consultation with residents and shop owners.",
+    ),
+    (
+        "Storm warning for the coast",
+        "Forecasters issued a storm warning for the eastern coast, with gusts of up to 90 kilometres an hour expected on Friday night and ferries cancelled.",
+    ),
+    (
+        "Striker signs three-year deal",
+        "Forward Tomas Ridley signed a three-year contract with Ashford United, ending weeks of speculation about a move abroad, the club said.",
+    ),
+    (
+        "Bank holds interest rates",
+        "The central bank left its main interest rate unchanged at 4.5 percent, saying inflation was easing but wages were still rising quickly.",
+    ),
+]
+
+# Five outlets, one event (a defecting military unit), different words: no copied sentences.
+SEED = [
+    (
+        "Border battalion defects to rebels",
+        "An entire battalion of the Kestrel Brigade crossed to the rebel side near the border town of Varnik on Sunday, its commander Colonel Arkady Sorin said in a video statement.",
+    ),
+    (
+        "Kestrel Brigade unit switches sides",
+        "Soldiers of the Kestrel Brigade have joined the insurgents around Varnik, according to Colonel Arkady Sorin, who announced the defection in a recorded message.",
+    ),
+    (
+        "Colonel Sorin leads defection in Varnik",
+        "Colonel Arkady Sorin and hundreds of troops under his command abandoned their posts at Varnik and declared loyalty to the rebel council, the Kestrel Brigade confirmed.",
+    ),
+    (
+        "Army admits loss of Varnik garrison",
+        "The defence ministry acknowledged that the Varnik garrison of the Kestrel Brigade had gone over to the rebels after Colonel Arkady Sorin refused orders.",
+    ),
+    (
+        "Defectors: why the Kestrel Brigade turned",
+        "Officers of the Kestrel Brigade stationed at Varnik said Colonel Arkady Sorin had prepared the switch to the rebel movement for weeks before Sunday's announcement.",
+    ),
+]
+
+QUAKE_A = [
+    (
+        "Magnitude 6.1 quake strikes Sulawesi",
+        "A magnitude 6.1 earthquake struck Mamuju in West Sulawesi early on Friday, killing 34 people and damaging a hospital, Indonesia's disaster agency said.",
+    ),
+    (
+        "Sulawesi earthquake toll rises to 34",
+        "Rescuers in Mamuju pulled survivors from a collapsed hospital after the magnitude 6.1 earthquake in West Sulawesi; the death toll reached 34.",
+    ),
+    (
+        "Mamuju hospital collapses in quake",
+        "The 6.1 magnitude quake that hit Mamuju, West Sulawesi, brought down part of the main hospital; 34 people died, the disaster agency said.",
+    ),
+]
+QUAKE_B = [
+    (
+        "Strong quake hits Sumatra, 7 dead",
+        "A magnitude 5.6 earthquake shook Padang in West Sumatra on Tuesday, killing seven people and cracking a mosque, Indonesia's disaster agency said.",
+    ),
+    (
+        "Padang earthquake kills seven",
+        "Seven people died in Padang, West Sumatra, when a magnitude 5.6 earthquake struck on Tuesday and damaged a mosque and several schools, the disaster agency said.",
+    ),
+]
+
+
+def feed(
+    store: Store, engine: StoryEngine, items: list[tuple[str, str]], start: int, when: datetime
+) -> list[int]:
+    out = []
+    for i, (title, text) in enumerate(items, start):
+        url = f"https://outlet{i}.example/news/{i}"
+        art = Article(url, url, title, text, f"outlet{i}", published=when + timedelta(minutes=i))
+        with store.begin() as conn:
+            stored = store_articles.store(conn, art, when + timedelta(minutes=i))
+            out.append(engine.process(conn, stored.article_id, art).story_id)
+    return out
+
+
+def test_five_outlets_one_event_is_one_story_with_margin(store: Store) -> None:
+    strict = StoryEngine(StorySettings(threshold=StorySettings().threshold + 1.0))
+    feed(store, strict, BACKGROUND, 0, T0)
+    ids = feed(store, strict, SEED, 10, T0)
+    assert len(set(ids)) == 1  # holds even with a threshold one log-odds unit stricter
+
+
+def test_two_earthquakes_stay_apart(store: Store) -> None:
+    engine = StoryEngine()
+    feed(store, engine, BACKGROUND, 0, T0)
+    a = feed(store, engine, QUAKE_A, 10, T0)
+    b = feed(store, engine, QUAKE_B, 20, T0 + timedelta(days=1))
+    assert len(set(a)) == 1 and len(set(b)) == 1 and set(a) != set(b)
+
+
+def test_coverage_on_day_one_and_day_three_is_one_story(store: Store) -> None:
+    engine = StoryEngine()
+    feed(store, engine, BACKGROUND, 0, T0)
+    day1 = feed(store, engine, SEED[:3], 10, T0)
+    day3 = feed(store, engine, SEED[3:], 20, T0 + timedelta(days=2))
+    assert len(set(day1 + day3)) == 1
+    with store.begin() as conn:
+        (view,) = [v for v in list_stories(conn) if v.id == day1[0]]
+    assert len(view.articles) == 5 and view.last_seen - view.first_seen >= timedelta(days=2)
+    assert view.title in [t for t, _ in SEED]
+
+
+def test_restart_mid_stream_gives_the_same_assignments(tmp_path: object) -> None:
+    from pathlib import Path
+
+    stream = BACKGROUND + SEED + QUAKE_A + QUAKE_B
+    base = Path(str(tmp_path))
+    one = Store.open(base / "a")
+    straight = feed(one, StoryEngine(), stream, 0, T0)
+    one.close()
+    two = Store.open(base / "b")
+    first = feed(two, StoryEngine(), stream[:7], 0, T0)
+    two.close()
+    again = Store.open(base / "b")  # a new process: nothing but the store survives
+    second = feed(again, StoryEngine(), stream[7:], 7, T0)
+    again.close()
+    assert first + second == straight
+
+
+def test_prune_drops_old_text_and_state(store: Store) -> None:
+    engine = StoryEngine()
+    feed(store, engine, SEED, 0, T0)
+    with store.begin() as conn:
+        report = prune(conn, T0 + timedelta(days=200), timedelta(days=30), timedelta(days=180))
+        assert report.texts == 5 and report.stories == 1
+        report = prune(conn, T0 + timedelta(days=200), timedelta(days=30), timedelta(days=180))
+        assert report.texts == 0 and report.stories == 0
+    assert dataclasses.asdict(report)
