@@ -591,6 +591,27 @@ class StoryView:
     topics: list[str]
     articles: list[StoryArticle]
 
+    def as_dict(self) -> dict[str, Any]:
+        """The `stories --json` shape of SPEC.md (ISO 8601 times with offset)."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "first_seen": self.first_seen.isoformat(),
+            "last_seen": self.last_seen.isoformat(),
+            "topics": self.topics,
+            "articles": [
+                {
+                    "id": a.id,
+                    "url": a.url,
+                    "source": a.source,
+                    "title": a.title,
+                    "published": a.published.isoformat() if a.published else None,
+                    "duplicate_of": a.duplicate_of,
+                }
+                for a in self.articles
+            ],
+        }
+
 
 def list_stories(
     conn: sa.Connection, *, topic: str | None = None, since: datetime | None = None
@@ -647,11 +668,18 @@ class PruneReport:
 
 
 def prune(
-    conn: sa.Connection, now: datetime, retention: timedelta, fingerprint_retention: timedelta
+    conn: sa.Connection,
+    now: datetime,
+    retention: timedelta | float,
+    fingerprint_retention: timedelta | float,
 ) -> PruneReport:
     """Drop article text after *retention* and dedup/story state after *fingerprint_retention*,
-    both counted from when the article was stored. Old stories keep their row (id, title, dates)
-    for the articles that refer to them, but lose their centroid and postings."""
+    both counted from when the article was stored (floats are seconds). Old stories keep their
+    row (id, title, dates) for the articles that refer to them, but lose centroid and postings."""
+    if not isinstance(retention, timedelta):
+        retention = timedelta(seconds=retention)
+    if not isinstance(fingerprint_retention, timedelta):
+        fingerprint_retention = timedelta(seconds=fingerprint_retention)
     texts = conn.execute(
         sa.update(articles)
         .where(articles.c.stored_at < now - retention, articles.c.text.is_not(None))
