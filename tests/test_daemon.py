@@ -140,5 +140,5 @@ def test_second_sigterm_stops_at_once(tmp_path: Path, server: LocalServer) -> No
     finally:
         if proc.poll() is None:
             proc.kill()
-            proc.wait()
-    assert "Traceback" not in (proc.stderr.read() if proc.stderr else "")
+        _, stderr = proc.communicate()
+    assert "Traceback" not in stderr
