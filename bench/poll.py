@@ -1,6 +1,6 @@
 """Poll benchmark: 2,000 farm feeds, a cold and a warm (all-304) cycle, news-monitor vs baselines.
 
-    .venv/bin/python bench/poll.py [--feeds 2000] [--feedparser-sample N]
+    .venv/bin/python bench/poll.py [--feeds 2000] [--feedparser-sample N] [--latency 0.1]
 
 Rows: (a) news-monitor's poll path, (b) a sequential feedparser.parse(url) loop (rss2email),
 (c) raw httpx GETs at the same limits, (d) the fetch stage alone (monitor.fetch.Fetcher).
@@ -143,9 +143,15 @@ def main() -> None:
     parser.add_argument(
         "--feedparser-sample", type=int, default=0, help="run (b) on the first N feeds only"
     )
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        help="seconds the farm holds back each answer, like a real site (default 0: loopback)",
+    )
     args = parser.parse_args()
     print(f"starting a farm of {args.feeds} feeds on 50 loopback hosts …", file=sys.stderr)
-    with FeedFarm(feeds=args.feeds) as farm, tempfile.TemporaryDirectory() as tmp:
+    with FeedFarm(feeds=args.feeds, latency=args.latency) as farm, tempfile.TemporaryDirectory() as tmp:
         urls = farm.urls
         sample = urls[: args.feedparser_sample] if args.feedparser_sample else urls
         print(
