@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from demosite import site_routes
+from httpserver import LocalServer
 from monitor.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,6 +76,13 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         yield s
     finally:
         s.close()
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    """The demo news site of tests/data/site on loopback (routes may be added per test)."""
+    with LocalServer(site_routes()) as srv:
+        yield srv
 
 
 @pytest.fixture

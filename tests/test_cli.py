@@ -6,22 +6,15 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from demosite import site_routes, write_config
+from demosite import write_config
 from httpserver import LocalServer, respond
 from monitor.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def server() -> Iterator[LocalServer]:
-    with LocalServer(site_routes()) as srv:
-        yield srv
 
 
 @pytest.fixture

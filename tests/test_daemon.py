@@ -14,16 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from demosite import site_routes, write_config
+from demosite import write_config
 from httpserver import LocalServer
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def server() -> Iterator[LocalServer]:
-    with LocalServer(site_routes()) as srv:
-        yield srv
 
 
 @pytest.fixture

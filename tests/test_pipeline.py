@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
-from demosite import site_routes, write_config
+from demosite import write_config
 from httpserver import Exchange, LocalServer, redirect, respond
 from monitor.app import App
 from monitor.config import load_config
 from monitor.pipeline import utcnow
 from monitor.store import sources as source_store
 from monitor.store.schema import article_sources, articles, topic_matches
-
-
-@pytest.fixture
-def server() -> Iterator[LocalServer]:
-    with LocalServer(site_routes()) as srv:
-        yield srv
 
 
 def make_app(tmp_path: Path, feeds: str) -> App:
