@@ -23,7 +23,8 @@ from pathlib import Path
 from monitor.models import Article
 from monitor.store import articles as store_articles
 from monitor.store.db import Store
-from monitor.stories import StoryEngine, StorySettings, featurize
+from monitor.stories import StoryEngine, StorySettings
+from monitor.story_model import featurize
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "stories"
 BASE = datetime(2020, 1, 1, tzinfo=UTC)
