@@ -88,6 +88,24 @@ def test_poll_status_export(capsys: pytest.CaptureFixture[str], config: Path) ->
     assert len(legion) == 2 and all(
         a["canonical_url"].startswith("http://127.0.0.1") for a in lines
     )
+    assert all(isinstance(a["story_id"], int) for a in lines)
+    assert len({a["story_id"] for a in legion}) == 1  # two outlets, one event: one story
+    code, out, _ = run(
+        capsys, "--config", str(config), "--json", "stories", "--topic", "Legion", "--since", "30d"
+    )
+    (story,) = json.loads(out)
+    assert set(story) == {"id", "title", "first_seen", "last_seen", "topics", "articles"}
+    assert story["topics"] == ["Legion"] and len(story["articles"]) == 2
+    assert set(story["articles"][0]) == {
+        "id",
+        "url",
+        "source",
+        "title",
+        "published",
+        "duplicate_of",
+    }
+    code, out, _ = run(capsys, "--config", str(config), "stories", "--since", "30d")
+    assert code == 0 and "2 articles, 1 source, last seen" in out and "1 article, 1 source" in out
     code, out, _ = run(capsys, "--config", str(config), "export", "--since", "1d")
     assert len(out.splitlines()) == 3
     code, out, _ = run(capsys, "--config", str(config), "poll")  # nothing due now

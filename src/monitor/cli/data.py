@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from monitor.cli.context import Context
+from monitor.cli.output import plural
 from monitor.config.values import parse_duration
 from monitor.errors import MonitorError, QueryError
 from monitor.importer import import_jsonl
@@ -107,7 +108,8 @@ def cmd_stories(args: argparse.Namespace, ctx: Context) -> int:
         sources = sorted({a.source for a in s.articles})
         print(f"#{s.id} {s.title}")
         print(
-            f"   {len(s.articles)} articles, {len(sources)} sources, last seen {s.last_seen:%Y-%m-%d %H:%M}"
+            f"   {plural(len(s.articles), 'article')}, {plural(len(sources), 'source')}, "
+            f"last seen {s.last_seen:%Y-%m-%d %H:%M}"
         )
         for a in s.articles:
             mark = f" (copy of #{a.duplicate_of})" if a.duplicate_of else ""

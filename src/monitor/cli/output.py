@@ -8,6 +8,11 @@ from datetime import datetime
 from typing import TextIO
 
 
+def plural(count: int, noun: str) -> str:
+    """'1 source', '2 sources'."""
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
