@@ -151,7 +151,10 @@ def main() -> None:
     )
     args = parser.parse_args()
     print(f"starting a farm of {args.feeds} feeds on 50 loopback hosts …", file=sys.stderr)
-    with FeedFarm(feeds=args.feeds, latency=args.latency) as farm, tempfile.TemporaryDirectory() as tmp:
+    with (
+        FeedFarm(feeds=args.feeds, latency=args.latency) as farm,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         urls = farm.urls
         sample = urls[: args.feedparser_sample] if args.feedparser_sample else urls
         print(

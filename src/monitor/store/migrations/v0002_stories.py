@@ -15,7 +15,7 @@ def upgrade(op: Operations) -> None:
         "fingerprints",
         sa.Column("article_id", sa.Integer, primary_key=True, autoincrement=False),
         sa.Column("signature", sa.LargeBinary, nullable=False),
-            sa.Column("seen", UTCDateTime, nullable=False),
+        sa.Column("seen", UTCDateTime, nullable=False),
     )
     op.create_table(
         "minhash_bands",
