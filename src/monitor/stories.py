@@ -33,6 +33,7 @@ from monitor.story_model import (
     Centroid,
     featurize,
     join_features,
+    member_cosine,
     unpack_sparse,
 )
 
@@ -52,11 +53,12 @@ __all__ = [
 class StorySettings:
     """Story clustering knobs; the defaults are the shipped configuration."""
 
-    threshold: float = 1.5  # join score (log-odds) needed to join the best candidate story
+    threshold: float = 3.5  # join score (log-odds) needed to join the best candidate story
     weights: tuple[float, ...] = DEFAULT_WEIGHTS
-    max_age: timedelta = timedelta(days=180)  # no story is reachable after this long silence
+    max_age: timedelta = timedelta(days=730)  # no story is reachable after this long silence
     candidate_terms: int = 20  # an article's most specific terms used to find candidate stories
-    max_candidates: int = 30
+    max_candidates: int = 40
+    link_members: int = 20  # most recent members of a candidate compared one by one
     title_weight: float = 2.0
     rare_df: int = 9  # an entity seen in at most this many articles is "specific"
     dedup: DedupSettings = field(default_factory=DedupSettings)
@@ -77,6 +79,7 @@ class StoryEngine:
     def __init__(self, settings: StorySettings | None = None) -> None:
         self.settings = settings or StorySettings()
         self.copies = CopyIndex(self.settings.dedup)
+        self._hashes: dict[str, int] = {}  # term → hash memo, bounded; holds no store state
 
     def process(self, conn: sa.Connection, article_id: int, article: Article) -> Assignment:
         seen = _seen_time(conn, article_id, article)
@@ -111,7 +114,9 @@ class StoryEngine:
         self, conn: sa.Connection, article_id: int, article: Article, seen: datetime
     ) -> tuple[int, bool]:
         s = self.settings
-        doc = featurize(article.title, article.text, s.title_weight)
+        if len(self._hashes) > 500_000:
+            self._hashes.clear()
+        doc = featurize(article.title, article.text, s.title_weight, self._hashes)
         terms = sorted(set(doc.words) | set(doc.ents))
         df: dict[int, int] = {}
         if terms:
@@ -123,9 +128,12 @@ class StoryEngine:
         vec = ArticleVectors.build(doc, df, n, s.rare_df)
         keys = vec.top_terms(s.candidate_terms)
         best: tuple[float, int, Centroid] | None = None
-        for sid, last_seen, size, blob in self._candidates(conn, keys, seen):
+        found = self._candidates(conn, keys, seen)
+        links = self._links(conn, vec, [c[0] for c in found])
+        for sid, last_seen, size, blob in found:
             centroid = Centroid.unpack(blob)
-            feats = join_features(vec, centroid, size, _days(seen, last_seen))
+            age = _days(seen, last_seen)
+            feats = join_features(vec, centroid, size, age, links.get(sid, 0.0))
             z = float(np.dot(s.weights, feats))
             if best is None or z > best[0]:
                 best = (z, sid, centroid)
@@ -170,6 +178,24 @@ class StoryEngine:
             .order_by(stories.c.id)
         ).all()
         return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def _links(self, conn: sa.Connection, vec: ArticleVectors, ids: list[int]) -> dict[int, float]:
+        """Best word cosine to a recent member of each candidate story (single linkage)."""
+        if not ids:
+            return {}
+        rows = conn.execute(
+            sa.select(story_articles.c.story_id, story_articles.c.vector)
+            .where(story_articles.c.story_id.in_(ids), story_articles.c.vector.is_not(None))
+            .order_by(story_articles.c.story_id, story_articles.c.article_id.desc())
+        ).all()
+        out: dict[int, float] = {}
+        count: dict[int, int] = {}
+        for sid, blob in rows:
+            if count.get(sid, 0) >= self.settings.link_members:
+                continue
+            count[sid] = count.get(sid, 0) + 1
+            out[sid] = max(out.get(sid, 0.0), member_cosine(vec, unpack_sparse(blob)))
+        return out
 
     def _new_story(self, conn: sa.Connection, seen: datetime) -> int:
         result = conn.execute(
@@ -276,14 +302,12 @@ def _set_counter(conn: sa.Connection, name: str, value: int) -> None:
 
 
 def _bump_df(conn: sa.Connection, terms: list[int], df: dict[int, int]) -> None:
-    fresh = [{"term": t, "df": 1} for t in terms if t not in df]
-    if fresh:
-        conn.execute(sa.insert(term_stats), fresh)
-    seen = [t for t in terms if t in df]
-    if seen:
-        conn.execute(
-            sa.update(term_stats).where(term_stats.c.term.in_(seen)).values(df=term_stats.c.df + 1)
-        )
+    """All of an article's document frequencies in one batched upsert statement."""
+    if not terms:
+        return
+    stmt = _insert(conn, term_stats)
+    stmt = stmt.on_conflict_do_update(index_elements=["term"], set_={"df": term_stats.c.df + 1})
+    conn.execute(stmt, [{"term": t, "df": 1} for t in terms])
 
 
 def _upsert_postings(conn: sa.Connection, keys: list[int], story_id: int, seen: datetime) -> None:

@@ -22,19 +22,27 @@ import numpy.typing as npt
 # log(1+shared rare entities), log(1+age days), and age × entity cos / shared / word cos,
 # log(story size), bias.
 DEFAULT_WEIGHTS = (
-    7.85,
-    5.58,
-    1.52,
-    -1.13,
-    -2.49,
-    -1.44,
-    0.57,
-    -0.51,
-    -0.84,
-    0.12,
-    -0.14,
-    -1.87,
-    2.6,
+    4.72,
+    5.21,
+    1.29,
+    -0.18,
+    -1.46,
+    0.79,
+    0.71,
+    -0.72,
+    -0.26,
+    0.24,
+    -1.33,
+    -2.77,
+    0.47,
+    -0.38,
+    -3.23,
+    4.58,
+    -2.47,
+    0.17,
+    -0.59,
+    -0.15,
+    4.78,
 )
 
 
@@ -56,6 +64,7 @@ _STOP = frozenset(
 )
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 _SENTENCE_GAP = re.compile(r"[.!?\n]")
+_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 def _stem(word: str) -> str:
@@ -80,10 +89,24 @@ class Doc:
     ents: defaultdict[int, float] = field(default_factory=lambda: defaultdict(float))
     title: defaultdict[int, float] = field(default_factory=lambda: defaultdict(float))
     numbers: set[int] = field(default_factory=set)
+    years: set[int] = field(default_factory=set)
 
 
-def featurize(title: str, text: str, title_weight: float) -> Doc:
-    """Words (stemmed, no stop words), and entity-like tokens: capitalised runs and numbers."""
+def featurize(
+    title: str, text: str, title_weight: float, hashes: dict[str, int] | None = None
+) -> Doc:
+    """Words (stemmed, no stop words), and entity-like tokens: capitalised runs and numbers.
+
+    *hashes* memoises term → hash across calls (the caller owns and bounds it).
+    """
+    memo: dict[str, int] = {} if hashes is None else hashes
+
+    def _h(term: str) -> int:
+        value = memo.get(term)
+        if value is None:
+            value = memo[term] = _hash(term)
+        return value
+
     doc = Doc()
     for part, weight in ((title, title_weight), (text, 1.0)):
         end, run = 0, ""
@@ -95,11 +118,13 @@ def featurize(title: str, text: str, title_weight: float) -> Doc:
                 run = ""
                 continue
             stem = _stem(low)
-            w = _hash("w:" + stem)
+            w = _h("w:" + stem)
             if tok[0].isdigit():
-                e = _hash("e:#" + low)
+                e = _h("e:#" + low)
                 doc.ents[e] += weight
                 doc.numbers.add(e)
+                if _YEAR.fullmatch(low):
+                    doc.years.add(e)
                 doc.words[w] += weight
                 run = ""
             elif len(stem) >= 2:
@@ -107,9 +132,9 @@ def featurize(title: str, text: str, title_weight: float) -> Doc:
                 if part is title:
                     doc.title[w] += 1
                 if tok[0].isupper():
-                    doc.ents[_hash("e:" + stem)] += weight
+                    doc.ents[_h("e:" + stem)] += weight
                     if run and not gap.strip() and not _SENTENCE_GAP.search(gap):
-                        doc.ents[_hash("e:" + run + "_" + stem)] += weight
+                        doc.ents[_h("e:" + run + "_" + stem)] += weight
                     run = stem
                 else:
                     run = ""
@@ -122,7 +147,7 @@ def featurize(title: str, text: str, title_weight: float) -> Doc:
 
 Keys = npt.NDArray[np.int64]
 Vals = npt.NDArray[np.float64]
-_CAPS = (400, 200, 60)  # centroid terms kept per channel: words, entities, title words
+_CAPS = (400, 200, 60, 100, 20)  # centroid terms kept: words, entities, title, numbers, years
 
 
 def _sparse(counts: Mapping[int, float], idf: dict[int, float]) -> tuple[Keys, Vals]:
@@ -164,6 +189,7 @@ class ArticleVectors:
     title_v: Vals
     numbers: Keys
     rare: Keys  # entities seen in few articles so far
+    years: Keys
 
     @classmethod
     def build(cls, doc: Doc, df: dict[int, int], n: int, rare_df: int) -> ArticleVectors:
@@ -177,15 +203,22 @@ class ArticleVectors:
             *_sparse(doc.title, idf),
             np.array(sorted(doc.numbers), dtype=np.int64),
             ek[np.array([df.get(k, 0) <= rare_df for k in ek.tolist()], dtype=bool)],
+            np.array(sorted(doc.years), dtype=np.int64),
         )
 
     def top_terms(self, k: int) -> list[int]:
-        order = np.lexsort((self.words_k, -self.words_v))[:k]
-        return [int(x) for x in self.words_k[order]]
+        """The *k* highest-weighted words and the k/2 highest-weighted entities (index keys)."""
+        words = np.lexsort((self.words_k, -self.words_v))[:k]
+        ents = np.lexsort((self.ents_k, -self.ents_v))[: k // 2]
+        return [int(x) for x in self.words_k[words]] + [int(x) for x in self.ents_k[ents]]
+
+    def member_words(self) -> tuple[Keys, Vals]:
+        """The 50 highest-weighted words: what a story keeps of each member for linkage."""
+        order = np.sort(np.argsort(-self.words_v, kind="stable")[:50])
+        return self.words_k[order], self.words_v[order]
 
     def member_blob(self) -> bytes:
-        order = np.sort(np.argsort(-self.words_v, kind="stable")[:50])
-        return _pack([(self.words_k[order], self.words_v[order])])
+        return _pack([self.member_words()])
 
 
 def _pack(channels: list[tuple[Keys, Vals]]) -> bytes:
@@ -235,18 +268,26 @@ class Centroid:
     @classmethod
     def empty(cls) -> Centroid:
         none = (np.zeros(0, dtype=np.int64), np.zeros(0))
-        return cls((none, none, none))
+        return cls((none,) * len(_CAPS))
 
     @classmethod
     def unpack(cls, blob: bytes) -> Centroid:
         chans = _unpack(blob)
-        return cls(tuple(chans)) if len(chans) == 3 else cls.empty()
+        if not chans:
+            return cls.empty()
+        return cls(tuple(chans + list(cls.empty().channels[len(chans) :])))
 
     def pack(self) -> bytes:
         return _pack(list(self.channels))
 
     def add(self, vec: ArticleVectors) -> Centroid:
-        mine = ((vec.words_k, vec.words_v), (vec.ents_k, vec.ents_v), (vec.title_k, vec.title_v))
+        mine = (
+            (vec.words_k, vec.words_v),
+            (vec.ents_k, vec.ents_v),
+            (vec.title_k, vec.title_v),
+            (vec.numbers, np.ones(len(vec.numbers))),
+            (vec.years, np.ones(len(vec.years))),
+        )
         return Centroid(
             tuple(_merge(c, m, cap) for c, m, cap in zip(self.channels, mine, _CAPS, strict=True))
         )
@@ -256,10 +297,10 @@ class Centroid:
 
 
 def join_features(
-    vec: ArticleVectors, centroid: Centroid, size: int, age_days: float
+    vec: ArticleVectors, centroid: Centroid, size: int, age_days: float, link: float
 ) -> npt.NDArray[np.float64]:
     """What the join score weighs: similarities, specific names that differ, shared, and age."""
-    (wk, wv), (ek, ev), (tk, tv) = centroid.channels
+    (wk, wv), (ek, ev), (tk, tv), (nk, _), (yk, _) = centroid.channels
     cw = _cos(vec.words_k, vec.words_v, wk, wv)
     ce = _cos(vec.ents_k, vec.ents_v, ek, ev)
     ct = _cos(vec.title_k, vec.title_v, tk, tv)
@@ -269,12 +310,17 @@ def join_features(
     stop = np.argsort(-ev, kind="stable")[:5]
     total = float(ev[stop].sum()) or 1.0
     miss_s = float(ev[stop][~_contains(vec.ents_k, ek[stop])].sum()) / total
+    top1_a = float(len(top) > 0 and not _contains(ek, vec.ents_k[top[:1]])[0])
+    top1_s = float(len(stop) > 0 and not _contains(vec.ents_k, ek[stop[:1]])[0])
     miss_n = 0.0
     if len(vec.numbers):
         is_num = _contains(vec.numbers, vec.ents_k)
         nums = vec.ents_k[is_num][np.argsort(-vec.ents_v[is_num], kind="stable")[:3]]
         miss_n = float((~_contains(ek, nums)).mean())
     shared = math.log1p(float(_contains(ek, vec.rare).sum()))
+    year_hit = float(_contains(yk, vec.years).any())
+    year_conflict = float(bool(len(yk)) and bool(len(vec.years)) and not year_hit)
+    num_miss = float((~_contains(nk, vec.numbers)).mean()) if len(vec.numbers) and len(nk) else 0.0
     la = math.log1p(max(age_days, 0.0))
     return np.array(
         [
@@ -290,6 +336,19 @@ def join_features(
             la * shared,
             la * cw,
             math.log(max(size, 1)),
+            year_hit,
+            year_conflict,
+            num_miss,
+            link,
+            miss_a * miss_s,
+            top1_a,
+            top1_s,
+            top1_a * top1_s,
             1.0,
         ]
     )
+
+
+def member_cosine(vec: ArticleVectors, member: tuple[Keys, Vals]) -> float:
+    """Word cosine to one member's kept words (single linkage, beside the centroid)."""
+    return _cos(vec.words_k, vec.words_v, *member)

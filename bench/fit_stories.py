@@ -1,0 +1,173 @@
+"""Fit the story join score: logistic regression on teacher-forced candidates of the dev files.
+
+Replays each dev stream in memory with the engine's features and candidate retrieval
+(`story_model`), the stories being the gold clusters seen so far (teacher forcing): every
+retrieved candidate story gives one example (features, joined = same gold cluster). A
+class-balanced, L2-regularised logistic regression (Newton, numpy) gives the weights; an online
+simulation then sweeps the threshold. Reproduces `story_model.DEFAULT_WEIGHTS`:
+
+    .venv/bin/python bench/fit_stories.py            # prints weights and the sweep
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from monitor.stories import StorySettings  # noqa: E402
+from monitor.story_model import (  # noqa: E402
+    DEFAULT_WEIGHTS,
+    ArticleVectors,
+    Centroid,
+    Keys,
+    Vals,
+    featurize,
+    join_features,
+    member_cosine,
+)
+from stories import DATA, scores, streams  # noqa: E402
+
+Rows = list[dict[str, str]]
+
+
+@dataclass
+class Memory:
+    """The engine's store, in memory: document frequencies, stories, postings."""
+
+    df: Counter[int] = field(default_factory=Counter)
+    n: int = 0
+    cents: list[Centroid] = field(default_factory=list)
+    sizes: list[int] = field(default_factory=list)
+    last: list[datetime] = field(default_factory=list)
+    members: list[list[tuple[Keys, Vals]]] = field(default_factory=list)
+    postings: defaultdict[int, dict[int, datetime]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+
+
+def when(row: dict[str, str], i: int, dated: bool) -> datetime:
+    if dated:
+        return datetime.fromisoformat(row["date"][:10]).replace(tzinfo=UTC) + timedelta(hours=12)
+    return datetime(2020, 1, 1, tzinfo=UTC) + timedelta(seconds=i)
+
+
+def replay(
+    rows: Rows, dated: bool, s: StorySettings, weights: npt.NDArray[np.float64] | None
+) -> tuple[list[npt.NDArray[np.float64]], list[int], list[int]]:
+    """Teacher-forced examples (weights None) or the online assignment with *weights*."""
+    mem, xs, ys, pred = Memory(), [], [], []
+    gold_story: dict[str, int] = {}
+    for i, row in enumerate(rows):
+        seen = when(row, i, dated)
+        doc = featurize(row["title"], row["text"], s.title_weight)
+        vec = ArticleVectors.build(doc, mem.df, mem.n, s.rare_df)
+        keys = vec.top_terms(s.candidate_terms)
+        hits: Counter[int] = Counter()
+        for k in keys:
+            for sid, last in mem.postings[k].items():
+                if last >= seen - s.max_age:
+                    hits[sid] += 1
+        cands = sorted(hits, key=lambda sid: (-hits[sid], sid))[: s.max_candidates]
+        best, bz = -1, -1e9
+        for sid in sorted(cands):
+            age = (seen - mem.last[sid]).total_seconds() / 86400.0
+            link = max(member_cosine(vec, m) for m in mem.members[sid][-s.link_members :])
+            f = join_features(vec, mem.cents[sid], mem.sizes[sid], age, link)
+            if weights is None:
+                xs.append(f)
+                ys.append(int(gold_story.get(row["cluster"]) == sid))
+            else:
+                z = float(np.dot(weights, f))
+                if z > bz:
+                    best, bz = sid, z
+        if weights is None:
+            sid = gold_story.get(row["cluster"], -1)
+        else:
+            sid = best if bz >= s.threshold else -1
+        if sid < 0:
+            sid = len(mem.cents)
+            mem.cents.append(Centroid.empty())
+            mem.sizes.append(0)
+            mem.members.append([])
+            mem.last.append(seen)
+            gold_story[row["cluster"]] = sid
+        mem.cents[sid] = mem.cents[sid].add(vec)
+        mem.sizes[sid] += 1
+        mem.members[sid].append(vec.member_words())
+        mem.last[sid] = max(mem.last[sid], seen)
+        for k in keys:
+            prev = mem.postings[k].get(sid)
+            mem.postings[k][sid] = max(prev, seen) if prev else seen
+        mem.df.update(set(doc.words) | set(doc.ents))
+        mem.n += 1
+        pred.append(sid)
+    return xs, ys, pred
+
+
+def fit(
+    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], l2: float
+) -> npt.NDArray[np.float64]:
+    """Class-balanced logistic regression by Newton's method (the bias, last column, unpenalised)."""
+    w = np.zeros(x.shape[1])
+    pos = y.mean()
+    sw = np.where(y > 0, 0.5 / pos, 0.5 / (1 - pos))
+    reg = np.full(x.shape[1], l2)
+    reg[-1] = 0.0
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-x @ w))
+        grad = x.T @ (sw * (p - y)) + reg * w
+        hess = (x * (sw * p * (1 - p))[:, None]).T @ x + np.diag(reg + 1e-9)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--l2", type=float, default=1.0)
+    ap.add_argument("--eval", action="store_true", help="only evaluate DEFAULT_WEIGHTS online")
+    ap.add_argument("--thresholds", default="0,0.5,1,1.5,2,2.5,3")
+    args = ap.parse_args()
+    if not DATA.exists():
+        print(f"skipped: {DATA} is absent")
+        return 0
+    runs = streams()
+    base = StorySettings()
+    if args.eval:
+        w = np.array(DEFAULT_WEIGHTS)
+    else:
+        xs: list[npt.NDArray[np.float64]] = []
+        ys: list[int] = []
+        for _name, rows, dated in runs[2:]:  # one ECB+ shuffle and GVA
+            x, y, _ = replay(rows, dated, base, None)
+            xs += x
+            ys += y
+        w = fit(np.array(xs), np.array(ys, dtype=float), args.l2)
+        print(f"{len(ys)} examples, {sum(ys)} joins")
+        print("weights = (" + ", ".join(f"{v:.2f}" for v in w) + ")")
+    for t in [float(v) for v in args.thresholds.split(",")]:
+        s = StorySettings(threshold=t)
+        out = defaultdict(list)
+        for name, rows, dated in runs:
+            _, _, pred = replay(rows, dated, s, w)
+            out[name.split()[0]].append(scores([r["cluster"] for r in rows], pred))
+        line = []
+        for key, res in out.items():
+            m = {k: sum(r[k] for r in res) / len(res) for k in res[0]}
+            line.append(f"{key} P {m['P']:.3f} R {m['R']:.3f} F1 {m['F1']:.3f}")
+        print(f"threshold {t:.2f}: " + " | ".join(line), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
