@@ -49,6 +49,7 @@ def test_feed_poll_extracts_pages_and_uses_full_feed_content(
         "/articles/legion-claims-belgorod-raid.html"
     )  # utm_* gone, rel=canonical
     assert "Kozinka" in raid.text and raid.published is not None
+    assert raid.text.startswith("Fighters of the Freedom of Russia Legion")  # not the headline
     for boilerplate in ("Advert", "0 comments", "Read Full Article", "Previous article"):
         assert boilerplate not in raid.text
     cycling = stored["City council approves new cycling lanes"]

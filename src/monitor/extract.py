@@ -139,6 +139,14 @@ def _date(value: object) -> datetime | None:
     return parsed if parsed <= datetime.now(UTC) + FUTURE_SLACK else None
 
 
+def drop_title_line(text: str, title: str) -> str:
+    """*text* without a first line that only repeats the headline (trafilatura keeps the h1)."""
+    first, _, rest = text.partition("\n")
+    if title and rest and " ".join(first.split()).casefold() == " ".join(title.split()).casefold():
+        return rest.lstrip("\n")
+    return text
+
+
 def html_to_text(html: str) -> str:
     """Plain text of an HTML fragment (feed content): blocks become paragraphs, scripts dropped."""
     if "<" not in html and "&" not in html:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from monitor import polling
 from monitor.config import Config, FeedConfig
 from monitor.errors import FetchError, HTTPStatusError, MonitorError, ParseError
-from monitor.extract import ExtractPool, feed_content_is_full, html_to_text
+from monitor.extract import ExtractPool, drop_title_line, feed_content_is_full, html_to_text
 from monitor.fetch import Fetcher
 from monitor.ingest import ArticleStage, ingest
 from monitor.models import Article, Entry, Extracted, FetchResult, ParsedFeed
@@ -192,7 +192,8 @@ class Pipeline:
                 )
             if extracted is None and not feed_text:
                 log.warning("poll source=%s stage=extract no text for %s", source.name, entry.url)
-        text = extracted.text if extracted and extracted.text else feed_text
+        title = entry.title or (extracted.title if extracted and extracted.title else "")
+        text = drop_title_line(extracted.text, title) if extracted and extracted.text else feed_text
         if not text and not entry.title:
             return None
         canonical = (
@@ -203,7 +204,7 @@ class Pipeline:
         return Article(
             url=entry.url,
             canonical_url=canonical,
-            title=entry.title or (extracted.title if extracted and extracted.title else ""),
+            title=title,
             text=text,
             source=source.name,
             guid=entry.guid,
