@@ -33,6 +33,14 @@ def slow_page(ex: Exchange) -> None:
     ex.send(200, body.encode(), {"Content-Type": "text/html"})
 
 
+def done_sources(db: Path) -> int:
+    """Sources polled so far; 0 while the child has not created the database or its tables."""
+    try:
+        return counts(db)[3] if db.exists() else 0
+    except sqlite3.OperationalError:  # no such table yet, or locked by the writer for a moment
+        return 0
+
+
 class Routes(dict[str, Handler]):
     def get(self, key: str, default: Handler | None = None) -> Handler | None:  # type: ignore[override]
         if key.startswith("/articles/"):
@@ -80,7 +88,7 @@ def test_kill_during_poll_loses_nothing(tmp_path: Path) -> None:
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         db = tmp_path / "state" / "monitor.db"
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and (not db.exists() or counts(db)[3] < 2):
+        while time.monotonic() < deadline and done_sources(db) < 2:
             time.sleep(0.1)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
