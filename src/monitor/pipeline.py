@@ -90,7 +90,7 @@ class Pipeline:
                 await asyncio.to_thread(self._commit, source, feed, result, None, [], [])
                 log.info("poll source=%s stage=fetch not modified", source.name)
                 return PollOutcome(source.name, True, not_modified=True)
-            parsed, result = await self._parse(source, feed, result)
+            parsed = await self._parse(source, feed, result)
             new_articles, links = await self._articles(source, feed, parsed)
             stored = await asyncio.to_thread(
                 self._commit, source, feed, result, parsed, new_articles, links
@@ -98,43 +98,38 @@ class Pipeline:
         except (FetchError, ParseError) as exc:
             stage = "parse" if isinstance(exc, ParseError) else "fetch"
             log.warning("poll source=%s stage=%s error: %s", source.name, stage, exc.message)
-            await asyncio.to_thread(self._fail, source, feed, exc)
-            return PollOutcome(source.name, False, error=exc.message)
+            return await self._failed(source, feed, exc, exc.message)
         except MonitorError as exc:
             log.error("poll source=%s stage=store error: %s", source.name, exc.message)
-            await asyncio.to_thread(self._fail, source, feed, exc)
-            return PollOutcome(source.name, False, error=exc.message)
+            return await self._failed(source, feed, exc, exc.message)
         except Exception as exc:  # a bug in one source's processing must not stop the daemon
             log.exception("poll source=%s stage=pipeline unexpected error", source.name)
-            await asyncio.to_thread(self._fail, source, feed, exc)
-            return PollOutcome(source.name, False, error=f"internal error: {exc!r}")
+            return await self._failed(source, feed, exc, f"internal error: {exc!r}")
         log.info(
             "poll source=%s stage=store entries=%d new=%d", source.name, len(parsed.entries), stored
         )
         return PollOutcome(source.name, True, len(parsed.entries), stored)
 
-    async def _parse(
-        self, source: SourceRow, feed: FeedConfig, result: FetchResult
-    ) -> tuple[ParsedFeed, FetchResult]:
+    async def _parse(self, source: SourceRow, feed: FeedConfig, result: FetchResult) -> ParsedFeed:
+        """The feed's entries; for a section page, its own feed's or its article links.
+
+        The section page's validators (not its feed's) drive the next conditional GET.
+        """
         if feed.type != "page":
-            return await asyncio.to_thread(
-                parse_feed, result.body, result.url, result.headers
-            ), result
+            return await asyncio.to_thread(parse_feed, result.body, result.url, result.headers)
         links = await asyncio.to_thread(discover, result.body, result.url, result.headers)
         if links.feed_url:
             log.info("poll source=%s stage=pages using its feed %s", source.name, links.feed_url)
             feed_result = await self.fetcher.fetch(links.feed_url)
             try:
-                parsed = await asyncio.to_thread(
+                return await asyncio.to_thread(
                     parse_feed, feed_result.body, feed_result.url, feed_result.headers
                 )
-                # validators of the section page, not of its feed, drive the conditional GET
-                return parsed, result
             except ParseError:
                 log.warning(
                     "poll source=%s stage=pages its feed is unreadable; using links", source.name
                 )
-        return ParsedFeed(entries=list(links.entries), format="html-links"), result
+        return ParsedFeed(entries=list(links.entries), format="html-links")
 
     async def _articles(
         self, source: SourceRow, feed: FeedConfig, parsed: ParsedFeed
@@ -216,6 +211,16 @@ class Pipeline:
             language=extracted.language if extracted else None,
             site_name=extracted.site_name if extracted else None,
         )
+
+    async def _failed(
+        self, source: SourceRow, feed: FeedConfig, exc: BaseException, message: str
+    ) -> PollOutcome:
+        """Record the failure on the source; if even that fails, its lease expires and it is retried."""
+        try:
+            await asyncio.to_thread(self._fail, source, feed, exc)
+        except Exception:
+            log.exception("poll source=%s stage=store cannot record the failure", source.name)
+        return PollOutcome(source.name, False, error=message)
 
     def _interval(self, feed: FeedConfig) -> float:
         return feed.interval or self.config.settings.poll_interval
