@@ -57,8 +57,8 @@ class StorySettings:
     weights: tuple[float, ...] = DEFAULT_WEIGHTS
     max_age: timedelta = timedelta(days=730)  # no story is reachable after this long silence
     candidate_terms: int = 20  # an article's most specific terms used to find candidate stories
-    max_candidates: int = 40
-    link_members: int = 20  # most recent members of a candidate compared one by one
+    max_candidates: int = 10
+    link_members: int = 5  # most recent members of a candidate compared one by one
     title_weight: float = 2.0
     rare_df: int = 9  # an entity seen in at most this many articles is "specific"
     dedup: DedupSettings = field(default_factory=DedupSettings)
