@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from monitor.dedup import CopyIndex, jaccard
+from monitor.dedup import CopyIndex, DedupSettings, cardinality, jaccard, shared
 from monitor.models import Article
 from monitor.store import Store
 from monitor.store import articles as store_articles
@@ -70,3 +70,43 @@ def test_estimated_jaccard_tracks_edits() -> None:
     )
     assert a is not None and b is not None
     assert jaccard(a, b) > 0.8
+
+
+def test_short_texts_in_a_long_shared_wrapper_do_not_match_through_the_store(store: Store) -> None:
+    wrap = (
+        "Share this: Facebook Twitter Email. Subscribe to our newsletter for the latest news. {} "
+        "Source: Read Full Article. 0 comments: Post a Comment. Previous article Next article "
+        "Related posts. Follow us on social media. Copyright 2024 All rights reserved."
+    )
+    a = wrap.format(
+        "Minister resigns over expenses. The transport minister stepped down on Monday after an "
+        "audit of his travel claims."
+    )
+    b = wrap.format(
+        "Flood warning for the river valley. Forecasters expect heavy rain through Thursday in "
+        "the low-lying streets."
+    )
+    guarded, unguarded = CopyIndex(), CopyIndex(DedupSettings(min_shingles=1))
+    for index in (guarded, unguarded):
+        sa_, sb = index.fingerprint(a), index.fingerprint(b)
+        assert sa_ is not None and sb is not None and jaccard(sa_, sb) >= 0.4
+    with store.begin() as conn:
+        for index, base in ((guarded, 100), (unguarded, 200)):
+            sig = index.fingerprint(a)
+            assert sig is not None
+            index.add(conn, base, sig, T0)
+            sig_b = index.fingerprint(b)
+            assert sig_b is not None
+            found = index.find_original(conn, sig_b)
+            assert (found is None) == (index is guarded)  # boilerplate alone is not a copy
+        assert guarded.find_original(conn, guarded.fingerprint(a + " Ends.")) is not None  # type: ignore[arg-type]
+
+
+def test_shared_shingle_estimate_tracks_the_overlap() -> None:
+    index = CopyIndex()
+    words = WIRE.split()
+    a, b = index.fingerprint(WIRE), index.fingerprint(" ".join(words[: len(words) // 2]))
+    assert a is not None and b is not None
+    n = len(index.hasher.shingles(WIRE))
+    assert 0.7 * n < cardinality(a) < 1.3 * n
+    assert 0.35 * n < shared(a, b) < 0.65 * n

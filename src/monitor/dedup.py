@@ -29,7 +29,10 @@ class DedupSettings:
     bands: int = 42  # bands × rows ≤ num_perm; 42 × 3 finds J = 0.4 pairs with p ≈ 0.94
     rows: int = 3
     threshold: float = 0.4  # estimated Jaccard for a copy
-    min_shingles: int = 40  # shorter texts (a headline and two lines) are never fingerprinted
+    # Short-text guard: texts with fewer distinct shingles are never fingerprinted, and a match
+    # must rest on at least this many shared shingles (estimated), more than a share bar and a
+    # footer hold, so short texts in the same boilerplate wrapper never collide.
+    min_shingles: int = 50
 
 
 class MinHasher:
@@ -63,6 +66,16 @@ class MinHasher:
 def jaccard(a: Signature, b: Signature) -> float:
     """Estimated Jaccard similarity of two signatures."""
     return float(np.count_nonzero(a == b)) / len(a)
+
+
+def cardinality(sig: Signature) -> float:
+    """Estimated number of distinct shingles behind a signature (k minima of uniform hashes)."""
+    return (len(sig) - 1) / max(float(sig.astype(np.float64).sum()) / 2.0**32, 1e-12)
+
+
+def shared(a: Signature, b: Signature) -> float:
+    """Estimated number of shingles two texts share: Jaccard × the size of their union."""
+    return jaccard(a, b) * cardinality(np.minimum(a, b))
 
 
 class CopyIndex:
@@ -103,8 +116,14 @@ class CopyIndex:
         ).all()
         best: tuple[datetime, int, float] | None = None
         for article_id, blob, seen in cands:
-            score = jaccard(sig, np.frombuffer(blob, dtype="<u4"))
-            if score >= self.settings.threshold:
+            other: Signature = np.frombuffer(blob, dtype="<u4")
+            if len(other) != len(sig):
+                continue  # stored with another num_perm
+            score = jaccard(sig, other)
+            if (
+                score >= self.settings.threshold
+                and shared(sig, other) >= self.settings.min_shingles
+            ):
                 key = (seen, article_id, score)
                 if best is None or key[:2] < best[:2]:
                     best = key
