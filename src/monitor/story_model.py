@@ -16,11 +16,12 @@ from hashlib import blake2b
 import numpy as np
 import numpy.typing as npt
 
-# Weights of the join score (a logistic model fitted on the dev files, see docs/stories.md), in
-# the order of StoryEngine._features: word cos, entity cos, title cos, article's top entities
-# missing from the story, story's top entities missing from the article, numbers missing,
-# log(1+shared rare entities), log(1+age days), and age × entity cos / shared / word cos,
-# log(story size), bias.
+# Weights of the join score, in the order of `join_features`: word, entity and title cosine to
+# the centroid; article's top entities missing from the story; story's top entities missing from
+# the article; top numbers missing; log(1+shared rare entities); log(1+age days) and age × entity
+# cos / shared / word cos; log(story size); a year shared; years in conflict; numbers missing from
+# the story's number channel; best cosine to a recent member (linkage); both-sides missing; the
+# article's / the story's top entity missing, and both; bias. Reproduced by bench/fit_stories.py.
 DEFAULT_WEIGHTS = (
     4.72,
     5.21,
