@@ -147,3 +147,27 @@ def test_prune_drops_old_text_and_state(store: Store) -> None:
         report = prune(conn, T0 + timedelta(days=200), timedelta(days=30), timedelta(days=180))
         assert report.texts == 0 and report.stories == 0
     assert dataclasses.asdict(report)
+
+
+def test_a_rolled_back_article_leaves_no_trace(tmp_path: object) -> None:
+    from pathlib import Path
+
+    import pytest
+
+    stream = BACKGROUND + SEED + QUAKE_A
+    base = Path(str(tmp_path))
+    one = Store.open(base / "a")
+    straight = feed(one, StoryEngine(), stream, 0, T0)
+    one.close()
+    two = Store.open(base / "b")
+    engine = StoryEngine()
+    first = feed(two, engine, stream[:6], 0, T0)
+    title, text = QUAKE_B[0]
+    art = Article("https://x.example/1", "https://x.example/1", title, text, "x", published=T0)
+    with pytest.raises(RuntimeError), two.begin() as conn:  # the caller's transaction fails
+        stored = store_articles.store(conn, art, T0)
+        engine.process(conn, stored.article_id, art)
+        raise RuntimeError("storing failed after the story stage")
+    second = feed(two, engine, stream[6:], 6, T0)
+    two.close()
+    assert first + second == straight
