@@ -84,6 +84,11 @@ class CopyIndex:
     def __init__(self, settings: DedupSettings | None = None) -> None:
         self.settings = settings or DedupSettings()
         self.hasher = MinHasher(self.settings)
+        # one prepared statement: a (band, hash) equality per band, each answered by the index
+        where = " OR ".join(f"(band = {i} AND hash = :h{i})" for i in range(self.settings.bands))
+        self._lookup = sa.text(
+            f"SELECT DISTINCT article_id FROM {minhash_bands.name} WHERE {where}"
+        )
 
     def fingerprint(self, text: str) -> Signature | None:
         """The signature of *text*, or None when it is too short to fingerprint safely."""
@@ -94,19 +99,8 @@ class CopyIndex:
 
     def find_original(self, conn: sa.Connection, sig: Signature) -> tuple[int, float] | None:
         """The earliest stored article whose signature matches *sig* (id, estimated Jaccard)."""
-        keys = list(enumerate(self.hasher.band_hashes(sig)))
-        rows = conn.execute(
-            sa.select(minhash_bands.c.article_id)
-            .where(
-                sa.or_(
-                    *(
-                        sa.and_(minhash_bands.c.band == b, minhash_bands.c.hash == h)
-                        for b, h in keys
-                    )
-                )
-            )
-            .distinct()
-        ).all()
+        params = {f"h{i}": h for i, h in enumerate(self.hasher.band_hashes(sig))}
+        rows = conn.execute(self._lookup, params).all()
         if not rows:
             return None
         cands = conn.execute(
