@@ -180,7 +180,8 @@ def main() -> int:
     print(line("minhash/lsh (store)", counts, lsh_s))
     print(line("exact jaccard baseline", score(exact_answers, ambiguous), base_s))
     shown = [(i, a) for i, a in enumerate(answers) if a is not None and a != i]
-    for i, a in shown[:6]:
+    shown.sort(key=lambda p: ambiguous(*p))  # false positives first
+    for i, a in shown[:5]:
         kind = "ambiguous" if ambiguous(i, a) else "FALSE POSITIVE"
         print(
             f"  {kind}: copy of #{i} -> #{a}: J(originals) {exact(base.sh[i], base.sh[a]):.2f}, "
