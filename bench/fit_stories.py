@@ -72,7 +72,8 @@ def replay(
         keys = vec.top_terms(s.candidate_terms)
         hits: Counter[int] = Counter()
         for k in keys:
-            for sid, last in mem.postings[k].items():
+            recent = sorted(mem.postings[k].items(), key=lambda p: (p[1], p[0]), reverse=True)
+            for sid, last in recent[: s.posting_limit]:
                 if last >= seen - s.max_age:
                     hits[sid] += 1
         cands = sorted(hits, key=lambda sid: (-hits[sid], sid))[: s.max_candidates]

@@ -58,6 +58,7 @@ class StorySettings:
     max_age: timedelta = timedelta(days=730)  # no story is reachable after this long silence
     candidate_terms: int = 20  # an article's most specific terms used to find candidate stories
     max_candidates: int = 10
+    posting_limit: int = 100  # most recent stories read per index term (bounds the cost)
     link_members: int = 5  # most recent members of a candidate compared one by one
     title_weight: float = 2.0
     rare_df: int = 9  # an entity seen in at most this many articles is "specific"
@@ -80,6 +81,7 @@ class StoryEngine:
         self.settings = settings or StorySettings()
         self.copies = CopyIndex(self.settings.dedup)
         self._hashes: dict[str, int] = {}  # term → hash memo, bounded; holds no store state
+        self._lookups: dict[int, sa.Select[Any]] = {}  # candidate query per key count
 
     def process(self, conn: sa.Connection, article_id: int, article: Article) -> Assignment:
         seen = _seen_time(conn, article_id, article)
@@ -162,19 +164,17 @@ class StoryEngine:
     ) -> list[tuple[int, datetime, int, bytes]]:
         if not keys:
             return []
-        hits = sa.func.count().label("hits")
-        ranked = (
-            sa.select(story_postings.c.story_id, hits)
-            .where(story_postings.c.term.in_(keys))
-            .where(story_postings.c.last_seen >= seen - self.settings.max_age)
-            .group_by(story_postings.c.story_id)
-            .order_by(hits.desc(), story_postings.c.story_id)
-            .limit(self.settings.max_candidates)
-            .subquery()
-        )
+        stmt = self._lookups.get(len(keys))
+        if stmt is None:
+            stmt = self._lookups[len(keys)] = _lookup(len(keys), self.settings)
+        params: dict[str, object] = {f"t{i}": k for i, k in enumerate(keys)}
+        params["cut"] = seen - self.settings.max_age
+        ranked = list(conn.execute(stmt, params).scalars())
+        if not ranked:
+            return []
         rows = conn.execute(
             sa.select(stories.c.id, stories.c.last_seen, stories.c.size, stories.c.centroid)
-            .join(ranked, ranked.c.story_id == stories.c.id)
+            .where(stories.c.id.in_(ranked))
             .order_by(stories.c.id)
         ).all()
         return [(r[0], r[1], r[2], r[3]) for r in rows]
@@ -242,6 +242,28 @@ class StoryEngine:
 # --- store helpers ---------------------------------------------------------------------------
 
 
+def _lookup(count: int, s: StorySettings) -> sa.Select[Any]:
+    """The stories sharing most of *count* terms (bound :t0…, :cut), reading only each term's
+    `posting_limit` most recent stories, so the cost does not grow with the stories held."""
+    pc = story_postings.c
+    lists = [
+        sa.select(pc.story_id)
+        .where(pc.term == sa.bindparam(f"t{i}"), pc.last_seen >= sa.bindparam("cut"))
+        .order_by(pc.last_seen.desc(), pc.story_id.desc())
+        .limit(s.posting_limit)
+        .subquery()
+        for i in range(count)
+    ]
+    union = sa.union_all(*(sa.select(q) for q in lists)).subquery()
+    hits = sa.func.count().label("hits")
+    return (
+        sa.select(union.c.story_id)
+        .group_by(union.c.story_id)
+        .order_by(hits.desc(), union.c.story_id)
+        .limit(s.max_candidates)
+    )
+
+
 def _insert(conn: sa.Connection, table: sa.Table) -> Any:
     return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
 
@@ -305,19 +327,25 @@ def _bump_df(conn: sa.Connection, terms: list[int], df: dict[int, int]) -> None:
     """All of an article's document frequencies in one batched upsert statement."""
     if not terms:
         return
-    stmt = _insert(conn, term_stats)
-    stmt = stmt.on_conflict_do_update(index_elements=["term"], set_={"df": term_stats.c.df + 1})
-    conn.execute(stmt, [{"term": t, "df": 1} for t in terms])
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    conn.exec_driver_sql(  # driver level: no per-row parameter processing for ~300 rows
+        f"INSERT INTO term_stats (term, df) VALUES ({mark}, 1) "
+        "ON CONFLICT (term) DO UPDATE SET df = term_stats.df + 1",
+        [(t,) for t in terms],
+    )
 
 
 def _upsert_postings(conn: sa.Connection, keys: list[int], story_id: int, seen: datetime) -> None:
+    """The article's index terms → its story, one driver-level batch (no per-row processing)."""
     if not keys:
         return
-    stmt = _insert(conn, story_postings)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["term", "story_id"],
-        set_={"last_seen": sa.func.max(story_postings.c.last_seen, stmt.excluded.last_seen)}
-        if conn.dialect.name == "sqlite"
-        else {"last_seen": sa.func.greatest(story_postings.c.last_seen, stmt.excluded.last_seen)},
+    process = story_postings.c.last_seen.type.bind_processor(conn.dialect)
+    when = process(seen) if process else seen
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    newest = "max" if conn.dialect.name == "sqlite" else "greatest"
+    conn.exec_driver_sql(
+        f"INSERT INTO story_postings (term, story_id, last_seen) VALUES ({mark}, {mark}, {mark}) "
+        f"ON CONFLICT (term, story_id) DO UPDATE "
+        f"SET last_seen = {newest}(story_postings.last_seen, excluded.last_seen)",
+        [(k, story_id, when) for k in keys],
     )
-    conn.execute(stmt, [{"term": k, "story_id": story_id, "last_seen": seen} for k in keys])

@@ -72,3 +72,10 @@ story_postings = sa.Table(
     sa.Column("last_seen", UTCDateTime, nullable=False),
 )
 sa.Index("ix_story_postings_story_id", story_postings.c.story_id)
+# Per-term recency (v0004): a term's most recent stories are read without sorting its whole list.
+sa.Index(
+    "ix_story_postings_term_recent",
+    story_postings.c.term,
+    story_postings.c.last_seen,
+    story_postings.c.story_id,
+)
