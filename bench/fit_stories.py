@@ -3,8 +3,8 @@
 Replays each dev stream in memory with the engine's features and candidate retrieval
 (`story_model`), the stories being the gold clusters seen so far (teacher forcing): every
 retrieved candidate story gives one example (features, joined = same gold cluster). A
-class-balanced, L2-regularised logistic regression (Newton, numpy) gives the weights; an online
-simulation then sweeps the threshold. Reproduces `story_model.DEFAULT_WEIGHTS`:
+class-balanced, L2-regularised (0.1) logistic regression (Newton, numpy) gives the weights; an
+online simulation then sweeps the threshold. Reproduces `story_model.DEFAULT_WEIGHTS`:
 
     .venv/bin/python bench/fit_stories.py            # prints weights and the sweep
 """
@@ -135,7 +135,7 @@ def fit(
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--l2", type=float, default=1.0)
+    ap.add_argument("--l2", type=float, default=0.1)
     ap.add_argument("--eval", action="store_true", help="only evaluate DEFAULT_WEIGHTS online")
     ap.add_argument("--thresholds", default="0,0.5,1,1.5,2,2.5,3")
     args = ap.parse_args()
