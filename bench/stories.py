@@ -212,6 +212,7 @@ def main() -> int:
     ap.add_argument("--threshold", type=float, default=None)
     ap.add_argument("--held", type=int, default=100_000, help="articles held for the speed run")
     ap.add_argument("--speed-only", action="store_true")
+    ap.add_argument("--only", default="ecbplus,gva", help="files to run (name prefixes)")
     ap.add_argument("--repeat", type=int, default=1, help="speed runs (best is printed)")
     args = ap.parse_args()
     if not DATA.exists():
@@ -220,8 +221,10 @@ def main() -> int:
     settings = (
         StorySettings() if args.threshold is None else StorySettings(threshold=args.threshold)
     )
+    print(f"threshold {settings.threshold}")
     totals: dict[str, list[dict[str, float]]] = defaultdict(list)
-    for name, rows, dated in [] if args.speed_only else streams():
+    chosen = [x for x in streams() if x[0].startswith(tuple(args.only.split(",")))]
+    for name, rows, dated in [] if args.speed_only else chosen:
         gold = [r["cluster"] for r in rows]
         t = time.perf_counter()
         res = scores(gold, run_engine(rows, dated, settings))

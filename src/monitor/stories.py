@@ -2,29 +2,26 @@
 
 Interface: ``StoryEngine(settings).process(conn, article_id, article) -> Assignment`` for each
 stored article, in arrival order, inside the caller's transaction; ``list_stories`` for the CLI;
-``prune`` for the maintenance job. All state lives in the store (no caches), so a restart gives
-the same assignments. The method and its measured quality are in docs/stories.md.
+``prune`` for the maintenance job. All state lives in the store (in memory only a term → hash
+memo and compiled statements), so a restart gives the same assignments. The method and its measured quality are in docs/stories.md.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor.dedup import CopyIndex, DedupSettings
 from monitor.models import Article
-from monitor.store.schema import articles
+from monitor.store import story_writes as writes
 from monitor.store.story_queries import PruneReport, StoryArticle, StoryView, list_stories, prune
 from monitor.store.story_tables import (
     stories,
     story_articles,
-    story_counters,
-    story_postings,
     term_stats,
 )
 from monitor.story_model import (
@@ -53,7 +50,7 @@ __all__ = [
 class StorySettings:
     """Story clustering knobs; the defaults are the shipped configuration."""
 
-    threshold: float = 3.5  # join score (log-odds) needed to join the best candidate story
+    threshold: float = 3.7  # join score (log-odds) needed to join the best candidate story
     weights: tuple[float, ...] = DEFAULT_WEIGHTS
     max_age: timedelta = timedelta(days=730)  # no story is reachable after this long silence
     candidate_terms: int = 20  # an article's most specific terms used to find candidate stories
@@ -84,13 +81,13 @@ class StoryEngine:
         self._lookups: dict[int, sa.Select[Any]] = {}  # candidate query per key count
 
     def process(self, conn: sa.Connection, article_id: int, article: Article) -> Assignment:
-        seen = _seen_time(conn, article_id, article)
+        seen = writes.seen_time(conn, article_id, article)
         sig = self.copies.fingerprint(article.text)
         if sig is not None:
             found = self.copies.find_original(conn, sig)
             self.copies.add(conn, article_id, sig, seen)
             if found is not None:
-                original = _root(conn, found[0])
+                original = writes.root(conn, found[0])
                 story_id = conn.execute(
                     sa.select(story_articles.c.story_id).where(
                         story_articles.c.article_id == original
@@ -105,11 +102,11 @@ class StoryEngine:
                             duplicate_of=original,
                         )
                     )
-                    _touch_story(conn, story_id, seen)
-                    _mark(conn, article_id, original, story_id)
+                    writes.touch_story(conn, story_id, seen)
+                    writes.mark(conn, article_id, original, story_id)
                     return Assignment(original, story_id, False)
         story_id, new = self._cluster(conn, article_id, article, seen)
-        _mark(conn, article_id, None, story_id)
+        writes.mark(conn, article_id, None, story_id)
         return Assignment(None, story_id, new)
 
     def _cluster(
@@ -126,7 +123,7 @@ class StoryEngine:
                 term_stats.c.term.in_(terms)
             )
             df = {int(t): int(d) for t, d in conn.execute(query).all()}
-        n = _counter(conn, "articles")
+        n = writes.counter(conn, "articles")
         vec = ArticleVectors.build(doc, df, n, s.rare_df)
         keys = vec.top_terms(s.candidate_terms)
         best: tuple[float, int, Centroid] | None = None
@@ -134,7 +131,7 @@ class StoryEngine:
         links = self._links(conn, vec, [c[0] for c in found])
         for sid, last_seen, size, blob in found:
             centroid = Centroid.unpack(blob)
-            age = _days(seen, last_seen)
+            age = writes.days(seen, last_seen)
             feats = join_features(vec, centroid, size, age, links.get(sid, 0.0))
             z = float(np.dot(s.weights, feats))
             if best is None or z > best[0]:
@@ -154,9 +151,9 @@ class StoryEngine:
             )
         )
         self._update_story(conn, story_id, article_id, article.title, vec, centroid, seen)
-        _upsert_postings(conn, keys, story_id, seen)
-        _bump_df(conn, terms, df)
-        _set_counter(conn, "articles", n + 1)
+        writes.upsert_postings(conn, keys, story_id, seen)
+        writes.bump_df(conn, terms, df)
+        writes.set_counter(conn, "articles", n + 1)
         return story_id, new
 
     def _candidates(
@@ -164,9 +161,11 @@ class StoryEngine:
     ) -> list[tuple[int, datetime, int, bytes]]:
         if not keys:
             return []
+        s = self.settings
         stmt = self._lookups.get(len(keys))
         if stmt is None:
-            stmt = self._lookups[len(keys)] = _lookup(len(keys), self.settings)
+            stmt = writes.lookup(len(keys), s.posting_limit, s.max_candidates)
+            self._lookups[len(keys)] = stmt
         params: dict[str, object] = {f"t{i}": k for i, k in enumerate(keys)}
         params["cut"] = seen - self.settings.max_age
         ranked = list(conn.execute(stmt, params).scalars())
@@ -237,115 +236,3 @@ class StoryEngine:
         if mine > current:
             values.update(title=title, title_article_id=article_id)
         conn.execute(sa.update(stories).where(stories.c.id == story_id).values(**values))
-
-
-# --- store helpers ---------------------------------------------------------------------------
-
-
-def _lookup(count: int, s: StorySettings) -> sa.Select[Any]:
-    """The stories sharing most of *count* terms (bound :t0…, :cut), reading only each term's
-    `posting_limit` most recent stories, so the cost does not grow with the stories held."""
-    pc = story_postings.c
-    lists = [
-        sa.select(pc.story_id)
-        .where(pc.term == sa.bindparam(f"t{i}"), pc.last_seen >= sa.bindparam("cut"))
-        .order_by(pc.last_seen.desc(), pc.story_id.desc())
-        .limit(s.posting_limit)
-        .subquery()
-        for i in range(count)
-    ]
-    union = sa.union_all(*(sa.select(q) for q in lists)).subquery()
-    hits = sa.func.count().label("hits")
-    return (
-        sa.select(union.c.story_id)
-        .group_by(union.c.story_id)
-        .order_by(hits.desc(), union.c.story_id)
-        .limit(s.max_candidates)
-    )
-
-
-def _insert(conn: sa.Connection, table: sa.Table) -> Any:
-    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
-
-
-def _days(seen: datetime, last_seen: datetime) -> float:
-    return (seen - last_seen).total_seconds() / 86400.0
-
-
-def _seen_time(conn: sa.Connection, article_id: int, article: Article) -> datetime:
-    """Published time, else the time the article was stored (fetched, now as a last resort)."""
-    if article.published is not None:
-        return article.published
-    stored = conn.execute(
-        sa.select(articles.c.stored_at).where(articles.c.id == article_id)
-    ).scalar()
-    if isinstance(stored, datetime):
-        return stored
-    return article.fetched or datetime.now(UTC)
-
-
-def _root(conn: sa.Connection, article_id: int) -> int:
-    """The original an article points to (a copy's copy resolves to the first original)."""
-    dup = conn.execute(
-        sa.select(story_articles.c.duplicate_of).where(story_articles.c.article_id == article_id)
-    ).scalar()
-    return int(dup) if dup is not None else article_id
-
-
-def _mark(conn: sa.Connection, article_id: int, duplicate_of: int | None, story_id: int) -> None:
-    conn.execute(
-        sa.update(articles)
-        .where(articles.c.id == article_id)
-        .values(duplicate_of=duplicate_of, story_id=story_id)
-    )
-
-
-def _touch_story(conn: sa.Connection, story_id: int, seen: datetime) -> None:
-    row = conn.execute(
-        sa.select(stories.c.first_seen, stories.c.last_seen).where(stories.c.id == story_id)
-    ).one()
-    conn.execute(
-        sa.update(stories)
-        .where(stories.c.id == story_id)
-        .values(size=stories.c.size + 1, first_seen=min(row[0], seen), last_seen=max(row[1], seen))
-    )
-
-
-def _counter(conn: sa.Connection, name: str) -> int:
-    value = conn.execute(
-        sa.select(story_counters.c.value).where(story_counters.c.name == name)
-    ).scalar()
-    return int(value or 0)
-
-
-def _set_counter(conn: sa.Connection, name: str, value: int) -> None:
-    stmt = _insert(conn, story_counters).values(name=name, value=value)
-    conn.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"value": value}))
-
-
-def _bump_df(conn: sa.Connection, terms: list[int], df: dict[int, int]) -> None:
-    """All of an article's document frequencies in one batched upsert statement."""
-    if not terms:
-        return
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    conn.exec_driver_sql(  # driver level: no per-row parameter processing for ~300 rows
-        f"INSERT INTO term_stats (term, df) VALUES ({mark}, 1) "
-        "ON CONFLICT (term) DO UPDATE SET df = term_stats.df + 1",
-        [(t,) for t in terms],
-    )
-
-
-def _upsert_postings(conn: sa.Connection, keys: list[int], story_id: int, seen: datetime) -> None:
-    """The article's index terms → its story, one driver-level batch (no per-row processing)."""
-    if not keys:
-        return
-    process = story_postings.c.last_seen.type.bind_processor(conn.dialect)
-    when = process(seen) if process else seen
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    newest = "max" if conn.dialect.name == "sqlite" else "greatest"
-    conn.exec_driver_sql(
-        f"INSERT INTO story_postings (term, story_id, last_seen) VALUES ({mark}, {mark}, {mark}) "
-        f"ON CONFLICT (term, story_id) DO UPDATE "
-        f"SET last_seen = {newest}(story_postings.last_seen, excluded.last_seen)",
-        [(k, story_id, when) for k in keys],
-    )
