@@ -26,6 +26,7 @@ from monitor.store.story_tables import (
 )
 from monitor.story_model import (
     DEFAULT_WEIGHTS,
+    LINK,
     ArticleVectors,
     Centroid,
     featurize,
@@ -127,13 +128,19 @@ class StoryEngine:
         vec = ArticleVectors.build(doc, df, n, s.rare_df)
         keys = vec.top_terms(s.candidate_terms)
         best: tuple[float, int, Centroid] | None = None
-        found = self._candidates(conn, keys, seen)
-        links = self._links(conn, vec, [c[0] for c in found])
-        for sid, last_seen, size, blob in found:
+        scored = []
+        for sid, last_seen, size, blob in self._candidates(conn, keys, seen):
             centroid = Centroid.unpack(blob)
             age = writes.days(seen, last_seen)
-            feats = join_features(vec, centroid, size, age, links.get(sid, 0.0))
-            z = float(np.dot(s.weights, feats))
+            z = float(np.dot(s.weights, join_features(vec, centroid, size, age, 0.0)))
+            scored.append((z, sid, centroid))
+        # Linkage (cosine ≤ 1) is read only for stories it could lift over the threshold: the
+        # same choice as scoring all, without the member reads for hopeless candidates.
+        lift = s.weights[LINK]
+        viable = [c for c in scored if c[0] + max(lift, 0.0) >= s.threshold]
+        links = self._links(conn, vec, [c[1] for c in viable])
+        for z, sid, centroid in viable:
+            z += lift * links.get(sid, 0.0)
             if best is None or z > best[0]:
                 best = (z, sid, centroid)
         if best is not None and best[0] >= s.threshold:

@@ -17,6 +17,7 @@ from monitor.story_text import Doc, featurize
 
 __all__ = [
     "DEFAULT_WEIGHTS",
+    "LINK",
     "ArticleVectors",
     "Centroid",
     "Doc",
@@ -55,6 +56,7 @@ DEFAULT_WEIGHTS = (
     -0.1,
     3.46,
 )
+LINK = 15  # position of the member-linkage feature in join_features
 
 
 # --- vectors ---------------------------------------------------------------------------------
