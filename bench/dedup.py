@@ -216,6 +216,7 @@ def main() -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000, 1000000])
     ap.add_argument("--probes", type=int, default=200)
     ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--prune-max", type=int, default=200000, help="largest size to prune")
     args = ap.parse_args()
     engine = StoryEngine()
     first: dict[str, float] = {}
@@ -236,6 +237,25 @@ def main() -> int:
             l3 = best(store, engine, n, args, True)
             rss = proc.memory_info().rss / 2**20
             copy_scan, story_scan = scan_baselines(store, engine)
+            maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            p50, p95 = np.percentile(l12, [50, 95])
+            q50, q95 = np.percentile(l3, [50, 95])
+            first.setdefault("l12", float(p50))
+            first.setdefault("l3", float(q50))
+            print(
+                f"n={n:>9,}: levels 1-2 p50 {p50:.2f} ms p95 {p95:.2f} ms "
+                f"(x{p50 / first['l12']:.2f} vs {args.sizes[0]:,}); scan-all copy lookup "
+                f"{copy_scan:.0f} ms (x{copy_scan / p50:.0f} the indexed p50)\n"
+                f"             level 3 process p50 {q50:.2f} ms p95 {q95:.2f} ms = "
+                f"{1000 / float(np.mean(l3)):.0f} articles/s (x{q50 / first['l3']:.2f}); scan-all "
+                f"story candidates {story_scan:.0f} ms (x{story_scan / q50:.0f} the indexed p50)\n"
+                f"             rss {rss:.0f} MB (max {maxrss:.0f} MB); fill {fill_s:.0f}s",
+                flush=True,
+            )
+            if n > args.prune_max:
+                print(f"             prune skipped (n > --prune-max {args.prune_max:,})")
+                store.engine.dispose()
+                continue
             with store.begin() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             before = db_size(Path(tmp))
@@ -249,24 +269,12 @@ def main() -> int:
             vacuum_s = time.perf_counter() - t - prune_s
             after = db_size(Path(tmp))
             store.engine.dispose()
-        maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        p50, p95 = np.percentile(l12, [50, 95])
-        q50, q95 = np.percentile(l3, [50, 95])
-        first.setdefault("l12", float(p50))
-        first.setdefault("l3", float(q50))
-        print(
-            f"n={n:>8,}: levels 1-2 p50 {p50:.2f} ms p95 {p95:.2f} ms (x{p50 / first['l12']:.2f} "
-            f"vs {args.sizes[0]:,}); scan-all copy lookup {copy_scan:.0f} ms "
-            f"(x{copy_scan / p50:.0f} the indexed p50)\n"
-            f"            level 3 process p50 {q50:.2f} ms p95 {q95:.2f} ms = "
-            f"{1000 / float(np.mean(l3)):.0f} articles/s (x{q50 / first['l3']:.2f}); scan-all "
-            f"story candidates {story_scan:.0f} ms (x{story_scan / q50:.0f} the indexed p50)\n"
-            f"            rss {rss:.0f} MB (max {maxrss:.0f} MB); "
-            f"db {before:.0f} MB -> {after:.0f} MB after prune+VACUUM ({report.texts:,} texts, "
-            f"{report.fingerprints:,} fingerprints, {report.stories:,} stories pruned, "
-            f"prune {prune_s:.0f}s, VACUUM {vacuum_s:.0f}s); fill {fill_s:.0f}s",
-            flush=True,
-        )
+            print(
+                f"             db {before:.0f} MB -> {after:.0f} MB after prune + VACUUM "
+                f"({report.texts:,} texts, {report.fingerprints:,} fingerprints, "
+                f"{report.stories:,} stories pruned; prune {prune_s:.0f}s, VACUUM {vacuum_s:.0f}s)",
+                flush=True,
+            )
     return 0
 
 
