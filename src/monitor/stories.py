@@ -124,12 +124,13 @@ class StoryEngine:
                 term_stats.c.term.in_(terms)
             )
             df = {int(t): int(d) for t, d in conn.execute(query).all()}
-        n = writes.counter(conn, "articles")
+        n = writes.take_count(conn, "articles")
         vec = ArticleVectors.build(doc, df, n, s.rare_df)
         keys = vec.top_terms(s.candidate_terms)
         best: tuple[float, int, Centroid] | None = None
-        scored = []
-        for sid, last_seen, size, blob in self._candidates(conn, keys, seen):
+        scored, meta = [], {}
+        for sid, last_seen, size, blob, title_id, first_seen in self._candidates(conn, keys, seen):
+            meta[sid] = (title_id, first_seen, last_seen)
             centroid = Centroid.unpack(blob)
             age = writes.days(seen, last_seen)
             z = float(np.dot(s.weights, join_features(vec, centroid, size, age, 0.0)))
@@ -147,6 +148,7 @@ class StoryEngine:
             story_id, centroid, new = best[1], best[2], False
         else:
             story_id, centroid, new = self._new_story(conn, seen), Centroid.empty(), True
+            meta[story_id] = (None, seen, seen)
         centroid = centroid.add(vec)
         conn.execute(
             sa.insert(story_articles).values(
@@ -157,15 +159,16 @@ class StoryEngine:
                 vector=vec.member_blob(),
             )
         )
-        self._update_story(conn, story_id, article_id, article.title, vec, centroid, seen)
+        self._update_story(
+            conn, story_id, meta[story_id], article_id, article.title, vec, centroid, seen
+        )
         writes.upsert_postings(conn, keys, story_id, seen)
         writes.bump_df(conn, terms, df)
-        writes.set_counter(conn, "articles", n + 1)
         return story_id, new
 
     def _candidates(
         self, conn: sa.Connection, keys: list[int], seen: datetime
-    ) -> list[tuple[int, datetime, int, bytes]]:
+    ) -> list[tuple[int, datetime, int, bytes, int | None, datetime]]:
         if not keys:
             return []
         s = self.settings
@@ -179,11 +182,18 @@ class StoryEngine:
         if not ranked:
             return []
         rows = conn.execute(
-            sa.select(stories.c.id, stories.c.last_seen, stories.c.size, stories.c.centroid)
+            sa.select(
+                stories.c.id,
+                stories.c.last_seen,
+                stories.c.size,
+                stories.c.centroid,
+                stories.c.title_article_id,
+                stories.c.first_seen,
+            )
             .where(stories.c.id.in_(ranked))
             .order_by(stories.c.id)
         ).all()
-        return [(r[0], r[1], r[2], r[3]) for r in rows]
+        return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
     def _links(self, conn: sa.Connection, vec: ArticleVectors, ids: list[int]) -> dict[int, float]:
         """Best word cosine to a recent member of each candidate story (single linkage)."""
@@ -215,17 +225,13 @@ class StoryEngine:
         self,
         conn: sa.Connection,
         story_id: int,
+        row: tuple[int | None, datetime, datetime],  # title article, first and last seen
         article_id: int,
         title: str,
         vec: ArticleVectors,
         centroid: Centroid,
         seen: datetime,
     ) -> None:
-        row = conn.execute(
-            sa.select(stories.c.title_article_id, stories.c.first_seen, stories.c.last_seen).where(
-                stories.c.id == story_id
-            )
-        ).one()
         values: dict[str, object] = {
             "centroid": centroid.pack(),
             "size": stories.c.size + 1,

@@ -87,16 +87,16 @@ def touch_story(conn: sa.Connection, story_id: int, seen: datetime) -> None:
     )
 
 
-def counter(conn: sa.Connection, name: str) -> int:
+def take_count(conn: sa.Connection, name: str) -> int:
+    """Increment a counter and return its previous value (one statement once it exists)."""
+    c = story_counters.c
     value = conn.execute(
-        sa.select(story_counters.c.value).where(story_counters.c.name == name)
+        sa.update(story_counters).where(c.name == name).values(value=c.value + 1).returning(c.value)
     ).scalar()
-    return int(value or 0)
-
-
-def set_counter(conn: sa.Connection, name: str, value: int) -> None:
-    stmt = insert(conn, story_counters).values(name=name, value=value)
-    conn.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"value": value}))
+    if value is None:
+        conn.execute(sa.insert(story_counters).values(name=name, value=1))
+        return 0
+    return int(value) - 1
 
 
 def bump_df(conn: sa.Connection, terms: list[int], df: dict[int, int]) -> None:
