@@ -135,4 +135,4 @@ def test_second_sigterm_stops_at_once(tmp_path: Path, server: LocalServer) -> No
         if proc.poll() is None:
             proc.kill()
         _, stderr = proc.communicate()
-    assert "Traceback" not in stderr
+    assert "Traceback" not in stderr, stderr

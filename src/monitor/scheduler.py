@@ -24,6 +24,7 @@ from monitor.errors import ConfigError
 from monitor.pipeline import Pipeline, utcnow
 from monitor.sdnotify import Notifier
 from monitor.store.sources import SourceRow
+from monitor.stories import PruneReport, prune
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ class Daemon:
         self.stopping = asyncio.Event()
         self.force_stop = False
         self.in_flight: dict[asyncio.Task[object], SourceRow] = {}
+        self.jobs: set[asyncio.Task[object]] = set()  # scheduler jobs running right now
         self.pipeline: Pipeline | None = None
 
     @property
@@ -91,6 +93,7 @@ class Daemon:
             self.notifier.stopping()
             scheduler.shutdown(wait=False)
             await self._drain()
+            await self._finish_jobs()
         self.app.close()
         log.info("daemon stopped")
         return 0
@@ -135,6 +138,18 @@ class Daemon:
                 self._release, [self.in_flight[t] for t in pending if t in self.in_flight]
             )
 
+    async def _finish_jobs(self) -> None:
+        """Let a tick/digest/maintenance job in progress end, so none is cancelled mid-way."""
+        running = {t for t in self.jobs if t is not asyncio.current_task() and not t.done()}
+        if running:
+            await asyncio.wait(running, timeout=self.config.settings.shutdown_grace)
+
+    def _track(self) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self.jobs.add(task)
+            task.add_done_callback(self.jobs.discard)
+
     def _release(self, rows: list[SourceRow]) -> None:
         from monitor.store import sources as source_store
 
@@ -143,6 +158,7 @@ class Daemon:
 
     async def tick(self) -> None:
         """Claim due sources up to the free concurrency and start their polls."""
+        self._track()
         if self.stopping.is_set() or self.pipeline is None:
             return
         free = self.config.settings.concurrency - len(self.in_flight)
@@ -158,6 +174,7 @@ class Daemon:
         self.in_flight.pop(task, None)
 
     async def digests(self) -> None:
+        self._track()
         if self.stopping.is_set():
             return
         try:
@@ -166,13 +183,15 @@ class Daemon:
             log.exception("digests: unexpected error")
 
     async def maintenance(self) -> None:
-        from monitor.stories import prune
-
-        now = utcnow()
-        s = self.config.settings
+        """Retention: prune old article text and dedup/story state (off the event loop)."""
+        self._track()
         try:
-            with self.app.store.begin() as conn:
-                report = prune(conn, now, s.retention, s.fingerprint_retention)
+            report = await asyncio.to_thread(self._prune)
             log.info("maintenance: %s", report)
         except Exception:
             log.exception("maintenance: unexpected error")
+
+    def _prune(self) -> PruneReport:
+        s = self.config.settings
+        with self.app.store.begin() as conn:
+            return prune(conn, utcnow(), s.retention, s.fingerprint_retention)
