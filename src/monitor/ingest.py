@@ -5,7 +5,6 @@ Shared by the poll pipeline and `news-monitor import`, so both take exactly the 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
@@ -15,8 +14,6 @@ import sqlalchemy as sa
 from monitor.models import Article
 from monitor.store import articles as article_store
 from monitor.store.articles import Stored
-
-log = logging.getLogger(__name__)
 
 
 class ArticleStage(Protocol):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -83,6 +84,28 @@ class TopicStage:
         save_matches(conn, article_id, self.matcher.match(doc_of(article)), now)
 
 
+def match_stored(
+    conn: sa.Connection, matcher: Matcher, since: datetime | None, *, newest_first: bool = False
+) -> Iterator[tuple[sa.Row[Any], list[TopicMatch]]]:
+    """Each stored article that still has its text (stored since *since*) that matches."""
+    order = articles.c.id.desc() if newest_first else articles.c.id
+    query = sa.select(articles).where(articles.c.text.is_not(None)).order_by(order)
+    if since is not None:
+        query = query.where(articles.c.stored_at >= since)
+    for row in conn.execute(query).all():
+        article = Article(
+            url=row.url,
+            canonical_url=row.canonical_url,
+            title=row.title,
+            text=row.text or "",
+            source=row.source,
+            language=row.language,
+        )
+        matches = matcher.match(doc_of(article))
+        if matches:
+            yield row, matches
+
+
 def fingerprint(config: Config, topic: TopicConfig) -> str:
     scope = sorted(config.feed_names_for(topic) or [])
     raw = json.dumps([topic.query, scope, sorted(topic.languages)])
@@ -107,23 +130,8 @@ def rematch_changed(conn: sa.Connection, config: Config, now: datetime) -> list[
     conn.execute(sa.delete(topic_matches).where(topic_matches.c.topic.in_(names)))
     matcher = Matcher(topic_specs(config, changed))
     since = now - timedelta(seconds=config.settings.retention)
-    query = (
-        sa.select(articles)
-        .where(articles.c.text.is_not(None))
-        .where(articles.c.stored_at >= since)
-        .order_by(articles.c.id)
-    )
     count = 0
-    for row in conn.execute(query).all():
-        article = Article(
-            url=row.url,
-            canonical_url=row.canonical_url,
-            title=row.title,
-            text=row.text or "",
-            source=row.source,
-            language=row.language,
-        )
-        matches = matcher.match(doc_of(article))
+    for row, matches in match_stored(conn, matcher, since):
         save_matches(conn, row.id, matches, row.stored_at)
         count += len(matches)
     for t in changed:

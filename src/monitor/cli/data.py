@@ -8,19 +8,15 @@ import sys
 from datetime import datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
-
 from monitor.cli.context import Context
 from monitor.cli.output import plural
 from monitor.config.values import parse_duration
 from monitor.errors import MonitorError, QueryError
 from monitor.importer import import_jsonl
 from monitor.match import Matcher, TopicSpec
-from monitor.models import Article
 from monitor.pipeline import utcnow
 from monitor.store import articles as article_store
-from monitor.store.schema import articles
-from monitor.topics import doc_of, topic_specs
+from monitor.topics import match_stored, topic_specs
 
 
 def register(sub: Any) -> None:
@@ -136,20 +132,9 @@ def cmd_topics_test(args: argparse.Namespace, ctx: Context) -> int:
         raise MonitorError(f"query: {exc.message}", exc.hint or "see docs/queries.md") from None
     since = since_arg(args.since)
     results: list[dict[str, Any]] = []
-    query = sa.select(articles).where(articles.c.text.is_not(None)).order_by(articles.c.id.desc())
-    if since is not None:
-        query = query.where(articles.c.stored_at >= since)
     with ctx.app.store.connect() as conn:
-        for row in conn.execute(query):
-            article = Article(
-                row.url,
-                row.canonical_url,
-                row.title,
-                row.text or "",
-                row.source,
-                language=row.language,
-            )
-            for m in matcher.match(doc_of(article)):
+        for row, matches in match_stored(conn, matcher, since, newest_first=True):
+            for m in matches:
                 results.append(
                     {
                         "article_id": row.id,
