@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -27,19 +28,9 @@ log = logging.getLogger(__name__)
 
 
 def fetch_settings(config: Config) -> FetchSettings:
-    f = config.settings.fetch
-    defaults = FetchSettings()
-    return FetchSettings(
-        connect_timeout=f.connect_timeout,
-        read_timeout=f.read_timeout,
-        total_timeout=f.total_timeout,
-        max_body_bytes=f.max_body_bytes,
-        max_redirects=f.max_redirects,
-        per_host_limit=f.per_host_limit,
-        global_limit=f.global_limit,
-        user_agent=f.user_agent or defaults.user_agent,
-        http2=f.http2,
-    )
+    """The fetch stage's settings from `settings.fetch` (same fields; unset ones keep the default)."""
+    given = {k: v for k, v in asdict(config.settings.fetch).items() if v is not None}
+    return replace(FetchSettings(), **given)
 
 
 class StoryStage:
