@@ -50,6 +50,26 @@ class PollOutcome:
     error: str | None = None
 
 
+def feed_text_of(entry: Entry) -> str:
+    """The plain text the feed itself carries for an entry (its content, else its summary)."""
+    html = entry.content or entry.summary
+    return html_to_text(html) if html else ""
+
+
+def wants_page(full_text: str, entry: Entry, feed_text: str) -> bool:
+    """Whether the article page must be fetched (`full_text:` always / never / auto)."""
+    if full_text == "never":
+        return False
+    return full_text == "always" or not feed_content_is_full(entry, feed_text)
+
+
+def body_text(extracted: Extracted | None, title: str, feed_text: str) -> str:
+    """The article body to store: the page's text without a repeated headline, else the feed's."""
+    if extracted is not None and extracted.text:
+        return drop_title_line(extracted.text, title)
+    return feed_text
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -166,12 +186,8 @@ class Pipeline:
         self, source: SourceRow, feed: FeedConfig, entry: Entry, canon: str
     ) -> Article | None:
         assert entry.url is not None
-        feed_text = (
-            html_to_text(entry.content or entry.summary) if (entry.content or entry.summary) else ""
-        )
-        use_feed = feed.full_text == "never" or (
-            feed.full_text == "auto" and feed_content_is_full(entry, feed_text)
-        )
+        feed_text = feed_text_of(entry)
+        use_feed = not wants_page(feed.full_text, entry, feed_text)
         extracted: Extracted | None = None
         if not use_feed:
             try:
@@ -188,7 +204,7 @@ class Pipeline:
             if extracted is None and not feed_text:
                 log.warning("poll source=%s stage=extract no text for %s", source.name, entry.url)
         title = entry.title or (extracted.title if extracted and extracted.title else "")
-        text = drop_title_line(extracted.text, title) if extracted and extracted.text else feed_text
+        text = body_text(extracted, title, feed_text)
         if not text and not entry.title:
             return None
         canonical = (

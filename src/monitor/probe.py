@@ -7,12 +7,12 @@ from typing import Any
 from monitor.app import fetch_settings
 from monitor.config import Config
 from monitor.errors import FetchError, ParseError
-from monitor.extract import extract_article, feed_content_is_full, html_to_text
+from monitor.extract import extract_article
 from monitor.fetch import Fetcher, FetchSettings
 from monitor.models import ParsedFeed
 from monitor.pages import discover
 from monitor.parse import parse_feed
-from monitor.pipeline import PAGE_ACCEPT
+from monitor.pipeline import PAGE_ACCEPT, body_text, feed_text_of, wants_page
 
 
 async def probe_url(
@@ -51,29 +51,22 @@ async def probe_url(
                     "published": entry.published.isoformat() if entry.published else None,
                     "language": None,
                 }
-                if feed_content_is_full(entry):
-                    item.update(text=html_to_text(entry.content or entry.summary), text_from="feed")
-                elif entry.url:
+                feed_text = feed_text_of(entry)
+                extracted = None
+                if entry.url and wants_page("auto", entry, feed_text):
                     try:
                         page = await fetcher.fetch(entry.url, accept=PAGE_ACCEPT)
                         extracted = extract_article(page.body, page.url)
                     except FetchError as exc:
-                        extracted = None
                         item["page_error"] = exc.message
-                    if extracted is not None:
-                        item.update(
-                            text=extracted.text,
-                            text_from="page",
-                            language=extracted.language,
-                            canonical_url=extracted.canonical_url,
-                            author=extracted.author,
-                        )
-                    else:
-                        item.update(
-                            text=html_to_text(entry.summary or ""), text_from="feed summary"
-                        )
-                else:
-                    item.update(text="", text_from="none")
+                text_from = "page" if extracted and extracted.text else "feed"
+                item.update(text=body_text(extracted, entry.title, feed_text), text_from=text_from)
+                if extracted is not None:
+                    item.update(
+                        language=extracted.language,
+                        canonical_url=extracted.canonical_url,
+                        author=extracted.author,
+                    )
                 report["items"].append(item)
         except (FetchError, ParseError) as exc:
             report.update(error=exc.message, hint=exc.hint)
