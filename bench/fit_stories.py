@@ -7,6 +7,8 @@ class-balanced, L2-regularised (0.1) logistic regression (Newton, numpy) gives t
 online simulation then sweeps the threshold. Reproduces `story_model.DEFAULT_WEIGHTS`:
 
     .venv/bin/python bench/fit_stories.py            # prints weights and the sweep
+    .venv/bin/python bench/fit_stories.py --train ecbplus --thresholds 0,1,2,3,4
+                                                     # what these features can do on ECB+ alone
 """
 
 from __future__ import annotations
@@ -138,6 +140,12 @@ def main() -> int:
     ap.add_argument("--l2", type=float, default=0.1)
     ap.add_argument("--eval", action="store_true", help="only evaluate DEFAULT_WEIGHTS online")
     ap.add_argument("--thresholds", default="0,0.5,1,1.5,2,2.5,3")
+    ap.add_argument(
+        "--train",
+        choices=("both", "ecbplus", "gva"),
+        default="both",
+        help="fit on one ECB+ shuffle and GVA (shipped), or on one file alone (upper bounds)",
+    )
     args = ap.parse_args()
     if not DATA.exists():
         print(f"skipped: {DATA} is absent")
@@ -150,7 +158,8 @@ def main() -> int:
     else:
         xs: list[npt.NDArray[np.float64]] = []
         ys: list[int] = []
-        for _name, rows, dated in runs[2:]:  # one ECB+ shuffle and GVA
+        train = {"both": runs[2:], "ecbplus": runs[2:3], "gva": runs[3:]}[args.train]
+        for _name, rows, dated in train:  # one ECB+ shuffle and/or GVA
             x, y, _ = replay(rows, dated, base, None)
             xs += x
             ys += y
