@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from monitor import delivery
 from monitor.config.model import ChannelConfig, Config
 from monitor.delivery import DeliveryOutcome
 from monitor.store import Store, outbox
+from monitor.store.delivery_tables import delivery_outbox
 from peers import (
     BACKENDS,
     T0,
@@ -196,6 +201,36 @@ def test_crash_between_sent_and_marked_repeats_only_that_message(
     assert first.get_body(("plain",)).get_content() == second.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert statuses(send(store, cfg, T0 + 2 * H)) == ["empty"]
     assert len(smtp_peer.received) == 2
+
+
+def test_lease_of_a_killed_sender_is_taken_over_at_once(
+    store: Store, smtp_peer: SmtpPeer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = config(smtp_peer.channel())
+    seed(Data(store))
+    real = outbox.mark_delivered
+    monkeypatch.setattr(outbox, "mark_delivered", _killed)
+    with pytest.raises(KeyboardInterrupt):
+        send(store, cfg, T0)
+    monkeypatch.setattr(outbox, "mark_delivered", real)
+    # the sending process was killed: its lease names a pid of this host that no longer runs
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    with store.begin() as conn:
+        conn.execute(sa.update(delivery_outbox).values(claimed_by=f"{socket.gethostname()}:{gone}"))
+    assert statuses(due(store, cfg, T0 + S)) == ["delivered"]  # not after the lease: now
+    first, second = (r.message for r in smtp_peer.received)
+    assert first["Message-ID"] == second["Message-ID"]
+    with store.begin() as conn:
+        assert conn.execute(sa.select(delivery_outbox.c.claimed_by)).scalars().all() == [None]
+
+
+def _killed(*args: Any) -> None:
+    raise KeyboardInterrupt("killed after the send, before the mark")
 
 
 def test_cron_schedule_first_sight_slots_and_downtime(store: Store, smtp_peer: SmtpPeer) -> None:

@@ -42,6 +42,7 @@ delivery_outbox = sa.Table(
     sa.Column("last_attempt_at", UTCDateTime, nullable=True),
     sa.Column("last_error", sa.Text, nullable=True),
     sa.Column("claimed_until", UTCDateTime, nullable=True),  # lease of the worker sending it
+    sa.Column("claimed_by", sa.String(200), nullable=True),  # host:pid of the lease holder (v5)
     sa.Column("delivered_at", UTCDateTime, nullable=True),
     sa.Index("ix_delivery_outbox_pair", "digest", "channel", "status"),
     sa.Index("ix_delivery_outbox_due", "status", "next_attempt_at"),

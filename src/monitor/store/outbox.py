@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from monitor.store.delivery_tables import delivery_outbox, delivery_seen, delivery_state
+from monitor.store.leases import dead_local_owners, lease_owner
 from monitor.store.util import insert_ignore
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
@@ -75,13 +76,21 @@ def enqueue(conn: sa.Connection, now: datetime, **values: Any) -> int:
 
 
 def claim(conn: sa.Connection, row_id: int, now: datetime, lease: timedelta) -> OutboxRow | None:
-    """Lease a pending row for one send attempt; None when it is delivered or leased elsewhere."""
-    free = sa.or_(delivery_outbox.c.claimed_until.is_(None), delivery_outbox.c.claimed_until < now)
+    """Lease a pending row for one send attempt; None when it is delivered or leased elsewhere.
+
+    A lease held by a process of this host that no longer runs (killed mid-send) is taken over
+    at once; one held by a live process, or by another host, waits for ``claimed_until``.
+    """
+    free = [delivery_outbox.c.claimed_until.is_(None), delivery_outbox.c.claimed_until < now]
+    dead = dead_local_owners(conn, delivery_outbox, now)
+    if dead:
+        free.append(delivery_outbox.c.claimed_by.in_(dead))
     result = conn.execute(
         sa.update(delivery_outbox)
-        .where(delivery_outbox.c.id == row_id, delivery_outbox.c.status == PENDING, free)
+        .where(delivery_outbox.c.id == row_id, delivery_outbox.c.status == PENDING, sa.or_(*free))
         .values(
             claimed_until=now + lease,
+            claimed_by=lease_owner(),
             attempts=delivery_outbox.c.attempts + 1,
             last_attempt_at=now,
         )
@@ -111,6 +120,7 @@ def mark_delivered(conn: sa.Connection, row_id: int, now: datetime) -> None:
             status=DELIVERED,
             delivered_at=now,
             claimed_until=None,
+            claimed_by=None,
             parts_sent=len(json.loads(row.payload)),
         )
     )
@@ -145,7 +155,7 @@ def mark_failed(
     conn: sa.Connection, row_id: int, error: str, next_attempt_at: datetime | None
 ) -> None:
     """A failed attempt: retry at *next_attempt_at*, or give up (status failed) when None."""
-    values: dict[str, Any] = {"last_error": error[:2000], "claimed_until": None}
+    values: dict[str, Any] = {"last_error": error[:2000], "claimed_until": None, "claimed_by": None}
     if next_attempt_at is None:
         values["status"] = FAILED
     else:

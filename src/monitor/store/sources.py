@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from monitor.store.leases import dead_local_owners, lease_owner
 from monitor.store.schema import sources
 
 
@@ -105,7 +104,7 @@ def claim_due(
     process of this host that no longer runs (killed) is taken over at once.
     """
     free = [sources.c.claimed_until.is_(None), sources.c.claimed_until < now]
-    dead = _dead_local_owners(conn, now)
+    dead = dead_local_owners(conn, sources, now)
     if dead:
         free.append(sources.c.claimed_by.in_(dead))
     query = (
@@ -134,37 +133,6 @@ def claim_due(
         sa.select(sources).where(sources.c.id.in_(ids)).order_by(sources.c.next_check_at)
     )
     return [_row(r) for r in rows]
-
-
-def lease_owner() -> str:
-    """This process, as written in the leases it holds."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _dead_local_owners(conn: sa.Connection, now: datetime) -> list[str]:
-    """Owners of live leases that are processes of this host which have exited."""
-    host = socket.gethostname()
-    owners = conn.execute(
-        sa.select(sources.c.claimed_by)
-        .where(sources.c.claimed_until >= now, sources.c.claimed_by.like(f"{host}:%"))
-        .distinct()
-    ).scalars()
-    dead: list[str] = []
-    for owner in owners:
-        pid = owner.rpartition(":")[2]
-        if pid.isdigit() and not _alive(int(pid)):
-            dead.append(owner)
-    return dead
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def record(conn: sa.Connection, source_id: int, **values: Any) -> None:

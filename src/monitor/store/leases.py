@@ -1,0 +1,42 @@
+"""Who holds a lease: ``host:pid`` of the process, so a lease of a killed local process is taken
+over at once instead of waiting for it to expire (sources being polled, digests being sent)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import datetime
+
+import sqlalchemy as sa
+
+
+def lease_owner() -> str:
+    """This process, as written in the leases it holds."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def dead_local_owners(conn: sa.Connection, table: sa.Table, now: datetime) -> list[str]:
+    """Owners of live leases in *table* (``claimed_until``, ``claimed_by``) that are processes
+    of this host which have exited."""
+    host = socket.gethostname()
+    owners = conn.execute(
+        sa.select(table.c.claimed_by)
+        .where(table.c.claimed_until >= now, table.c.claimed_by.like(f"{host}:%"))
+        .distinct()
+    ).scalars()
+    dead: list[str] = []
+    for owner in owners:
+        pid = owner.rpartition(":")[2]
+        if pid.isdigit() and not _alive(int(pid)):
+            dead.append(owner)
+    return dead
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
