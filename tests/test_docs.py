@@ -9,6 +9,7 @@ import pytest
 
 from monitor.cli import build_parser
 from monitor.config import load as config_load
+from monitor.config import outputs as config_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DOC = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
@@ -20,9 +21,9 @@ KEYS = sorted(
     | set(config_load._FETCH)
     | set(config_load._FEED)
     | set(config_load._TOPIC)
-    | set(config_load._DIGEST)
-    | set(config_load._SMTP)
-    | {k for keys in config_load._CHANNEL.values() for k in keys}
+    | set(config_outputs._DIGEST)
+    | set(config_outputs._SMTP)
+    | {k for keys in config_outputs._CHANNEL.values() for k in keys}
 )
 
 

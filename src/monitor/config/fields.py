@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -151,3 +152,37 @@ def choice(*options: str) -> Callable[[Any], str]:
         return text
 
     return convert
+
+
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def secret(s: Section, key: str, env: Mapping[str, str]) -> str | None:
+    """Resolve a `*_env` key: the named environment variable must be set (never logged)."""
+    name = s.get(key, as_str, "")
+    if not name:
+        return None
+    if not ENV_NAME.match(name):
+        s.error(
+            key, f"{name!r} is not an environment variable name", "name the variable, not its value"
+        )
+        return None
+    value = env.get(name)
+    if not value:
+        s.error(key, f"environment variable {name} is not set", f"export {name}=… before starting")
+        return None
+    return value
+
+
+def items(root: Section, key: str) -> list[tuple[Section, int]]:
+    """The entries of a list section (feeds, topics, digests), each with its own line."""
+    node = root.raw(key, None)
+    if node is None:
+        return []
+    if not isinstance(node, list):
+        root.error(key, "must be a list of entries (each starting with '- ')")
+        return []
+    return [
+        (Section(item, f"{key}[{i}]", root.problems, line_of(node, i)), i)
+        for i, item in enumerate(node)
+    ]

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from monitor.config import outputs
 from monitor.config.fields import (
     Problems,
     Section,
@@ -21,16 +20,14 @@ from monitor.config.fields import (
     as_str,
     as_str_list,
     choice,
-    line_of,
+    items,
+    secret,
 )
 from monitor.config.model import (
-    ChannelConfig,
     Config,
-    DigestConfig,
     FeedConfig,
     FetchConfig,
     Settings,
-    SmtpConfig,
     TopicConfig,
 )
 from monitor.config.values import parse_duration, parse_size
@@ -51,15 +48,6 @@ _FETCH = (
 )  # fmt: skip
 _FEED = ("url", "name", "type", "interval", "tags", "full_text", "enabled")
 _TOPIC = ("name", "query", "feeds", "languages")
-_DIGEST = ("name", "topics", "schedule", "channels", "max_stories", "send_empty", "order")
-_CHANNEL = {
-    "email": ("type", "to", "from", "reply_to", "list_id", "smtp", "timeout"),
-    "slack": ("type", "webhook_url", "webhook_url_env", "timeout"),
-    "apprise": ("type", "url", "url_env", "timeout"),
-}
-_SMTP = ("host", "port", "starttls", "ssl", "username", "password_env", "timeout")
-_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> Config:
@@ -89,9 +77,9 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> C
     root.check_keys(_TOP)
     settings = _settings(root.section("settings"), path, env)
     feeds = _feeds(root, settings)
-    channels = _channels(root, env)
+    channels = outputs.channels(root, env)
     topics = _topics(root, feeds)
-    digests = _digests(root, topics, channels)
+    digests = outputs.digests(root, topics, channels)
     if problems.items:
         raise ConfigError(problems.items)
     return Config(path, settings, tuple(feeds), tuple(topics), tuple(digests), channels)
@@ -114,7 +102,7 @@ def _settings(s: Section, path: Path, env: Mapping[str, str]) -> Settings:
         state_dir = (path.parent / state_dir).resolve()
     database_url = s.opt("database_url", as_str)
     if s.has("database_url_env"):
-        database_url = _secret(s, "database_url_env", env)
+        database_url = secret(s, "database_url_env", env)
     f = s.section("fetch")
     f.check_keys(_FETCH)
     fd = FetchConfig()
@@ -151,36 +139,6 @@ def _settings(s: Section, path: Path, env: Mapping[str, str]) -> Settings:
     )
 
 
-def _secret(s: Section, key: str, env: Mapping[str, str]) -> str | None:
-    """Resolve a `*_env` key: the named environment variable must be set (never logged)."""
-    name = s.get(key, as_str, "")
-    if not name:
-        return None
-    if not _ENV_NAME.match(name):
-        s.error(
-            key, f"{name!r} is not an environment variable name", "name the variable, not its value"
-        )
-        return None
-    value = env.get(name)
-    if not value:
-        s.error(key, f"environment variable {name} is not set", f"export {name}=… before starting")
-        return None
-    return value
-
-
-def _items(root: Section, key: str) -> list[tuple[Section, int]]:
-    node = root.raw(key, None)
-    if node is None:
-        return []
-    if not isinstance(node, list):
-        root.error(key, "must be a list of entries (each starting with '- ')")
-        return []
-    return [
-        (Section(item, f"{key}[{i}]", root.problems, line_of(node, i)), i)
-        for i, item in enumerate(node)
-    ]
-
-
 def _url(value: Any) -> str:
     text = as_str(value)
     parts = urlsplit(text)
@@ -192,7 +150,7 @@ def _url(value: Any) -> str:
 def _feeds(root: Section, settings: Settings) -> list[FeedConfig]:
     feeds: list[FeedConfig] = []
     names: dict[str, int] = {}
-    for s, _ in _items(root, "feeds"):
+    for s, _ in items(root, "feeds"):
         s.check_keys(_FEED)
         url = s.get("url", _url, "", required=True, hint="every feed needs url: https://…")
         default_name = (
@@ -229,7 +187,7 @@ def _topics(root: Section, feeds: list[FeedConfig]) -> list[TopicConfig]:
     feed_names = {f.name for f in feeds}
     tags = {t for f in feeds for t in f.tags}
     seen: set[str] = set()
-    for s, _ in _items(root, "topics"):
+    for s, _ in items(root, "topics"):
         s.check_keys(_TOPIC)
         name = s.get("name", as_str, "", required=True)
         if name in seen:
@@ -270,128 +228,3 @@ def query_error(query: str) -> QueryError | None:
     except QueryError as exc:
         return exc
     return None
-
-
-def _channels(root: Section, env: Mapping[str, str]) -> dict[str, ChannelConfig]:
-    node = root.section("channels")
-    channels: dict[str, ChannelConfig] = {}
-    for name in list(node.node):
-        s = node.section(str(name))
-        kind = s.get(
-            "type", choice(*_CHANNEL), "", required=True, hint="type: email, slack or apprise"
-        )
-        if not kind:
-            continue
-        s.check_keys(_CHANNEL[kind])
-        channel = ChannelConfig(name=str(name), type=kind, line=s.line)
-        channel = replace(channel, timeout=s.get("timeout", parse_duration, channel.timeout))
-        if kind == "email":
-            channel = _email(s, channel, env)
-        elif kind == "slack":
-            channel = replace(channel, webhook_url=_either(s, "webhook_url", env))
-        else:
-            channel = replace(channel, apprise_url=_either(s, "url", env))
-        channels[str(name)] = channel
-    return channels
-
-
-def _either(s: Section, key: str, env: Mapping[str, str]) -> str | None:
-    if s.has(f"{key}_env"):
-        return _secret(s, f"{key}_env", env)
-    if s.has(key):
-        return s.opt(key, as_str)
-    s.problems.add(
-        s.line, s.key_path(f"{key}_env"), "is required", f"set {key}_env: NAME_OF_ENV_VAR"
-    )
-    return None
-
-
-def _address(value: Any) -> str:
-    text = as_str(value)
-    if not _EMAIL.match(text):
-        raise ValueError(f"{text!r} is not an e-mail address")
-    return text
-
-
-def _email(s: Section, channel: ChannelConfig, env: Mapping[str, str]) -> ChannelConfig:
-    to = s.get("to", lambda v: tuple(_address(x) for x in as_str_list(v)), _NONE, required=True)
-    smtp_s = s.section("smtp")
-    smtp_s.check_keys(_SMTP)
-    d = SmtpConfig()
-    smtp = SmtpConfig(
-        host=smtp_s.get("host", as_str, d.host),
-        port=smtp_s.get("port", as_int, d.port),
-        starttls=smtp_s.get("starttls", as_bool, d.starttls),
-        ssl=smtp_s.get("ssl", as_bool, d.ssl),
-        username=smtp_s.opt("username", as_str),
-        password=_secret(smtp_s, "password_env", env) if smtp_s.has("password_env") else None,
-        timeout=smtp_s.get("timeout", parse_duration, d.timeout),
-    )
-    if smtp.ssl and smtp.starttls:
-        smtp_s.error(
-            "starttls",
-            "ssl and starttls exclude each other",
-            "ssl: implicit TLS (465); starttls: upgrade (587)",
-        )
-    return replace(
-        channel,
-        to=to,
-        sender=s.get("from", _address, "", required=True) or None,
-        reply_to=s.opt("reply_to", _address),
-        list_id=s.opt("list_id", as_str),
-        smtp=smtp,
-    )
-
-
-def _digests(
-    root: Section, topics: list[TopicConfig], channels: dict[str, ChannelConfig]
-) -> list[DigestConfig]:
-    digests: list[DigestConfig] = []
-    topic_names = {t.name for t in topics}
-    seen: set[str] = set()
-    for s, _ in _items(root, "digests"):
-        s.check_keys(_DIGEST)
-        name = s.get("name", as_str, "", required=True)
-        if name in seen:
-            s.error("name", f"duplicate digest name {name!r}", "digest names must be unique")
-        seen.add(name)
-        wanted = s.get("topics", as_str_list, _NONE, required=True)
-        for t in wanted:
-            if t not in topic_names:
-                s.error(
-                    "topics",
-                    f"unknown topic {t!r}",
-                    f"known topics: {', '.join(sorted(topic_names)) or 'none'}",
-                )
-        via = s.get("channels", as_str_list, _NONE, required=True)
-        for c in via:
-            if c not in channels:
-                s.error(
-                    "channels",
-                    f"unknown channel {c!r}",
-                    f"known channels: {', '.join(sorted(channels)) or 'none'}",
-                )
-        schedule = s.get("schedule", as_str, "0 8 * * *")
-        problem = schedule_error(schedule)
-        if problem:
-            s.error("schedule", problem, 'cron like "0 8 * * *", "every 1h" or "realtime"')
-        digests.append(
-            DigestConfig(
-                name=name,
-                topics=wanted,
-                channels=via,
-                schedule=schedule,
-                max_stories=s.get("max_stories", as_int, 25),
-                send_empty=s.get("send_empty", as_bool, False),
-                order=s.get("order", choice("relevance", "recency"), "relevance"),
-                line=s.line,
-            )
-        )
-    return digests
-
-
-def schedule_error(schedule: str) -> str | None:
-    from monitor.schedules import validate_schedule
-
-    result: str | None = validate_schedule(schedule)
-    return result
