@@ -7,6 +7,13 @@ from datetime import date
 import pytest
 
 from monitor.story_dates import text_dates
+from monitor.story_model import (
+    DEFAULT_WEIGHTS,
+    ArticleVectors,
+    Centroid,
+    featurize,
+    join_features,
+)
 
 
 def iso(text: str) -> list[str]:
@@ -41,3 +48,38 @@ def test_dates_in_text(text: str, expected: list[str]) -> None:
 )
 def test_not_dates(text: str) -> None:
     assert text_dates(text) == []
+
+
+def _vectors(text: str) -> ArticleVectors:
+    return ArticleVectors.build(featurize("Fire at the depot", text, 2.0), {}, 1, 9)
+
+
+DATE_HIT = len(DEFAULT_WEIGHTS) - 2  # the feature before the bias
+
+
+@pytest.mark.parametrize(
+    ("story_text", "article_text", "hit"),
+    [
+        ("The fire started on March 3, 2014.", "Crews were called on 4 March 2014.", 1.0),
+        ("The fire started on March 3, 2014.", "Crews were called on 2014-03-05.", 1.0),
+        ("The fire started on March 3, 2014.", "Crews were called on March 9, 2014.", 0.0),
+        ("The fire started on March 3, 2014.", "Crews were called in the night.", 0.0),
+        ("The fire started at night.", "Crews were called on March 3, 2014.", 0.0),
+    ],
+)
+def test_join_features_weigh_a_date_both_sides_wrote(
+    story_text: str, article_text: str, hit: float
+) -> None:
+    centroid = Centroid.empty().add(_vectors(story_text))
+    feats = join_features(_vectors(article_text), centroid, 1, 0.0, 0.0)
+    assert len(feats) == len(DEFAULT_WEIGHTS)
+    assert feats[DATE_HIT] == hit
+
+
+def test_a_centroid_stored_before_dates_loads_with_an_empty_date_channel() -> None:
+    old = Centroid(Centroid.empty().add(_vectors("On March 3, 2014.")).channels[:5])
+    loaded = Centroid.unpack(old.pack())
+    assert len(loaded.channels) == len(Centroid.empty().channels)
+    assert len(loaded.channels[-1][0]) == 0
+    feats = join_features(_vectors("On March 3, 2014."), loaded, 1, 0.0, 0.0)
+    assert feats[DATE_HIT] == 0.0

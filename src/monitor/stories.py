@@ -51,7 +51,7 @@ __all__ = [
 class StorySettings:
     """Story clustering knobs; the defaults are the shipped configuration."""
 
-    threshold: float = 3.7  # join score (log-odds) needed to join the best candidate story
+    threshold: float = 3.6  # join score (log-odds) needed to join the best candidate story
     weights: tuple[float, ...] = DEFAULT_WEIGHTS
     max_age: timedelta = timedelta(days=730)  # no story is reachable after this long silence
     candidate_terms: int = 20  # an article's most specific terms used to find candidate stories

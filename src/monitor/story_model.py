@@ -32,29 +32,31 @@ __all__ = [
 # the article; top numbers missing; log(1+shared rare entities); log(1+age days) and age × entity
 # cos / shared / word cos; log(story size); a year shared; years in conflict; numbers missing from
 # the story's number channel; best cosine to a recent member (linkage); both-sides missing; the
-# article's / the story's top entity missing, and both; bias. Reproduced by bench/fit_stories.py.
+# article's / the story's top entity missing, and both; a calendar date written in the article
+# within 2 days of one written in the story's members; bias. Reproduced by bench/fit_stories.py.
 DEFAULT_WEIGHTS = (
-    7.44,
-    7.11,
-    1.22,
-    0.57,
-    -0.72,
-    1.11,
-    0.52,
+    7.31,
+    7.71,
+    1.35,
+    0.68,
+    -0.48,
+    1.12,
+    0.37,
     -0.64,
-    -0.19,
-    0.28,
-    -2.2,
-    -2.91,
-    0.54,
-    -0.3,
-    -3.59,
-    5.11,
-    -2.93,
-    0.1,
-    -0.63,
-    -0.1,
-    3.46,
+    -0.28,
+    0.31,
+    -2.22,
+    -2.92,
+    0.36,
+    -0.32,
+    -3.57,
+    5.17,
+    -3.15,
+    0.11,
+    -0.66,
+    -0.03,
+    1.91,
+    3.31,
 )
 LINK = 15  # position of the member-linkage feature in join_features
 
@@ -63,7 +65,8 @@ LINK = 15  # position of the member-linkage feature in join_features
 
 Keys = npt.NDArray[np.int64]
 Vals = npt.NDArray[np.float64]
-_CAPS = (400, 200, 60, 100, 20)  # centroid terms kept: words, entities, title, numbers, years
+_CAPS = (400, 200, 60, 100, 20, 20)  # centroid terms kept: words, entities, title, numbers,
+# years, dates written in the text
 
 
 def _sparse(counts: Mapping[int, float], idf: dict[int, float]) -> tuple[Keys, Vals]:
@@ -106,6 +109,7 @@ class ArticleVectors:
     numbers: Keys
     rare: Keys  # entities seen in few articles so far
     years: Keys
+    dates: Keys  # calendar dates written in the text (ordinals)
 
     @classmethod
     def build(cls, doc: Doc, df: dict[int, int], n: int, rare_df: int) -> ArticleVectors:
@@ -120,6 +124,7 @@ class ArticleVectors:
             np.array(sorted(doc.numbers), dtype=np.int64),
             ek[np.array([df.get(k, 0) <= rare_df for k in ek.tolist()], dtype=bool)],
             np.array(sorted(doc.years), dtype=np.int64),
+            np.array(doc.dates, dtype=np.int64),
         )
 
     def top_terms(self, k: int) -> list[int]:
@@ -203,6 +208,7 @@ class Centroid:
             (vec.title_k, vec.title_v),
             (vec.numbers, np.ones(len(vec.numbers))),
             (vec.years, np.ones(len(vec.years))),
+            (vec.dates, np.ones(len(vec.dates))),
         )
         return Centroid(
             tuple(_merge(c, m, cap) for c, m, cap in zip(self.channels, mine, _CAPS, strict=True))
@@ -216,7 +222,7 @@ def join_features(
     vec: ArticleVectors, centroid: Centroid, size: int, age_days: float, link: float
 ) -> npt.NDArray[np.float64]:
     """What the join score weighs: similarities, specific names that differ, shared, and age."""
-    (wk, wv), (ek, ev), (tk, tv), (nk, _), (yk, _) = centroid.channels
+    (wk, wv), (ek, ev), (tk, tv), (nk, _), (yk, _), (dk, _) = centroid.channels
     cw = _cos(vec.words_k, vec.words_v, wk, wv)
     ce = _cos(vec.ents_k, vec.ents_v, ek, ev)
     ct = _cos(vec.title_k, vec.title_v, tk, tv)
@@ -237,6 +243,7 @@ def join_features(
     year_hit = float(_contains(yk, vec.years).any())
     year_conflict = float(bool(len(yk)) and bool(len(vec.years)) and not year_hit)
     num_miss = float((~_contains(nk, vec.numbers)).mean()) if len(vec.numbers) and len(nk) else 0.0
+    date_hit = _date_near(vec.dates, dk)
     la = math.log1p(max(age_days, 0.0))
     return np.array(
         [
@@ -260,9 +267,20 @@ def join_features(
             top1_a,
             top1_s,
             top1_a * top1_s,
+            date_hit,
             1.0,
         ]
     )
+
+
+def _date_near(mine: Keys, story: Keys, days: int = 2) -> float:
+    """1.0 when a date written in the article is within *days* of one written in the story."""
+    if not len(mine) or not len(story):
+        return 0.0
+    idx = np.searchsorted(story, mine)
+    below = np.abs(mine - story[np.maximum(idx - 1, 0)])
+    above = np.abs(story[np.minimum(idx, len(story) - 1)] - mine)
+    return float((np.minimum(below, above) <= days).any())
 
 
 def member_cosine(vec: ArticleVectors, member: tuple[Keys, Vals]) -> float:

@@ -7,6 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from hashlib import blake2b
 
+from monitor.story_dates import text_dates
+
 _STOP = frozenset(
     """a about above after again against all also am an and any are aren as at be because been
     before being below between both but by can could did do does doing down during each few for
@@ -49,6 +51,7 @@ class Doc:
     title: defaultdict[int, float] = field(default_factory=lambda: defaultdict(float))
     numbers: set[int] = field(default_factory=set)
     years: set[int] = field(default_factory=set)
+    dates: list[int] = field(default_factory=list)  # calendar dates written in it (ordinals)
 
 
 def featurize(
@@ -99,4 +102,5 @@ def featurize(
                     run = ""
             else:
                 run = ""
+    doc.dates = text_dates(title + "\n" + text)
     return doc
