@@ -59,7 +59,9 @@ def both(body: bytes, url: str, headers: dict[str, str] | None) -> tuple[Outcome
     return run(True), run(False)
 
 
-def test_both_paths_agree_on_the_whole_shared_corpus(fast_taken: Counter[str]) -> None:
+def test_both_paths_agree_on_the_whole_shared_corpus(
+    fast_taken: Counter[str], caplog: pytest.LogCaptureFixture
+) -> None:
     feeds = shared_data("feeds")
     taken: Counter[str] = Counter()
     files = sorted(p for p in feeds.rglob("*") if p.is_file() and p.name != "LICENSE")
@@ -75,6 +77,7 @@ def test_both_paths_agree_on_the_whole_shared_corpus(fast_taken: Counter[str]) -
     # ill-formed XML, other RSS versions, or RSS with elements the fast path leaves to feedparser
     assert sum(taken.values()) >= 280
     assert taken["feed-rs"] >= 10 and taken["rss-parser"] >= 2
+    assert not [r for r in caplog.records if r.name == "monitor.parse_rss"]  # no fast-path bug
 
 
 def rss(items: str, channel: str = "<title>T</title><link>/home</link>", **ns: str) -> bytes:
@@ -263,9 +266,14 @@ VARIANTS: list[tuple[str, bytes, dict[str, str] | None, bool]] = [
     ("body", "headers", "expect_fast"), [v[1:] for v in VARIANTS], ids=[v[0] for v in VARIANTS]
 )
 def test_hand_made_variants(
-    fast_taken: Counter[str], body: bytes, headers: dict[str, str] | None, expect_fast: bool
+    fast_taken: Counter[str],
+    caplog: pytest.LogCaptureFixture,
+    body: bytes,
+    headers: dict[str, str] | None,
+    expect_fast: bool,
 ) -> None:
     fast, slow = both(body, "https://site.example/feeds/main.xml", headers)
     assert fast == slow
     assert isinstance(fast, ParsedFeed) and fast.entries
     assert fast_taken["fast"] == int(expect_fast)  # parse_rss ran once: it took it, or not
+    assert not [r for r in caplog.records if r.name == "monitor.parse_rss"]

@@ -10,6 +10,7 @@ only the walk over the document is new. tests/test_parse_fastpath.py checks both
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -21,6 +22,7 @@ from feedparser.sanitizer import replace_doctype
 from feedparser.urls import _urljoin, make_safe_absolute_uri, resolve_relative_uris
 from lxml import etree
 
+log = logging.getLogger(__name__)
 Doc = dict[str, Any]
 BENIGN = ("NonXMLContentType", "CharacterEncodingOverride")
 XML_NS = "{http://www.w3.org/XML/1998/namespace}"
@@ -81,6 +83,9 @@ def parse_rss(body: bytes, headers: dict[str, str]) -> Doc | None:
         root = etree.fromstring(data, _PARSER)
         return _Walk(headers.get("content-location", "")).rss(root)
     except (etree.XMLSyntaxError, Unsupported, ValueError):
+        return None
+    except Exception:  # a fast-path bug on odd input must cost speed, never the feed
+        log.warning("plain-RSS fast path failed; feedparser parses it", exc_info=True)
         return None
 
 
