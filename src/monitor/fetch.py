@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import os
+import ssl
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -110,17 +112,31 @@ class _Redirect:
     status: int
 
 
+def default_ssl_context() -> ssl.SSLContext:
+    """The certificates to trust: $SSL_CERT_FILE / $SSL_CERT_DIR when set, else certifi's bundle."""
+    cafile = os.environ.get("SSL_CERT_FILE") or None
+    capath = os.environ.get("SSL_CERT_DIR") or None
+    if cafile or capath:
+        return ssl.create_default_context(cafile=cafile, capath=capath)
+    return httpx.create_ssl_context(trust_env=False)
+
+
 class Fetcher:
-    """Owns one httpx.AsyncClient; `fetch` gets one URL under the per-host and global limits."""
+    """Owns one httpx.AsyncClient; `fetch` gets one URL under the per-host and global limits.
+
+    `ssl_context` replaces the trusted certificates (default: `default_ssl_context()`).
+    """
 
     def __init__(
         self,
         settings: FetchSettings | None = None,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.settings = settings or FetchSettings()
         self._transport = transport
+        self._ssl_context = ssl_context
         self._client: httpx.AsyncClient | None = None
         self._global = asyncio.Semaphore(self.settings.global_limit)
         self._hosts: dict[str, asyncio.Semaphore] = {}
@@ -138,7 +154,12 @@ class Fetcher:
             headers={"User-Agent": s.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
             follow_redirects=False,
             transport=self._transport
-            or HostPools(per_host=s.per_host_limit, http2=s.http2, max_pools=2 * s.global_limit),
+            or HostPools(
+                per_host=s.per_host_limit,
+                http2=s.http2,
+                max_pools=2 * s.global_limit,
+                ssl_context=self._ssl_context or default_ssl_context(),
+            ),
         )
         await self._client.__aenter__()
         return self
@@ -188,6 +209,7 @@ class Fetcher:
                     ),
                     permanent_redirect=moved,
                     elapsed=time.monotonic() - started,
+                    http_version=outcome.http_version,
                 )
             permanent = permanent and outcome.status in PERMANENT_REDIRECTS
             current = outcome.target
@@ -272,7 +294,9 @@ class Fetcher:
                 raise _fatal(f"{url}: redirected to a non-http URL {target}", "check the URL")
             return _Redirect(target, status)
         if status == 304:
-            return FetchResult(url=url, status=304, body=b"", headers=headers)
+            return FetchResult(
+                url=url, status=304, body=b"", headers=headers, http_version=response.http_version
+            )
         if not 200 <= status < 300:
             raise _status_error(url, response, headers)
         cap = self.settings.max_body_bytes
@@ -288,7 +312,13 @@ class Fetcher:
             if total > cap:
                 raise _too_large(url, cap, "the body kept coming")
             parts.append(chunk)
-        return FetchResult(url=url, status=status, body=b"".join(parts), headers=headers)
+        return FetchResult(
+            url=url,
+            status=status,
+            body=b"".join(parts),
+            headers=headers,
+            http_version=response.http_version,
+        )
 
 
 def _fatal(message: str, hint: str) -> FetchError:

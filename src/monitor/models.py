@@ -18,6 +18,7 @@ class FetchResult:
     last_modified: str | None = None
     permanent_redirect: str | None = None  # new URL when a 301/308 chain was followed
     elapsed: float = 0.0
+    http_version: str = ""  # "HTTP/1.1", "HTTP/2" of the last hop; "" when not known
 
     @property
     def not_modified(self) -> bool:

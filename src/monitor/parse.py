@@ -20,6 +20,7 @@ from feedparser.urls import resolve_relative_uris
 from monitor.errors import ParseError
 from monitor.models import Entry, ParsedFeed
 from monitor.pages import discover
+from monitor.parse_rss import parse_rss
 
 FUTURE_SLACK = timedelta(days=2)  # a date further ahead than this is a publisher's bug
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)  # before the web: a placeholder, not a date
@@ -42,12 +43,18 @@ _TYPE_PAGE_HINT = "if this is a section page without a feed, set `type: page` fo
 
 
 def parse_feed(
-    body: bytes, url: str, headers: Mapping[str, str] | None = None, *, now: datetime | None = None
+    body: bytes,
+    url: str,
+    headers: Mapping[str, str] | None = None,
+    *,
+    now: datetime | None = None,
+    fast: bool = True,
 ) -> ParsedFeed:
     """Parse a feed document fetched from `url`; raise ParseError when it holds nothing feed-like.
 
     `headers` are the HTTP response headers (charset, Content-Location, Content-Language).
     A malformed document that still yields entries comes back with `malformed` set.
+    `fast=False` skips the plain-RSS fast path (parse_rss.py): feedparser reads everything.
     """
     hdrs = {k.lower(): v for k, v in (headers or {}).items()}
     if not body.strip():
@@ -56,7 +63,7 @@ def parse_feed(
     try:
         if _looks_like_json(body, hdrs):
             return _parse_json_feed(body, url, now)
-        return _parse_xml_feed(body, url, hdrs, now)
+        return _parse_xml_feed(body, url, hdrs, now, fast)
     except ParseError:
         raise
     except Exception as exc:  # a feedparser bug on odd input must not take the daemon down
@@ -72,7 +79,9 @@ def _looks_like_json(body: bytes, hdrs: Mapping[str, str]) -> bool:
     return start == b"{" or (ctype in JSON_TYPES and start != b"<")  # XML labelled JSON is XML
 
 
-def _parse_xml_feed(body: bytes, url: str, hdrs: dict[str, str], now: datetime) -> ParsedFeed:
+def _parse_xml_feed(
+    body: bytes, url: str, hdrs: dict[str, str], now: datetime, fast: bool
+) -> ParsedFeed:
     base = (
         urljoin(url, hdrs.get("content-location", "")) if url else hdrs.get("content-location", "")
     )
@@ -80,7 +89,9 @@ def _parse_xml_feed(body: bytes, url: str, hdrs: dict[str, str], now: datetime) 
     # a stream, never the bytes themselves: feedparser would open bytes naming a local file
     # no sanitising here: feed HTML is only ever turned into text (extract.html_to_text drops
     # scripts and styles) and escaped on output, and the sanitiser is a third of parse time
-    d = feedparser.parse(io.BytesIO(body), response_headers=hdrs, sanitize_html=False)
+    d = parse_rss(body, hdrs) if fast else None  # plain RSS 2.0: same values, a third the time
+    if d is None:
+        d = feedparser.parse(io.BytesIO(body), response_headers=hdrs, sanitize_html=False)
     version = str(d.get("version") or "")
     raw_entries = list(d.get("entries") or [])
     reason = _bozo_reason(d)
