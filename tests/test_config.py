@@ -197,3 +197,26 @@ def test_add_refuses_an_edit_that_breaks_the_config(tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
         add_feed(path, "http://b.example/", interval="soon")
     assert "b.example" not in path.read_text(encoding="utf-8")
+
+
+def test_fetch_keys_override_the_fetchers_defaults_and_the_rest_keep_them(tmp_path: Path) -> None:
+    from monitor.app import fetch_settings
+    from monitor.fetch import FetchSettings
+
+    path = write(
+        tmp_path,
+        """\
+        settings:
+          fetch:
+            connect_timeout: 3s
+            max_body_size: 2MiB
+            http2: false
+        """,
+    )
+    got = fetch_settings(load_config(path, {}))
+    default = FetchSettings()
+    assert (got.connect_timeout, got.max_body_bytes, got.http2) == (3.0, 2 * 1024 * 1024, False)
+    assert got.read_timeout == default.read_timeout
+    assert got.per_host_limit == default.per_host_limit
+    assert got.user_agent == default.user_agent
+    assert fetch_settings(load_config(write(tmp_path, "feeds: []\n"), {})) == default

@@ -81,7 +81,7 @@ class App:
 
     @property
     def lease(self) -> timedelta:
-        return timedelta(seconds=max(600.0, self.config.settings.fetch.total_timeout * 10))
+        return timedelta(seconds=max(600.0, fetch_settings(self.config).total_timeout * 10))
 
     @asynccontextmanager
     async def pipeline(self) -> AsyncIterator[Pipeline]:

@@ -8,17 +8,20 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class FetchConfig:
-    """HTTP client limits (settings.fetch)."""
+    """HTTP client limits (settings.fetch) as written: None where the file leaves a key out.
 
-    connect_timeout: float = 10.0
-    read_timeout: float = 30.0
-    total_timeout: float = 60.0
-    max_body_bytes: int = 10 * 1024 * 1024
-    max_redirects: int = 5
-    per_host_limit: int = 2
-    global_limit: int = 50
-    user_agent: str | None = None  # None: the built-in descriptive User-Agent
-    http2: bool = True
+    The defaults live in one place, `monitor.fetch.FetchSettings`; `app.fetch_settings` merges.
+    """
+
+    connect_timeout: float | None = None
+    read_timeout: float | None = None
+    total_timeout: float | None = None
+    max_body_bytes: int | None = None
+    max_redirects: int | None = None
+    per_host_limit: int | None = None
+    global_limit: int | None = None
+    user_agent: str | None = None
+    http2: bool | None = None
 
 
 @dataclass(frozen=True)
