@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
 
 from monitor.dedup import CopyIndex, DedupSettings, cardinality, jaccard, shared
 from monitor.models import Article
-from monitor.store import Store
+from monitor.store import Store, story_queries
 from monitor.store import articles as store_articles
-from monitor.stories import Assignment, StoryEngine
+from monitor.store.story_tables import fingerprints, minhash_bands, story_articles
+from monitor.stories import Assignment, StoryEngine, prune
 
 T0 = datetime(2024, 5, 1, 8, tzinfo=UTC)
 
@@ -110,3 +116,41 @@ def test_shared_shingle_estimate_tracks_the_overlap() -> None:
     n = len(index.hasher.shingles(WIRE))
     assert 0.7 * n < cardinality(a) < 1.3 * n
     assert 0.35 * n < shared(a, b) < 0.65 * n
+
+
+def test_band_keys_carry_the_band_index() -> None:
+    index = CopyIndex()
+    sig = np.zeros(index.settings.num_perm, dtype=np.uint32)  # every band's rows alike
+    keys = index.hasher.band_keys(sig)
+    assert len(set(keys)) == index.settings.bands == 20
+    assert [k >> 32 for k in keys] == list(range(20))
+
+
+def test_prune_through_the_engine_in_batches(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(story_queries, "_BATCH", 2)  # five articles in three committed steps
+    engine = StoryEngine()
+    rng = random.Random(3)
+    texts = [WIRE, "Advert\n" + WIRE[: int(len(WIRE) * 0.9)]]
+    words = ["".join(rng.choices("bcdfghklmnprstvz", k=7)) for _ in range(360)]
+    texts += [" ".join(words[k * 120 : (k + 1) * 120]) for k in range(3)]
+    titles = [
+        "Reservoir closed",
+        "Dam to shut",
+        *(" ".join(words[k * 120 : k * 120 + 4]) for k in range(3)),
+    ]
+    done = [
+        ingest(store, engine, n + 1, h, t)
+        for n, (h, t) in enumerate(zip(titles, texts, strict=True))
+    ]
+    assert done[1].duplicate_of is not None and len({a.story_id for a in done}) == 4
+    # articles 1–3 (stored at hours 1–3) lose their dedup and story state, all five their text
+    now = T0 + timedelta(days=180, hours=3, minutes=30)
+    report = prune(store.engine, now, timedelta(days=30), timedelta(days=180))
+    assert (report.texts, report.fingerprints, report.stories) == (5, 3, 2)
+    with store.connect() as conn:
+        kept = conn.execute(sa.select(fingerprints.c.article_id)).scalars().all()
+        banded = conn.execute(sa.select(minhash_bands.c.article_id)).scalars().all()
+        assert sorted(kept) == [4, 5] and sorted(set(banded)) == [4, 5] and len(banded) == 40
+        assert conn.execute(sa.select(story_articles.c.article_id)).scalars().all() == [4, 5]
+    again = prune(store.engine, now, timedelta(days=30), timedelta(days=180))
+    assert (again.texts, again.fingerprints, again.stories) == (0, 0, 0)

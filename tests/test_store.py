@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +17,15 @@ from monitor.store import sources as source_store
 from monitor.store.schema import article_sources, articles, metadata
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+WIRE = (
+    "The regional water authority said on Tuesday that it would close the Hollow Creek reservoir "
+    "for at least six weeks after inspectors found cracks in the northern spillway. Engineers "
+    "from the state dam safety office spent two days examining the concrete and recommended "
+    "lowering the water level by four metres before repairs begin. The authority said drinking "
+    "water supplies for the 40,000 residents of Millbrook and Harlow would not be affected because "
+    "the towns can draw on the Eastfield aquifer during the closure. Local anglers and a rowing "
+    "club that use the reservoir were told to remove boats by the end of the month."
+)
 
 
 def article(url: str, source: str = "A", guid: str | None = None, title: str = "T") -> Article:
@@ -131,3 +141,58 @@ def test_export_rows_have_the_spec_shape(store: Store) -> None:
         "language", "topics", "story_id", "duplicate_of",
     }  # fmt: skip
     assert row["topics"] == [] and row["fetched"] == NOW.isoformat()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_v6_rebuilds_the_band_table_from_stored_fingerprints(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    import zlib
+
+    from alembic.operations import Operations
+
+    from monitor.dedup import CopyIndex
+    from monitor.store.story_tables import minhash_bands
+
+    url = (
+        f"sqlite:///{tmp_path / 'm.db'}"
+        if backend == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:  # a store as version 5 left it, with a fingerprint and its bands
+        migrate._version_table.create(conn)
+        for m in migrate.available()[:5]:
+            m.upgrade(Operations(MigrationContext.configure(conn)))
+            conn.execute(sa.insert(migrate._version_table).values(version=m.version))
+        index = CopyIndex()
+        words = WIRE.split()
+        sig = index.fingerprint(" ".join(words))
+        assert sig is not None
+        conn.execute(
+            sa.text("INSERT INTO fingerprints VALUES (:a, :s, :t)"),
+            [
+                {"a": 7, "s": sig.astype("<u4").tobytes(), "t": NOW.replace(tzinfo=None)},
+                {"a": 8, "s": b"\0" * 64, "t": NOW.replace(tzinfo=None)},  # another num_perm
+            ],
+        )
+        conn.execute(
+            sa.text("INSERT INTO minhash_bands (band, hash, article_id) VALUES (:b, :h, 7)"),
+            [{"b": i, "h": zlib.crc32(sig[3 * i : 3 * i + 3].tobytes())} for i in range(42)],
+        )
+    engine.dispose()
+    store = Store(url)
+    try:
+        assert store.version == 6
+        with store.begin() as conn:
+            rows = conn.execute(sa.select(minhash_bands)).all()
+            assert sorted(r.band_hash for r in rows) == sorted(index.hasher.band_keys(sig))
+            assert {r.article_id for r in rows} == {7}
+            copy = words[: int(len(words) * 0.8)]
+            copy[5] = "reportedly"
+            found = index.find_original(conn, index.fingerprint(" ".join(copy)))  # type: ignore[arg-type]
+        assert found is not None and found[0] == 7 and found[1] >= 0.4
+    finally:
+        store.close()

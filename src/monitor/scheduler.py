@@ -193,5 +193,5 @@ class Daemon:
 
     def _prune(self) -> PruneReport:
         s = self.config.settings
-        with self.app.store.begin() as conn:
-            return prune(conn, utcnow(), s.retention, s.fingerprint_retention)
+        # in committed batches: a large store is never pruned in one transaction
+        return prune(self.app.store.engine, utcnow(), s.retention, s.fingerprint_retention)

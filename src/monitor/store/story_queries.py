@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -115,37 +117,83 @@ class PruneReport:
     stories: int
 
 
+_BATCH = 2000  # articles per pruning step (one transaction each when given an Engine)
+
+
 def prune(
-    conn: sa.Connection,
+    bind: sa.Engine | sa.Connection,
     now: datetime,
     retention: timedelta | float,
     fingerprint_retention: timedelta | float,
 ) -> PruneReport:
     """Drop article text after *retention* and dedup/story state after *fingerprint_retention*,
     both counted from when the article was stored (floats are seconds). Old stories keep their
-    row (id, title, dates) for the articles that refer to them, but lose centroid and postings."""
+    row (id, title, dates) for the articles that refer to them, but lose centroid and postings.
+
+    Articles are visited in (stored_at, id) order, _BATCH at a time. Given an Engine, each batch
+    is its own committed transaction, so a large store is pruned in bounded steps (a crash loses
+    at most one step; the next run continues); given a Connection, everything happens inside the
+    caller's transaction."""
     if not isinstance(retention, timedelta):
         retention = timedelta(seconds=retention)
     if not isinstance(fingerprint_retention, timedelta):
         fingerprint_retention = timedelta(seconds=fingerprint_retention)
-    texts = conn.execute(
-        sa.update(articles)
-        .where(articles.c.stored_at < now - retention, articles.c.text.is_not(None))
-        .values(text=None)
-    ).rowcount
-    old = sa.select(articles.c.id).where(articles.c.stored_at < now - fingerprint_retention)
-    conn.execute(sa.delete(minhash_bands).where(minhash_bands.c.article_id.in_(old)))
-    gone = conn.execute(sa.delete(fingerprints).where(fingerprints.c.article_id.in_(old))).rowcount
+    texts = gone = dead = 0
+    for conn, ids in _batches(bind, now - retention):
+        texts += conn.execute(
+            sa.update(articles)
+            .where(articles.c.id.in_(ids), articles.c.text.is_not(None))
+            .values(text=None)
+        ).rowcount
+    cutoff = now - fingerprint_retention
+    for conn, ids in _batches(bind, cutoff):
+        conn.execute(sa.delete(minhash_bands).where(minhash_bands.c.article_id.in_(ids)))
+        gone += conn.execute(
+            sa.delete(fingerprints).where(fingerprints.c.article_id.in_(ids))
+        ).rowcount
+        dead += _prune_stories(conn, ids, cutoff)
+    return PruneReport(int(texts), int(gone), dead)
+
+
+def _batches(
+    bind: sa.Engine | sa.Connection, cutoff: datetime
+) -> Iterator[tuple[sa.Connection, list[int]]]:
+    """Ids of the articles stored before *cutoff*, _BATCH at a time, by a keyset over the
+    stored_at index, each with the connection to act on (a new transaction per batch for an
+    Engine, committed when the consumer asks for the next batch)."""
+    after: tuple[datetime, int] | None = None
+    while True:
+        with bind.begin() if isinstance(bind, sa.Engine) else nullcontext(bind) as conn:
+            query = sa.select(articles.c.stored_at, articles.c.id).where(
+                articles.c.stored_at < cutoff
+            )
+            if after is not None:
+                key = sa.tuple_(
+                    sa.literal(after[0], articles.c.stored_at.type), sa.literal(after[1])
+                )
+                query = query.where(sa.tuple_(articles.c.stored_at, articles.c.id) > key)
+            rows = conn.execute(
+                query.order_by(articles.c.stored_at, articles.c.id).limit(_BATCH)
+            ).all()
+            if not rows:
+                return
+            after = (rows[-1][0], rows[-1][1])
+            yield conn, [r[1] for r in rows]
+
+
+def _prune_stories(conn: sa.Connection, ids: list[int], cutoff: datetime) -> int:
+    """Clear the stories of these articles whose newest member was stored before *cutoff*."""
+    touched = sa.select(story_articles.c.story_id).where(story_articles.c.article_id.in_(ids))
     newest = (
         sa.select(story_articles.c.story_id)
         .join(articles, articles.c.id == story_articles.c.article_id)
+        .where(story_articles.c.story_id.in_(touched))
         .group_by(story_articles.c.story_id)
-        .having(sa.func.max(articles.c.stored_at) < now - fingerprint_retention)
+        .having(sa.func.max(articles.c.stored_at) < cutoff)
     )
     dead = [int(x) for x in conn.execute(newest).scalars()]
-    for i in range(0, len(dead), 500):
-        chunk = dead[i : i + 500]
-        conn.execute(sa.delete(story_postings).where(story_postings.c.story_id.in_(chunk)))
-        conn.execute(sa.delete(story_articles).where(story_articles.c.story_id.in_(chunk)))
-        conn.execute(sa.update(stories).where(stories.c.id.in_(chunk)).values(centroid=b""))
-    return PruneReport(int(texts), int(gone), len(dead))
+    if dead:
+        conn.execute(sa.delete(story_postings).where(story_postings.c.story_id.in_(dead)))
+        conn.execute(sa.delete(story_articles).where(story_articles.c.story_id.in_(dead)))
+        conn.execute(sa.update(stories).where(stories.c.id.in_(dead)).values(centroid=b""))
+    return len(dead)

@@ -16,12 +16,15 @@ fingerprints = sa.Table(
     sa.Column("seen", UTCDateTime, nullable=False),  # published, else stored time
 )
 
+# One row per LSH band: `band << 32 | crc32(band rows)` (see dedup.band_keys). SQLite stores it
+# WITHOUT ROWID, so the primary key is the table and a band lookup is one B-tree range; the
+# article_id index serves pruning (ids grow, so its inserts append) (v0006).
 minhash_bands = sa.Table(
     "minhash_bands",
     metadata,
-    sa.Column("band", sa.SmallInteger, primary_key=True, autoincrement=False),
-    sa.Column("hash", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("band_hash", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("article_id", sa.Integer, primary_key=True, autoincrement=False),
+    sqlite_with_rowid=False,
 )
 sa.Index("ix_minhash_bands_article_id", minhash_bands.c.article_id)
 
