@@ -3,7 +3,8 @@
 A short *tick* job claims due sources from the store (`next_check_at`, leased so that no source
 is polled twice at once) and starts their polls with bounded concurrency; there is not one
 APScheduler job per feed. First SIGTERM/SIGINT: stop claiming, let the polls in hand finish
-(up to `shutdown_grace`), exit 0. Second: cancel them and exit at once. SIGHUP: reload the
+(up to `shutdown_grace`), exit 0. Second: cancel them and any job in progress, exit at once
+(quietly: no traceback). SIGHUP: reload the
 config; a broken file is reported and the old config kept.
 """
 
@@ -102,7 +103,7 @@ class Daemon:
         if self.stopping.is_set():
             log.warning("second %s: stopping now", sig.name)
             self.force_stop = True
-            for task in self.in_flight:
+            for task in [*self.in_flight, *self.jobs]:
                 task.cancel()
             return
         log.info("%s: finishing the work in hand (send again to stop at once)", sig.name)
@@ -164,7 +165,16 @@ class Daemon:
         free = self.config.settings.concurrency - len(self.in_flight)
         if free <= 0:
             return
-        claimed = await asyncio.to_thread(self.app.claim, self.app.source_names, free)
+        try:
+            claimed = await asyncio.to_thread(self.app.claim, self.app.source_names, free)
+        except asyncio.CancelledError:
+            if self.force_stop:  # a second SIGTERM; leases the claim still takes name this
+                log.info("tick: stopped while claiming")  # process: the next start takes them
+                return
+            raise
+        if self.stopping.is_set():  # SIGTERM came while claiming: hand the sources back
+            await asyncio.to_thread(self._release, claimed)
+            return
         for source in claimed:
             task: asyncio.Task[object] = asyncio.create_task(self.pipeline.poll(source))
             self.in_flight[task] = source
@@ -179,6 +189,10 @@ class Daemon:
             return
         try:
             await delivery.run_due(self.app.store, self.config, utcnow())
+        except asyncio.CancelledError:
+            if not self.force_stop:
+                raise
+            log.info("digests: stopped (unsent messages stay in the outbox)")
         except Exception:
             log.exception("digests: unexpected error")
 
@@ -188,6 +202,10 @@ class Daemon:
         try:
             report = await asyncio.to_thread(self._prune)
             log.info("maintenance: %s", report)
+        except asyncio.CancelledError:
+            if not self.force_stop:
+                raise
+            log.info("maintenance: stopped (prune goes on at the next start)")
         except Exception:
             log.exception("maintenance: unexpected error")
 
