@@ -4,8 +4,8 @@ A short *tick* job claims due sources from the store (`next_check_at`, leased so
 is polled twice at once) and starts their polls with bounded concurrency; there is not one
 APScheduler job per feed. First SIGTERM/SIGINT: stop claiming, let the polls in hand finish
 (up to `shutdown_grace`), exit 0. Second: cancel them and any job in progress, exit at once
-(quietly: no traceback). SIGHUP: reload the
-config; a broken file is reported and the old config kept.
+(quietly: no traceback). SIGHUP: reload the config; a broken file is reported and the old
+config kept.
 """
 
 from __future__ import annotations
