@@ -22,7 +22,6 @@ from monitor.store.story_queries import PruneReport, StoryArticle, StoryView, li
 from monitor.store.story_tables import (
     stories,
     story_articles,
-    term_stats,
 )
 from monitor.story_model import (
     DEFAULT_WEIGHTS,
@@ -118,22 +117,20 @@ class StoryEngine:
             self._hashes.clear()
         doc = featurize(article.title, article.text, s.title_weight, self._hashes)
         terms = sorted(set(doc.words) | set(doc.ents))
-        df: dict[int, int] = {}
-        if terms:
-            query = sa.select(term_stats.c.term, term_stats.c.df).where(
-                term_stats.c.term.in_(terms)
-            )
-            df = {int(t): int(d) for t, d in conn.execute(query).all()}
+        df = writes.read_df(conn, terms)
         n = writes.take_count(conn, "articles")
         vec = ArticleVectors.build(doc, df, n, s.rare_df)
         keys = vec.top_terms(s.candidate_terms)
         best: tuple[float, int, Centroid] | None = None
         scored, meta = [], {}
-        for sid, last_seen, size, blob, title_id, first_seen in self._candidates(conn, keys, seen):
-            meta[sid] = (title_id, first_seen, last_seen)
+        weights = np.asarray(s.weights, dtype=np.float64)
+        for sid, last_seen, size, blob, title_id, first_seen, title_vec in self._candidates(
+            conn, keys, seen
+        ):
+            meta[sid] = (title_id, first_seen, last_seen, title_vec)
             centroid = Centroid.unpack(blob)
             age = writes.days(seen, last_seen)
-            z = float(np.dot(s.weights, join_features(vec, centroid, size, age, 0.0)))
+            z = float(np.dot(weights, join_features(vec, centroid, size, age, 0.0)))
             scored.append((z, sid, centroid))
         # Linkage (cosine ≤ 1) is read only for stories it could lift over the threshold: the
         # same choice as scoring all, without the member reads for hopeless candidates.
@@ -148,16 +145,17 @@ class StoryEngine:
             story_id, centroid, new = best[1], best[2], False
         else:
             story_id, centroid, new = self._new_story(conn, seen), Centroid.empty(), True
-            meta[story_id] = (None, seen, seen)
+            meta[story_id] = (None, seen, seen, None)
         centroid = centroid.add(vec)
         conn.execute(
-            sa.insert(story_articles).values(
-                article_id=article_id,
-                story_id=story_id,
-                seen=seen,
-                duplicate_of=None,
-                vector=vec.member_blob(),
-            )
+            writes.ADD_MEMBER,
+            {
+                "article_id": article_id,
+                "story_id": story_id,
+                "seen": seen,
+                "duplicate_of": None,
+                "vector": vec.member_blob(),
+            },
         )
         self._update_story(
             conn, story_id, meta[story_id], article_id, article.title, vec, centroid, seen
@@ -168,7 +166,8 @@ class StoryEngine:
 
     def _candidates(
         self, conn: sa.Connection, keys: list[int], seen: datetime
-    ) -> list[tuple[int, datetime, int, bytes, int | None, datetime]]:
+    ) -> list[tuple[int, datetime, int, bytes, int | None, datetime, bytes | None]]:
+        """The best-ranked stories' rows (id order), each with its title article's vector."""
         if not keys:
             return []
         s = self.settings
@@ -178,38 +177,17 @@ class StoryEngine:
             self._lookups[len(keys)] = stmt
         params: dict[str, object] = {f"t{i}": k for i, k in enumerate(keys)}
         params["cut"] = seen - self.settings.max_age
-        ranked = list(conn.execute(stmt, params).scalars())
-        if not ranked:
-            return []
-        rows = conn.execute(
-            sa.select(
-                stories.c.id,
-                stories.c.last_seen,
-                stories.c.size,
-                stories.c.centroid,
-                stories.c.title_article_id,
-                stories.c.first_seen,
-            )
-            .where(stories.c.id.in_(ranked))
-            .order_by(stories.c.id)
-        ).all()
-        return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+        return [tuple(r) for r in conn.execute(stmt, params)]  # type: ignore[misc]
 
     def _links(self, conn: sa.Connection, vec: ArticleVectors, ids: list[int]) -> dict[int, float]:
         """Best word cosine to a recent member of each candidate story (single linkage)."""
         if not ids:
             return {}
         rows = conn.execute(
-            sa.select(story_articles.c.story_id, story_articles.c.vector)
-            .where(story_articles.c.story_id.in_(ids), story_articles.c.vector.is_not(None))
-            .order_by(story_articles.c.story_id, story_articles.c.article_id.desc())
-        ).all()
+            writes.RECENT_MEMBERS, {"ids": ids, "limit": self.settings.link_members}
+        )
         out: dict[int, float] = {}
-        count: dict[int, int] = {}
         for sid, blob in rows:
-            if count.get(sid, 0) >= self.settings.link_members:
-                continue
-            count[sid] = count.get(sid, 0) + 1
             out[sid] = max(out.get(sid, 0.0), member_cosine(vec, unpack_sparse(blob)))
         return out
 
@@ -225,27 +203,25 @@ class StoryEngine:
         self,
         conn: sa.Connection,
         story_id: int,
-        row: tuple[int | None, datetime, datetime],  # title article, first and last seen
-        article_id: int,
+        row: tuple[int | None, datetime, datetime, bytes | None],  # title article, its vector,
+        article_id: int,  # first and last seen
         title: str,
         vec: ArticleVectors,
         centroid: Centroid,
         seen: datetime,
     ) -> None:
         values: dict[str, object] = {
+            "sid": story_id,
             "centroid": centroid.pack(),
-            "size": stories.c.size + 1,
-            "first_seen": min(row[1], seen),
-            "last_seen": max(row[2], seen),
+            "first": min(row[1], seen),
+            "last": max(row[2], seen),
         }
         mine = centroid.cosine(vec.words_k, vec.words_v)
         current = -1.0
-        if row[0] is not None:
-            blob = conn.execute(
-                sa.select(story_articles.c.vector).where(story_articles.c.article_id == row[0])
-            ).scalar()
-            if blob:
-                current = centroid.cosine(*unpack_sparse(blob))
+        if row[0] is not None and row[3]:
+            current = centroid.cosine(*unpack_sparse(row[3]))
+        stmt = writes.UPDATE_STORY
         if mine > current:
-            values.update(title=title, title_article_id=article_id)
-        conn.execute(sa.update(stories).where(stories.c.id == story_id).values(**values))
+            values.update(title=title, title_id=article_id)
+            stmt = writes.UPDATE_STORY_TITLE
+        conn.execute(stmt, values)

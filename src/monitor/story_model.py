@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -80,8 +81,9 @@ def _dot(ak: Keys, av: Vals, bk: Keys, bv: Vals) -> float:
     return float(np.dot(av[hit], bv[idx[hit]]))
 
 
-def _cos(ak: Keys, av: Vals, bk: Keys, bv: Vals) -> float:
-    norm = float(np.linalg.norm(av) * np.linalg.norm(bv))
+def _cos(ak: Keys, av: Vals, bk: Keys, bv: Vals, a_norm: float | None = None) -> float:
+    """Cosine; *a_norm* is ``np.linalg.norm(av)`` when the caller already has it (same value)."""
+    norm = float((np.linalg.norm(av) if a_norm is None else a_norm) * np.linalg.norm(bv))
     return _dot(ak, av, bk, bv) / norm if norm else 0.0
 
 
@@ -122,6 +124,26 @@ class ArticleVectors:
             np.array(sorted(doc.years), dtype=np.int64),
         )
 
+    @cached_property
+    def norms(self) -> tuple[float, float, float]:
+        """Norms of the word, entity and title vectors (computed once per article)."""
+        return (
+            float(np.linalg.norm(self.words_v)),
+            float(np.linalg.norm(self.ents_v)),
+            float(np.linalg.norm(self.title_v)),
+        )
+
+    @cached_property
+    def top_ents(self) -> tuple[Keys, Vals, float, Keys]:
+        """The top-5 entities (keys, weights, their sum or 1) and the top-3 numbers, by weight."""
+        top = np.argsort(-self.ents_v, kind="stable")[:5]
+        total = float(self.ents_v[top].sum()) or 1.0
+        nums = self.numbers[:0]
+        if len(self.numbers):
+            is_num = _contains(self.numbers, self.ents_k)
+            nums = self.ents_k[is_num][np.argsort(-self.ents_v[is_num], kind="stable")[:3]]
+        return self.ents_k[top], self.ents_v[top], total, nums
+
     def top_terms(self, k: int) -> list[int]:
         """The *k* highest-weighted words and the k/2 highest-weighted entities (index keys)."""
         words = np.lexsort((self.words_k, -self.words_v))[:k]
@@ -150,7 +172,7 @@ def _unpack(blob: bytes) -> list[tuple[Keys, Vals]]:
     sizes = np.frombuffer(blob, dtype="<i4", count=count, offset=4).tolist()
     pos, out = 4 + 4 * count, []
     for size in sizes:
-        keys = np.frombuffer(blob, dtype="<i8", count=size, offset=pos).astype(np.int64)
+        keys = np.frombuffer(blob, dtype="<i8", count=size, offset=pos).astype(np.int64, copy=False)
         pos += 8 * size
         vals = np.frombuffer(blob, dtype="<f4", count=size, offset=pos).astype(np.float64)
         pos += 4 * size
@@ -164,11 +186,11 @@ def unpack_sparse(blob: bytes) -> tuple[Keys, Vals]:
 
 
 def _merge(a: tuple[Keys, Vals], b: tuple[Keys, Vals], cap: int) -> tuple[Keys, Vals]:
-    keys = np.concatenate([a[0], b[0]])
-    vals = np.concatenate([a[1], b[1]])
-    uniq, inverse = np.unique(keys, return_inverse=True)
+    # Both key arrays are sorted and unique: each sum is 0 + a, then + b, as np.add.at did.
+    uniq = np.union1d(a[0], b[0])
     sums = np.zeros(len(uniq))
-    np.add.at(sums, inverse, vals)
+    sums[np.searchsorted(uniq, a[0])] += a[1]
+    sums[np.searchsorted(uniq, b[0])] += b[1]
     if len(uniq) > cap:
         keep = np.sort(np.lexsort((uniq, -sums))[:cap])
         uniq, sums = uniq[keep], sums[keep]
@@ -217,21 +239,21 @@ def join_features(
 ) -> npt.NDArray[np.float64]:
     """What the join score weighs: similarities, specific names that differ, shared, and age."""
     (wk, wv), (ek, ev), (tk, tv), (nk, _), (yk, _) = centroid.channels
-    cw = _cos(vec.words_k, vec.words_v, wk, wv)
-    ce = _cos(vec.ents_k, vec.ents_v, ek, ev)
-    ct = _cos(vec.title_k, vec.title_v, tk, tv)
-    top = np.argsort(-vec.ents_v, kind="stable")[:5]
-    total = float(vec.ents_v[top].sum()) or 1.0
-    miss_a = float(vec.ents_v[top][~_contains(ek, vec.ents_k[top])].sum()) / total
+    nw, ne, nt = vec.norms
+    cw = _cos(vec.words_k, vec.words_v, wk, wv, nw)
+    ce = _cos(vec.ents_k, vec.ents_v, ek, ev, ne)
+    ct = _cos(vec.title_k, vec.title_v, tk, tv, nt)
+    top_k, top_v, total, nums = vec.top_ents
+    found = _contains(ek, top_k)
+    miss_a = float(top_v[~found].sum()) / total
     stop = np.argsort(-ev, kind="stable")[:5]
     total = float(ev[stop].sum()) or 1.0
-    miss_s = float(ev[stop][~_contains(vec.ents_k, ek[stop])].sum()) / total
-    top1_a = float(len(top) > 0 and not _contains(ek, vec.ents_k[top[:1]])[0])
-    top1_s = float(len(stop) > 0 and not _contains(vec.ents_k, ek[stop[:1]])[0])
+    found_s = _contains(vec.ents_k, ek[stop])
+    miss_s = float(ev[stop][~found_s].sum()) / total
+    top1_a = float(len(top_k) > 0 and not found[0])
+    top1_s = float(len(stop) > 0 and not found_s[0])
     miss_n = 0.0
     if len(vec.numbers):
-        is_num = _contains(vec.numbers, vec.ents_k)
-        nums = vec.ents_k[is_num][np.argsort(-vec.ents_v[is_num], kind="stable")[:3]]
         miss_n = float((~_contains(ek, nums)).mean())
     shared = math.log1p(float(_contains(ek, vec.rare).sum()))
     year_hit = float(_contains(yk, vec.years).any())
@@ -267,4 +289,4 @@ def join_features(
 
 def member_cosine(vec: ArticleVectors, member: tuple[Keys, Vals]) -> float:
     """Word cosine to one member's kept words (single linkage, beside the centroid)."""
-    return _cos(vec.words_k, vec.words_v, *member)
+    return _cos(vec.words_k, vec.words_v, *member, vec.norms[0])

@@ -17,10 +17,57 @@ from monitor.store.story_tables import (
     story_postings,
 )
 
+# Statements built once and reused (bound parameters): no per-call construction or cache key.
+_ids: sa.BindParameter[list[int]] = sa.bindparam("ids", expanding=True)
+_member = story_articles.alias("title_member")
+_recent = (
+    sa.select(
+        story_articles.c.story_id,
+        story_articles.c.vector,
+        sa.func.row_number()
+        .over(partition_by=story_articles.c.story_id, order_by=story_articles.c.article_id.desc())
+        .label("rank"),
+    )
+    .where(story_articles.c.story_id.in_(_ids), story_articles.c.vector.is_not(None))
+    .subquery()
+)
+RECENT_MEMBERS = (  # bound :ids, :limit — each story's newest members with a vector
+    sa.select(_recent.c.story_id, _recent.c.vector)
+    .where(_recent.c.rank <= sa.bindparam("limit"))
+    .order_by(_recent.c.story_id, _recent.c.rank)
+)
+ADD_MEMBER = sa.insert(story_articles)
+_sid: sa.BindParameter[int] = sa.bindparam("sid")
+UPDATE_STORY = (
+    sa.update(stories)
+    .where(stories.c.id == _sid)
+    .values(
+        size=stories.c.size + 1,
+        centroid=sa.bindparam("centroid"),
+        first_seen=sa.bindparam("first"),
+        last_seen=sa.bindparam("last"),
+    )
+)
+UPDATE_STORY_TITLE = UPDATE_STORY.values(
+    title=sa.bindparam("title"), title_article_id=sa.bindparam("title_id")
+)
+_MARK = (
+    sa.update(articles)
+    .where(articles.c.id == sa.bindparam("aid"))
+    .values(duplicate_of=sa.bindparam("dup"), story_id=sa.bindparam("story"))
+)
+_TAKE = (
+    sa.update(story_counters)
+    .where(story_counters.c.name == sa.bindparam("counter"))
+    .values(value=story_counters.c.value + 1)
+    .returning(story_counters.c.value)
+)
+
 
 def lookup(count: int, posting_limit: int, max_candidates: int) -> sa.Select[Any]:
     """The stories sharing most of *count* terms (bound :t0…, :cut), reading only each term's
-    *posting_limit* most recent stories, so the cost does not grow with the stories held."""
+    *posting_limit* most recent stories, so the cost does not grow with the stories held:
+    those stories' rows (id order) with the stored vector of their title article."""
     pc = story_postings.c
     lists = [
         sa.select(pc.story_id)
@@ -32,12 +79,33 @@ def lookup(count: int, posting_limit: int, max_candidates: int) -> sa.Select[Any
     ]
     union = sa.union_all(*(sa.select(q) for q in lists)).subquery()
     hits = sa.func.count().label("hits")
-    return (
+    ranked = (
         sa.select(union.c.story_id)
         .group_by(union.c.story_id)
         .order_by(hits.desc(), union.c.story_id)
         .limit(max_candidates)
+        .subquery()
     )
+    sc = stories.c
+    return (
+        sa.select(sc.id, sc.last_seen, sc.size, sc.centroid, sc.title_article_id, sc.first_seen)
+        .add_columns(_member.c.vector)
+        .join_from(stories, ranked, ranked.c.story_id == sc.id)
+        .outerjoin(_member, _member.c.article_id == sc.title_article_id)
+        .order_by(sc.id)
+    )
+
+
+def read_df(conn: sa.Connection, terms: list[int]) -> dict[int, int]:
+    """Document frequencies of *terms* (absent terms are left out), one driver-level query."""
+    if not terms:
+        return {}
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    rows = conn.exec_driver_sql(
+        f"SELECT term, df FROM term_stats WHERE term IN ({', '.join([mark] * len(terms))})",
+        tuple(terms),
+    )
+    return {int(t): int(d) for t, d in rows}
 
 
 def insert(conn: sa.Connection, table: sa.Table) -> Any:
@@ -69,11 +137,7 @@ def root(conn: sa.Connection, article_id: int) -> int:
 
 
 def mark(conn: sa.Connection, article_id: int, duplicate_of: int | None, story_id: int) -> None:
-    conn.execute(
-        sa.update(articles)
-        .where(articles.c.id == article_id)
-        .values(duplicate_of=duplicate_of, story_id=story_id)
-    )
+    conn.execute(_MARK, {"aid": article_id, "dup": duplicate_of, "story": story_id})
 
 
 def touch_story(conn: sa.Connection, story_id: int, seen: datetime) -> None:
@@ -89,10 +153,7 @@ def touch_story(conn: sa.Connection, story_id: int, seen: datetime) -> None:
 
 def take_count(conn: sa.Connection, name: str) -> int:
     """Increment a counter and return its previous value (one statement once it exists)."""
-    c = story_counters.c
-    value = conn.execute(
-        sa.update(story_counters).where(c.name == name).values(value=c.value + 1).returning(c.value)
-    ).scalar()
+    value = conn.execute(_TAKE, {"counter": name}).scalar()
     if value is None:
         conn.execute(sa.insert(story_counters).values(name=name, value=1))
         return 0
