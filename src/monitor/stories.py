@@ -117,7 +117,7 @@ class StoryEngine:
             self._hashes.clear()
         doc = featurize(article.title, article.text, s.title_weight, self._hashes)
         terms = sorted(set(doc.words) | set(doc.ents))
-        df = writes.read_df(conn, terms)
+        df = writes.take_df(conn, terms)  # counts this article; returns the counts before it
         n = writes.take_count(conn, "articles")
         vec = ArticleVectors.build(doc, df, n, s.rare_df)
         keys = vec.top_terms(s.candidate_terms)
@@ -161,7 +161,6 @@ class StoryEngine:
             conn, story_id, meta[story_id], article_id, article.title, vec, centroid, seen
         )
         writes.upsert_postings(conn, keys, story_id, seen)
-        writes.bump_df(conn, terms, df)
         return story_id, new
 
     def _candidates(

@@ -76,21 +76,27 @@ def _sparse(counts: Mapping[int, float], idf: dict[int, float]) -> tuple[Keys, V
 def _dot(ak: Keys, av: Vals, bk: Keys, bv: Vals) -> float:
     if not len(ak) or not len(bk):
         return 0.0
-    idx = np.minimum(np.searchsorted(bk, ak), len(bk) - 1)
+    idx = np.minimum(bk.searchsorted(ak), len(bk) - 1)
     hit = bk[idx] == ak
     return float(np.dot(av[hit], bv[idx[hit]]))
 
 
+def _norm(v: Vals) -> float:
+    """``np.linalg.norm(v)`` of a 1-D float vector, the same way (sqrt of v·v), without its
+    dispatch overhead."""
+    return math.sqrt(float(v.dot(v)))
+
+
 def _cos(ak: Keys, av: Vals, bk: Keys, bv: Vals, a_norm: float | None = None) -> float:
     """Cosine; *a_norm* is ``np.linalg.norm(av)`` when the caller already has it (same value)."""
-    norm = float((np.linalg.norm(av) if a_norm is None else a_norm) * np.linalg.norm(bv))
+    norm = (_norm(av) if a_norm is None else a_norm) * _norm(bv)
     return _dot(ak, av, bk, bv) / norm if norm else 0.0
 
 
 def _contains(keys: Keys, probe: Keys) -> npt.NDArray[np.bool_]:
     if not len(keys):
         return np.zeros(len(probe), dtype=bool)
-    idx = np.minimum(np.searchsorted(keys, probe), len(keys) - 1)
+    idx = np.minimum(keys.searchsorted(probe), len(keys) - 1)
     found: npt.NDArray[np.bool_] = keys[idx] == probe
     return found
 
@@ -127,22 +133,21 @@ class ArticleVectors:
     @cached_property
     def norms(self) -> tuple[float, float, float]:
         """Norms of the word, entity and title vectors (computed once per article)."""
-        return (
-            float(np.linalg.norm(self.words_v)),
-            float(np.linalg.norm(self.ents_v)),
-            float(np.linalg.norm(self.title_v)),
-        )
+        return _norm(self.words_v), _norm(self.ents_v), _norm(self.title_v)
 
     @cached_property
-    def top_ents(self) -> tuple[Keys, Vals, float, Keys]:
-        """The top-5 entities (keys, weights, their sum or 1) and the top-3 numbers, by weight."""
+    def probes(self) -> tuple[Keys, int, int, Vals, float]:
+        """What is looked up in a story's entity channel, in one array: the top-5 entities, the
+        top-3 numbers and the rare entities (with the two split points); the top-5 weights and
+        their sum (or 1)."""
         top = np.argsort(-self.ents_v, kind="stable")[:5]
         total = float(self.ents_v[top].sum()) or 1.0
         nums = self.numbers[:0]
         if len(self.numbers):
             is_num = _contains(self.numbers, self.ents_k)
             nums = self.ents_k[is_num][np.argsort(-self.ents_v[is_num], kind="stable")[:3]]
-        return self.ents_k[top], self.ents_v[top], total, nums
+        probe = np.concatenate([self.ents_k[top], nums, self.rare])
+        return probe, len(top), len(top) + len(nums), self.ents_v[top], total
 
     def top_terms(self, k: int) -> list[int]:
         """The *k* highest-weighted words and the k/2 highest-weighted entities (index keys)."""
@@ -243,19 +248,20 @@ def join_features(
     cw = _cos(vec.words_k, vec.words_v, wk, wv, nw)
     ce = _cos(vec.ents_k, vec.ents_v, ek, ev, ne)
     ct = _cos(vec.title_k, vec.title_v, tk, tv, nt)
-    top_k, top_v, total, nums = vec.top_ents
-    found = _contains(ek, top_k)
+    probe, a, b, top_v, total = vec.probes
+    hits = _contains(ek, probe)
+    found = hits[:a]
     miss_a = float(top_v[~found].sum()) / total
     stop = np.argsort(-ev, kind="stable")[:5]
     total = float(ev[stop].sum()) or 1.0
     found_s = _contains(vec.ents_k, ek[stop])
     miss_s = float(ev[stop][~found_s].sum()) / total
-    top1_a = float(len(top_k) > 0 and not found[0])
+    top1_a = float(a > 0 and not found[0])
     top1_s = float(len(stop) > 0 and not found_s[0])
     miss_n = 0.0
     if len(vec.numbers):
-        miss_n = float((~_contains(ek, nums)).mean())
-    shared = math.log1p(float(_contains(ek, vec.rare).sum()))
+        miss_n = float((~hits[a:b]).mean())
+    shared = math.log1p(float(hits[b:].sum()))
     year_hit = float(_contains(yk, vec.years).any())
     year_conflict = float(bool(len(yk)) and bool(len(vec.years)) and not year_hit)
     num_miss = float((~_contains(nk, vec.numbers)).mean()) if len(vec.numbers) and len(nk) else 0.0

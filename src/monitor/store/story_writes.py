@@ -96,16 +96,23 @@ def lookup(count: int, posting_limit: int, max_candidates: int) -> sa.Select[Any
     )
 
 
-def read_df(conn: sa.Connection, terms: list[int]) -> dict[int, int]:
-    """Document frequencies of *terms* (absent terms are left out), one driver-level query."""
+def take_df(conn: sa.Connection, terms: list[int]) -> dict[int, int]:
+    """Count one more document for each of *terms* and return their document frequencies from
+    before it (0 for a new term): one multi-row upsert with RETURNING, safe with concurrent
+    writers (``df = df + 1`` in the store)."""
     if not terms:
         return {}
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    rows = conn.exec_driver_sql(
-        f"SELECT term, df FROM term_stats WHERE term IN ({', '.join([mark] * len(terms))})",
-        tuple(terms),
-    )
-    return {int(t): int(d) for t, d in rows}
+    cursor = conn.connection.cursor()  # the transaction's own DBAPI connection
+    try:
+        cursor.execute(
+            f"INSERT INTO term_stats (term, df) VALUES {', '.join([f'({mark}, 1)'] * len(terms))} "
+            "ON CONFLICT (term) DO UPDATE SET df = term_stats.df + 1 RETURNING term, df",
+            tuple(terms),
+        )
+        return {term: df - 1 for term, df in cursor.fetchall()}
+    finally:
+        cursor.close()
 
 
 def insert(conn: sa.Connection, table: sa.Table) -> Any:
@@ -158,18 +165,6 @@ def take_count(conn: sa.Connection, name: str) -> int:
         conn.execute(sa.insert(story_counters).values(name=name, value=1))
         return 0
     return int(value) - 1
-
-
-def bump_df(conn: sa.Connection, terms: list[int], df: dict[int, int]) -> None:
-    """All of an article's document frequencies in one batched upsert statement."""
-    if not terms:
-        return
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    conn.exec_driver_sql(  # driver level: no per-row parameter processing for ~300 rows
-        f"INSERT INTO term_stats (term, df) VALUES ({mark}, 1) "
-        "ON CONFLICT (term) DO UPDATE SET df = term_stats.df + 1",
-        [(t,) for t in terms],
-    )
 
 
 def upsert_postings(conn: sa.Connection, keys: list[int], story_id: int, seen: datetime) -> None:
