@@ -182,9 +182,7 @@ class StoryEngine:
         """Best word cosine to a recent member of each candidate story (single linkage)."""
         if not ids:
             return {}
-        rows = conn.execute(
-            writes.RECENT_MEMBERS, {"ids": ids, "limit": self.settings.link_members}
-        )
+        rows = writes.recent_members(conn, ids, self.settings.link_members)
         out: dict[int, float] = {}
         for sid, blob in rows:
             out[sid] = max(out.get(sid, 0.0), member_cosine(vec, unpack_sparse(blob)))

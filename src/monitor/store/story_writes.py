@@ -18,24 +18,7 @@ from monitor.store.story_tables import (
 )
 
 # Statements built once and reused (bound parameters): no per-call construction or cache key.
-_ids: sa.BindParameter[list[int]] = sa.bindparam("ids", expanding=True)
 _member = story_articles.alias("title_member")
-_recent = (
-    sa.select(
-        story_articles.c.story_id,
-        story_articles.c.vector,
-        sa.func.row_number()
-        .over(partition_by=story_articles.c.story_id, order_by=story_articles.c.article_id.desc())
-        .label("rank"),
-    )
-    .where(story_articles.c.story_id.in_(_ids), story_articles.c.vector.is_not(None))
-    .subquery()
-)
-RECENT_MEMBERS = (  # bound :ids, :limit — each story's newest members with a vector
-    sa.select(_recent.c.story_id, _recent.c.vector)
-    .where(_recent.c.rank <= sa.bindparam("limit"))
-    .order_by(_recent.c.story_id, _recent.c.rank)
-)
 ADD_MEMBER = sa.insert(story_articles)
 _sid: sa.BindParameter[int] = sa.bindparam("sid")
 UPDATE_STORY = (
@@ -94,6 +77,25 @@ def lookup(count: int, posting_limit: int, max_candidates: int) -> sa.Select[Any
         .outerjoin(_member, _member.c.article_id == sc.title_article_id)
         .order_by(sc.id)
     )
+
+
+def recent_members(conn: sa.Connection, ids: list[int], limit: int) -> list[tuple[int, bytes]]:
+    """Each story's *limit* newest members (by article id) that keep a vector: one statement,
+    one index range per story (so a story's size does not matter)."""
+    if not ids:
+        return []
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = " UNION ALL ".join(
+        f"SELECT * FROM (SELECT story_id, vector FROM story_articles WHERE story_id = {mark} "
+        f"AND vector IS NOT NULL ORDER BY article_id DESC LIMIT {mark}) AS m{i}"
+        for i in range(len(ids))
+    )
+    cursor = conn.connection.cursor()  # the transaction's own DBAPI connection
+    try:
+        cursor.execute(sql, tuple(x for sid in ids for x in (sid, limit)))
+        return [(int(sid), bytes(blob)) for sid, blob in cursor.fetchall()]
+    finally:
+        cursor.close()
 
 
 def take_df(conn: sa.Connection, terms: list[int]) -> dict[int, int]:
@@ -168,16 +170,22 @@ def take_count(conn: sa.Connection, name: str) -> int:
 
 
 def upsert_postings(conn: sa.Connection, keys: list[int], story_id: int, seen: datetime) -> None:
-    """The article's index terms → its story, one driver-level batch (no per-row processing)."""
+    """The article's index terms → its story, one multi-row driver-level upsert."""
     if not keys:
         return
     process = story_postings.c.last_seen.type.bind_processor(conn.dialect)
     when = process(seen) if process else seen
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     newest = "max" if conn.dialect.name == "sqlite" else "greatest"
-    conn.exec_driver_sql(
-        f"INSERT INTO story_postings (term, story_id, last_seen) VALUES ({mark}, {mark}, {mark}) "
-        f"ON CONFLICT (term, story_id) DO UPDATE "
-        f"SET last_seen = {newest}(story_postings.last_seen, excluded.last_seen)",
-        [(k, story_id, when) for k in keys],
-    )
+    terms = list(dict.fromkeys(keys))  # one row each: a multi-row upsert may touch a row once
+    rows = ", ".join([f"({mark}, {mark}, {mark})"] * len(terms))
+    cursor = conn.connection.cursor()  # the transaction's own DBAPI connection
+    try:
+        cursor.execute(
+            f"INSERT INTO story_postings (term, story_id, last_seen) VALUES {rows} "
+            f"ON CONFLICT (term, story_id) DO UPDATE "
+            f"SET last_seen = {newest}(story_postings.last_seen, excluded.last_seen)",
+            tuple(x for k in terms for x in (k, story_id, when)),
+        )
+    finally:
+        cursor.close()
