@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
@@ -78,7 +77,6 @@ class StoryEngine:
         self.settings = settings or StorySettings()
         self.copies = CopyIndex(self.settings.dedup)
         self._hashes: dict[str, int] = {}  # term → hash memo, bounded; holds no store state
-        self._lookups: dict[int, sa.Select[Any]] = {}  # candidate query per key count
 
     def process(self, conn: sa.Connection, article_id: int, article: Article) -> Assignment:
         seen = writes.seen_time(conn, article_id, article)
@@ -124,8 +122,8 @@ class StoryEngine:
         best: tuple[float, int, Centroid] | None = None
         scored, meta = [], {}
         weights = np.asarray(s.weights, dtype=np.float64)
-        for sid, last_seen, size, blob, title_id, first_seen, title_vec in self._candidates(
-            conn, keys, seen
+        for sid, last_seen, size, blob, title_id, first_seen, title_vec in writes.candidates(
+            conn, keys, seen - s.max_age, s.posting_limit, s.max_candidates
         ):
             meta[sid] = (title_id, first_seen, last_seen, title_vec)
             centroid = Centroid.unpack(blob)
@@ -147,36 +145,12 @@ class StoryEngine:
             story_id, centroid, new = self._new_story(conn, seen), Centroid.empty(), True
             meta[story_id] = (None, seen, seen, None)
         centroid = centroid.add(vec)
-        conn.execute(
-            writes.ADD_MEMBER,
-            {
-                "article_id": article_id,
-                "story_id": story_id,
-                "seen": seen,
-                "duplicate_of": None,
-                "vector": vec.member_blob(),
-            },
-        )
+        writes.add_member(conn, article_id, story_id, seen, vec.member_blob())
         self._update_story(
             conn, story_id, meta[story_id], article_id, article.title, vec, centroid, seen
         )
         writes.upsert_postings(conn, keys, story_id, seen)
         return story_id, new
-
-    def _candidates(
-        self, conn: sa.Connection, keys: list[int], seen: datetime
-    ) -> list[tuple[int, datetime, int, bytes, int | None, datetime, bytes | None]]:
-        """The best-ranked stories' rows (id order), each with its title article's vector."""
-        if not keys:
-            return []
-        s = self.settings
-        stmt = self._lookups.get(len(keys))
-        if stmt is None:
-            stmt = writes.lookup(len(keys), s.posting_limit, s.max_candidates)
-            self._lookups[len(keys)] = stmt
-        params: dict[str, object] = {f"t{i}": k for i, k in enumerate(keys)}
-        params["cut"] = seen - self.settings.max_age
-        return [tuple(r) for r in conn.execute(stmt, params)]  # type: ignore[misc]
 
     def _links(self, conn: sa.Connection, vec: ArticleVectors, ids: list[int]) -> dict[int, float]:
         """Best word cosine to a recent member of each candidate story (single linkage)."""
@@ -207,18 +181,10 @@ class StoryEngine:
         centroid: Centroid,
         seen: datetime,
     ) -> None:
-        values: dict[str, object] = {
-            "sid": story_id,
-            "centroid": centroid.pack(),
-            "first": min(row[1], seen),
-            "last": max(row[2], seen),
-        }
         mine = centroid.cosine(vec.words_k, vec.words_v)
         current = -1.0
         if row[0] is not None and row[3]:
             current = centroid.cosine(*unpack_sparse(row[3]))
-        stmt = writes.UPDATE_STORY
-        if mine > current:
-            values.update(title=title, title_id=article_id)
-            stmt = writes.UPDATE_STORY_TITLE
-        conn.execute(stmt, values)
+        first, last = min(row[1], seen), max(row[2], seen)
+        new_title = (title, article_id) if mine > current else None
+        writes.update_story(conn, story_id, centroid.pack(), first, last, new_title)

@@ -14,69 +14,105 @@ from monitor.store.story_tables import (
     stories,
     story_articles,
     story_counters,
-    story_postings,
 )
 
-# Statements built once and reused (bound parameters): no per-call construction or cache key.
-_member = story_articles.alias("title_member")
-ADD_MEMBER = sa.insert(story_articles)
-_sid: sa.BindParameter[int] = sa.bindparam("sid")
-UPDATE_STORY = (
-    sa.update(stories)
-    .where(stories.c.id == _sid)
-    .values(
-        size=stories.c.size + 1,
-        centroid=sa.bindparam("centroid"),
-        first_seen=sa.bindparam("first"),
-        last_seen=sa.bindparam("last"),
-    )
-)
-UPDATE_STORY_TITLE = UPDATE_STORY.values(
-    title=sa.bindparam("title"), title_article_id=sa.bindparam("title_id")
-)
-_MARK = (
-    sa.update(articles)
-    .where(articles.c.id == sa.bindparam("aid"))
-    .values(duplicate_of=sa.bindparam("dup"), story_id=sa.bindparam("story"))
-)
-_TAKE = (
-    sa.update(story_counters)
-    .where(story_counters.c.name == sa.bindparam("counter"))
-    .values(value=story_counters.c.value + 1)
-    .returning(story_counters.c.value)
-)
+# Level 3 runs once per stored article: its statements are plain SQL on the transaction's own
+# DBAPI connection (no per-call statement construction or parameter processing), with the
+# store's datetime conversions applied explicitly; the SQL text is cached, it holds no state.
+_SQL: dict[tuple[str, str, int, int, int], str] = {}
+_CONVERT: dict[tuple[str, bool], Any] = {}
 
 
-def lookup(count: int, posting_limit: int, max_candidates: int) -> sa.Select[Any]:
-    """The stories sharing most of *count* terms (bound :t0…, :cut), reading only each term's
-    *posting_limit* most recent stories, so the cost does not grow with the stories held:
-    those stories' rows (id order) with the stored vector of their title article."""
-    pc = story_postings.c
-    lists = [
-        sa.select(pc.story_id)
-        .where(pc.term == sa.bindparam(f"t{i}"), pc.last_seen >= sa.bindparam("cut"))
-        .order_by(pc.last_seen.desc(), pc.story_id.desc())
-        .limit(posting_limit)
-        .subquery()
-        for i in range(count)
+def _mark(conn: sa.Connection) -> str:
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def _run(conn: sa.Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall()) if cursor.description else []
+    finally:
+        cursor.close()
+
+
+def _time(conn: sa.Connection, result: bool) -> Any:
+    """The store's datetime conversion (UTCDateTime) to or from this driver's form."""
+    key = (conn.dialect.name, result)
+    if key not in _CONVERT:
+        kind = stories.c.last_seen.type.dialect_impl(conn.dialect)
+        process = (
+            kind.result_processor(conn.dialect, None)
+            if result
+            else kind.bind_processor(conn.dialect)
+        )
+        _CONVERT[key] = process or (lambda value: value)
+    return _CONVERT[key]
+
+
+def candidates(
+    conn: sa.Connection, keys: list[int], cut: datetime, posting_limit: int, max_candidates: int
+) -> list[tuple[int, datetime, int, bytes, int | None, datetime, bytes | None]]:
+    """The *max_candidates* stories sharing most of *keys* (ties: lower id), reading only each
+    term's *posting_limit* most recent postings since *cut* (index (term, last_seen, story_id)),
+    so the cost does not grow with the stories held: their rows in id order — id, last seen,
+    size, centroid, title article, first seen — with the stored vector of the title article."""
+    if not keys:
+        return []
+    mark = _mark(conn)
+    key = (conn.dialect.name, mark, len(keys), posting_limit, max_candidates)
+    sql = _SQL.get(key)
+    if sql is None:
+        lists = " UNION ALL ".join(
+            f"SELECT * FROM (SELECT story_id FROM story_postings WHERE term = {mark} "
+            f"AND last_seen >= {mark} ORDER BY last_seen DESC, story_id DESC "
+            f"LIMIT {posting_limit}) AS p{i}"
+            for i in range(len(keys))
+        )
+        sql = _SQL[key] = (
+            "SELECT s.id, s.last_seen, s.size, s.centroid, s.title_article_id, s.first_seen, "
+            f"m.vector FROM stories AS s JOIN (SELECT u.story_id FROM ({lists}) AS u "
+            f"GROUP BY u.story_id ORDER BY count(*) DESC, u.story_id LIMIT {max_candidates}) "
+            "AS r ON r.story_id = s.id "
+            "LEFT JOIN story_articles AS m ON m.article_id = s.title_article_id ORDER BY s.id"
+        )
+    when = _time(conn, False)(cut)
+    load = _time(conn, True)
+    rows = _run(conn, sql, tuple(x for k in keys for x in (k, when)))
+    return [
+        (int(r[0]), load(r[1]), int(r[2]), bytes(r[3]), r[4], load(r[5]), r[6] and bytes(r[6]))
+        for r in rows
     ]
-    union = sa.union_all(*(sa.select(q) for q in lists)).subquery()
-    hits = sa.func.count().label("hits")
-    ranked = (
-        sa.select(union.c.story_id)
-        .group_by(union.c.story_id)
-        .order_by(hits.desc(), union.c.story_id)
-        .limit(max_candidates)
-        .subquery()
+
+
+def add_member(
+    conn: sa.Connection, article_id: int, story_id: int, seen: datetime, vector: bytes
+) -> None:
+    mark = _mark(conn)
+    _run(
+        conn,
+        "INSERT INTO story_articles (article_id, story_id, seen, duplicate_of, vector) "
+        f"VALUES ({mark}, {mark}, {mark}, NULL, {mark})",
+        (article_id, story_id, _time(conn, False)(seen), vector),
     )
-    sc = stories.c
-    return (
-        sa.select(sc.id, sc.last_seen, sc.size, sc.centroid, sc.title_article_id, sc.first_seen)
-        .add_columns(_member.c.vector)
-        .join_from(stories, ranked, ranked.c.story_id == sc.id)
-        .outerjoin(_member, _member.c.article_id == sc.title_article_id)
-        .order_by(sc.id)
-    )
+
+
+def update_story(
+    conn: sa.Connection,
+    story_id: int,
+    centroid: bytes,
+    first: datetime,
+    last: datetime,
+    title: tuple[str, int] | None,  # a new title and its article
+) -> None:
+    """One more member: its size, centroid, first/last seen and (if it changed) its title."""
+    mark, when = _mark(conn), _time(conn, False)
+    sets = f"size = size + 1, centroid = {mark}, first_seen = {mark}, last_seen = {mark}"
+    params: tuple[Any, ...] = (centroid, when(first), when(last))
+    if title is not None:
+        sets += f", title = {mark}, title_article_id = {mark}"
+        params += title
+    _run(conn, f"UPDATE stories SET {sets} WHERE id = {mark}", (*params, story_id))
 
 
 def recent_members(conn: sa.Connection, ids: list[int], limit: int) -> list[tuple[int, bytes]]:
@@ -84,18 +120,14 @@ def recent_members(conn: sa.Connection, ids: list[int], limit: int) -> list[tupl
     one index range per story (so a story's size does not matter)."""
     if not ids:
         return []
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = _mark(conn)
     sql = " UNION ALL ".join(
         f"SELECT * FROM (SELECT story_id, vector FROM story_articles WHERE story_id = {mark} "
         f"AND vector IS NOT NULL ORDER BY article_id DESC LIMIT {mark}) AS m{i}"
         for i in range(len(ids))
     )
-    cursor = conn.connection.cursor()  # the transaction's own DBAPI connection
-    try:
-        cursor.execute(sql, tuple(x for sid in ids for x in (sid, limit)))
-        return [(int(sid), bytes(blob)) for sid, blob in cursor.fetchall()]
-    finally:
-        cursor.close()
+    rows = _run(conn, sql, tuple(x for sid in ids for x in (sid, limit)))
+    return [(int(sid), bytes(blob)) for sid, blob in rows]
 
 
 def take_df(conn: sa.Connection, terms: list[int]) -> dict[int, int]:
@@ -104,17 +136,14 @@ def take_df(conn: sa.Connection, terms: list[int]) -> dict[int, int]:
     writers (``df = df + 1`` in the store)."""
     if not terms:
         return {}
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    cursor = conn.connection.cursor()  # the transaction's own DBAPI connection
-    try:
-        cursor.execute(
-            f"INSERT INTO term_stats (term, df) VALUES {', '.join([f'({mark}, 1)'] * len(terms))} "
-            "ON CONFLICT (term) DO UPDATE SET df = term_stats.df + 1 RETURNING term, df",
-            tuple(terms),
-        )
-        return {term: df - 1 for term, df in cursor.fetchall()}
-    finally:
-        cursor.close()
+    mark = _mark(conn)
+    rows = _run(
+        conn,
+        f"INSERT INTO term_stats (term, df) VALUES {', '.join([f'({mark}, 1)'] * len(terms))} "
+        "ON CONFLICT (term) DO UPDATE SET df = term_stats.df + 1 RETURNING term, df",
+        tuple(terms),
+    )
+    return {int(term): int(df) - 1 for term, df in rows}
 
 
 def insert(conn: sa.Connection, table: sa.Table) -> Any:
@@ -145,6 +174,13 @@ def root(conn: sa.Connection, article_id: int) -> int:
     return int(dup) if dup is not None else article_id
 
 
+_MARK = (
+    sa.update(articles)
+    .where(articles.c.id == sa.bindparam("aid"))
+    .values(duplicate_of=sa.bindparam("dup"), story_id=sa.bindparam("story"))
+)
+
+
 def mark(conn: sa.Connection, article_id: int, duplicate_of: int | None, story_id: int) -> None:
     conn.execute(_MARK, {"aid": article_id, "dup": duplicate_of, "story": story_id})
 
@@ -162,30 +198,31 @@ def touch_story(conn: sa.Connection, story_id: int, seen: datetime) -> None:
 
 def take_count(conn: sa.Connection, name: str) -> int:
     """Increment a counter and return its previous value (one statement once it exists)."""
-    value = conn.execute(_TAKE, {"counter": name}).scalar()
-    if value is None:
+    mark = _mark(conn)
+    rows = _run(
+        conn,
+        f"UPDATE story_counters SET value = value + 1 WHERE name = {mark} RETURNING value",
+        (name,),
+    )
+    if not rows:
         conn.execute(sa.insert(story_counters).values(name=name, value=1))
         return 0
-    return int(value) - 1
+    return int(rows[0][0]) - 1
 
 
 def upsert_postings(conn: sa.Connection, keys: list[int], story_id: int, seen: datetime) -> None:
     """The article's index terms → its story, one multi-row driver-level upsert."""
     if not keys:
         return
-    process = story_postings.c.last_seen.type.bind_processor(conn.dialect)
-    when = process(seen) if process else seen
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    when = _time(conn, False)(seen)
+    mark = _mark(conn)
     newest = "max" if conn.dialect.name == "sqlite" else "greatest"
     terms = list(dict.fromkeys(keys))  # one row each: a multi-row upsert may touch a row once
     rows = ", ".join([f"({mark}, {mark}, {mark})"] * len(terms))
-    cursor = conn.connection.cursor()  # the transaction's own DBAPI connection
-    try:
-        cursor.execute(
-            f"INSERT INTO story_postings (term, story_id, last_seen) VALUES {rows} "
-            f"ON CONFLICT (term, story_id) DO UPDATE "
-            f"SET last_seen = {newest}(story_postings.last_seen, excluded.last_seen)",
-            tuple(x for k in terms for x in (k, story_id, when)),
-        )
-    finally:
-        cursor.close()
+    _run(
+        conn,
+        f"INSERT INTO story_postings (term, story_id, last_seen) VALUES {rows} "
+        f"ON CONFLICT (term, story_id) DO UPDATE "
+        f"SET last_seen = {newest}(story_postings.last_seen, excluded.last_seen)",
+        tuple(x for k in terms for x in (k, story_id, when)),
+    )
