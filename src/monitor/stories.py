@@ -2,8 +2,9 @@
 
 Interface: ``StoryEngine(settings).process(conn, article_id, article) -> Assignment`` for each
 stored article, in arrival order, inside the caller's transaction; ``list_stories`` for the CLI;
-``prune`` for the maintenance job. All state lives in the store (in memory only a term → hash
-memo and compiled statements), so a restart gives the same assignments. The method and its measured quality are in docs/stories.md.
+``prune`` for the maintenance job. All state lives in the store (in memory only memos of pure
+functions of the text — term → hash, token → features — and cached SQL text), so a restart gives
+the same assignments. The method and its measured quality are in docs/stories.md.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ are told apart happens here; the engine and the store layout stay as they are.
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -173,8 +174,8 @@ def _pack(channels: list[tuple[Keys, Vals]]) -> bytes:
 def _unpack(blob: bytes) -> list[tuple[Keys, Vals]]:
     if not blob:
         return []
-    count = int(np.frombuffer(blob, dtype="<i4", count=1)[0])
-    sizes = np.frombuffer(blob, dtype="<i4", count=count, offset=4).tolist()
+    count = int.from_bytes(blob[:4], "little", signed=True)
+    sizes = struct.unpack_from(f"<{count}i", blob, 4)
     pos, out = 4 + 4 * count, []
     for size in sizes:
         keys = np.frombuffer(blob, dtype="<i8", count=size, offset=pos).astype(np.int64, copy=False)
@@ -262,7 +263,7 @@ def join_features(
     if len(vec.numbers):
         miss_n = float((~hits[a:b]).mean())
     shared = math.log1p(float(hits[b:].sum()))
-    year_hit = float(_contains(yk, vec.years).any())
+    year_hit = float(bool(len(vec.years)) and _contains(yk, vec.years).any())
     year_conflict = float(bool(len(yk)) and bool(len(vec.years)) and not year_hit)
     num_miss = float((~_contains(nk, vec.numbers)).mean()) if len(vec.numbers) and len(nk) else 0.0
     la = math.log1p(max(age_days, 0.0))
