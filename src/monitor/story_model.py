@@ -83,8 +83,7 @@ def _dot(ak: Keys, av: Vals, bk: Keys, bv: Vals) -> float:
 
 
 def _norm(v: Vals) -> float:
-    """``np.linalg.norm(v)`` of a 1-D float vector, the same way (sqrt of v·v), without its
-    dispatch overhead."""
+    """``np.linalg.norm(v)`` the same way (sqrt of v·v), without its dispatch overhead."""
     return math.sqrt(float(v.dot(v)))
 
 
@@ -138,9 +137,8 @@ class ArticleVectors:
 
     @cached_property
     def probes(self) -> tuple[Keys, int, int, Vals, float]:
-        """What is looked up in a story's entity channel, in one array: the top-5 entities, the
-        top-3 numbers and the rare entities (with the two split points); the top-5 weights and
-        their sum (or 1)."""
+        """Looked up in a story's entity channel as one array: top-5 entities, top-3 numbers,
+        rare entities (and the two split points); the top-5 weights and their sum (or 1)."""
         top = np.argsort(-self.ents_v, kind="stable")[:5]
         total = float(self.ents_v[top].sum()) or 1.0
         nums = self.numbers[:0]
@@ -240,6 +238,11 @@ class Centroid:
         return _cos(keys, vals, *self.channels[0])
 
 
+def _missing(found: npt.NDArray[np.bool_]) -> float:
+    """Share of False in a non-empty mask: ``(~found).mean()``, the same float (count / n)."""
+    return float(len(found) - int(np.count_nonzero(found))) / len(found)
+
+
 def join_features(
     vec: ArticleVectors, centroid: Centroid, size: int, age_days: float, link: float
 ) -> npt.NDArray[np.float64]:
@@ -261,11 +264,11 @@ def join_features(
     top1_s = float(len(stop) > 0 and not found_s[0])
     miss_n = 0.0
     if len(vec.numbers):
-        miss_n = float((~hits[a:b]).mean())
+        miss_n = _missing(hits[a:b])
     shared = math.log1p(float(hits[b:].sum()))
     year_hit = float(bool(len(vec.years)) and _contains(yk, vec.years).any())
     year_conflict = float(bool(len(yk)) and bool(len(vec.years)) and not year_hit)
-    num_miss = float((~_contains(nk, vec.numbers)).mean()) if len(vec.numbers) and len(nk) else 0.0
+    num_miss = _missing(_contains(nk, vec.numbers)) if len(vec.numbers) and len(nk) else 0.0
     la = math.log1p(max(age_days, 0.0))
     return np.array(
         [
