@@ -5,9 +5,13 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
+
 from monitor.models import Article
 from monitor.store import Store
 from monitor.store import articles as store_articles
+from monitor.store import story_writes as writes
+from monitor.store.story_tables import stories, story_articles, story_postings, term_stats
 from monitor.stories import StoryEngine, StorySettings, list_stories, prune
 
 T0 = datetime(2024, 3, 4, 9, tzinfo=UTC)
@@ -171,3 +175,49 @@ def test_a_rolled_back_article_leaves_no_trace(tmp_path: object) -> None:
     second = feed(two, engine, stream[6:], 6, T0)
     two.close()
     assert first + second == straight
+
+
+# The engine's plain-SQL reads and writes, on both backends.
+
+
+def test_document_frequencies_are_counted_and_returned_as_before(store: Store) -> None:
+    with store.begin() as conn:
+        assert writes.take_df(conn, [1, 2]) == {1: 0, 2: 0}
+        assert writes.take_df(conn, [2, 3]) == {2: 1, 3: 0}
+        assert {t: d for t, d in conn.execute(sa.select(term_stats))} == {1: 1, 2: 2, 3: 1}
+
+
+def test_candidates_rank_by_shared_terms_then_id_within_each_terms_limit(store: Store) -> None:
+    old = T0 - timedelta(days=800)
+    with store.begin() as conn:
+        for sid in (1, 2, 3, 4, 5):
+            conn.execute(
+                sa.insert(stories).values(
+                    id=sid, first_seen=old, last_seen=T0, size=1, centroid=b"c%d" % sid
+                )
+            )
+        conn.execute(sa.update(stories).where(stories.c.id == 3).values(title_article_id=30))
+        conn.execute(
+            sa.insert(story_articles).values(article_id=30, story_id=3, seen=T0, vector=b"t")
+        )
+        posts = [(10, 1), (10, 2), (10, 3), (11, 2), (11, 3), (12, 3), (12, 4)]
+        rows = [{"term": t, "story_id": s, "last_seen": T0} for t, s in posts]
+        rows.append({"term": 12, "story_id": 5, "last_seen": old})  # past max_age: not read
+        conn.execute(sa.insert(story_postings), rows)
+        cut = T0 - timedelta(days=730)
+        got = writes.candidates(conn, [10, 11, 12], cut, posting_limit=2, max_candidates=2)
+        assert [r[0] for r in got] == [2, 3]  # term 10 reads stories 3 and 2 only
+        assert got[1] == (3, T0, 1, b"c3", 30, old, b"t") and got[0][6] is None
+        got = writes.candidates(conn, [10, 11, 12], cut, posting_limit=3, max_candidates=3)
+        assert [r[0] for r in got] == [1, 2, 3]  # 1 and 4 share one term each: the lower id
+
+
+def test_recent_members_are_the_newest_with_a_vector(store: Store) -> None:
+    with store.begin() as conn:
+        members = [(a, 1, b"v%d" % a) for a in range(1, 8)] + [(8, 1, None), (9, 2, b"w")]
+        conn.execute(
+            sa.insert(story_articles),
+            [{"article_id": a, "story_id": s, "seen": T0, "vector": v} for a, s, v in members],
+        )
+        got = writes.recent_members(conn, [2, 1], 3)
+    assert sorted(got) == [(1, b"v5"), (1, b"v6"), (1, b"v7"), (2, b"w")]

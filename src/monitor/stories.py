@@ -2,15 +2,15 @@
 
 Interface: ``StoryEngine(settings).process(conn, article_id, article) -> Assignment`` for each
 stored article, in arrival order, inside the caller's transaction; ``list_stories`` for the CLI;
-``prune`` for the maintenance job. All state lives in the store (in memory only a term → hash
-memo and compiled statements), so a restart gives the same assignments. The method and its measured quality are in docs/stories.md.
+``prune`` for the maintenance job. All state lives in the store (in memory only memos of pure
+functions of the text — term → hash, token → features — and cached SQL text), so a restart gives
+the same assignments. The method and its measured quality are in docs/stories.md.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
@@ -22,7 +22,6 @@ from monitor.store.story_queries import PruneReport, StoryArticle, StoryView, li
 from monitor.store.story_tables import (
     stories,
     story_articles,
-    term_stats,
 )
 from monitor.story_model import (
     DEFAULT_WEIGHTS,
@@ -79,7 +78,6 @@ class StoryEngine:
         self.settings = settings or StorySettings()
         self.copies = CopyIndex(self.settings.dedup)
         self._hashes: dict[str, int] = {}  # term → hash memo, bounded; holds no store state
-        self._lookups: dict[int, sa.Select[Any]] = {}  # candidate query per key count
 
     def process(self, conn: sa.Connection, article_id: int, article: Article) -> Assignment:
         seen = writes.seen_time(conn, article_id, article)
@@ -118,22 +116,20 @@ class StoryEngine:
             self._hashes.clear()
         doc = featurize(article.title, article.text, s.title_weight, self._hashes)
         terms = sorted(set(doc.words) | set(doc.ents))
-        df: dict[int, int] = {}
-        if terms:
-            query = sa.select(term_stats.c.term, term_stats.c.df).where(
-                term_stats.c.term.in_(terms)
-            )
-            df = {int(t): int(d) for t, d in conn.execute(query).all()}
+        df = writes.take_df(conn, terms)  # counts this article; returns the counts before it
         n = writes.take_count(conn, "articles")
         vec = ArticleVectors.build(doc, df, n, s.rare_df)
         keys = vec.top_terms(s.candidate_terms)
         best: tuple[float, int, Centroid] | None = None
         scored, meta = [], {}
-        for sid, last_seen, size, blob, title_id, first_seen in self._candidates(conn, keys, seen):
-            meta[sid] = (title_id, first_seen, last_seen)
+        weights = np.asarray(s.weights, dtype=np.float64)
+        for sid, last_seen, size, blob, title_id, first_seen, title_vec in writes.candidates(
+            conn, keys, seen - s.max_age, s.posting_limit, s.max_candidates
+        ):
+            meta[sid] = (title_id, first_seen, last_seen, title_vec)
             centroid = Centroid.unpack(blob)
             age = writes.days(seen, last_seen)
-            z = float(np.dot(s.weights, join_features(vec, centroid, size, age, 0.0)))
+            z = float(np.dot(weights, join_features(vec, centroid, size, age, 0.0)))
             scored.append((z, sid, centroid))
         # Linkage (cosine ≤ 1) is read only for stories it could lift over the threshold: the
         # same choice as scoring all, without the member reads for hopeless candidates.
@@ -148,68 +144,22 @@ class StoryEngine:
             story_id, centroid, new = best[1], best[2], False
         else:
             story_id, centroid, new = self._new_story(conn, seen), Centroid.empty(), True
-            meta[story_id] = (None, seen, seen)
+            meta[story_id] = (None, seen, seen, None)
         centroid = centroid.add(vec)
-        conn.execute(
-            sa.insert(story_articles).values(
-                article_id=article_id,
-                story_id=story_id,
-                seen=seen,
-                duplicate_of=None,
-                vector=vec.member_blob(),
-            )
-        )
+        writes.add_member(conn, article_id, story_id, seen, vec.member_blob())
         self._update_story(
             conn, story_id, meta[story_id], article_id, article.title, vec, centroid, seen
         )
         writes.upsert_postings(conn, keys, story_id, seen)
-        writes.bump_df(conn, terms, df)
         return story_id, new
-
-    def _candidates(
-        self, conn: sa.Connection, keys: list[int], seen: datetime
-    ) -> list[tuple[int, datetime, int, bytes, int | None, datetime]]:
-        if not keys:
-            return []
-        s = self.settings
-        stmt = self._lookups.get(len(keys))
-        if stmt is None:
-            stmt = writes.lookup(len(keys), s.posting_limit, s.max_candidates)
-            self._lookups[len(keys)] = stmt
-        params: dict[str, object] = {f"t{i}": k for i, k in enumerate(keys)}
-        params["cut"] = seen - self.settings.max_age
-        ranked = list(conn.execute(stmt, params).scalars())
-        if not ranked:
-            return []
-        rows = conn.execute(
-            sa.select(
-                stories.c.id,
-                stories.c.last_seen,
-                stories.c.size,
-                stories.c.centroid,
-                stories.c.title_article_id,
-                stories.c.first_seen,
-            )
-            .where(stories.c.id.in_(ranked))
-            .order_by(stories.c.id)
-        ).all()
-        return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
     def _links(self, conn: sa.Connection, vec: ArticleVectors, ids: list[int]) -> dict[int, float]:
         """Best word cosine to a recent member of each candidate story (single linkage)."""
         if not ids:
             return {}
-        rows = conn.execute(
-            sa.select(story_articles.c.story_id, story_articles.c.vector)
-            .where(story_articles.c.story_id.in_(ids), story_articles.c.vector.is_not(None))
-            .order_by(story_articles.c.story_id, story_articles.c.article_id.desc())
-        ).all()
+        rows = writes.recent_members(conn, ids, self.settings.link_members)
         out: dict[int, float] = {}
-        count: dict[int, int] = {}
         for sid, blob in rows:
-            if count.get(sid, 0) >= self.settings.link_members:
-                continue
-            count[sid] = count.get(sid, 0) + 1
             out[sid] = max(out.get(sid, 0.0), member_cosine(vec, unpack_sparse(blob)))
         return out
 
@@ -225,27 +175,17 @@ class StoryEngine:
         self,
         conn: sa.Connection,
         story_id: int,
-        row: tuple[int | None, datetime, datetime],  # title article, first and last seen
-        article_id: int,
+        row: tuple[int | None, datetime, datetime, bytes | None],  # title article, its vector,
+        article_id: int,  # first and last seen
         title: str,
         vec: ArticleVectors,
         centroid: Centroid,
         seen: datetime,
     ) -> None:
-        values: dict[str, object] = {
-            "centroid": centroid.pack(),
-            "size": stories.c.size + 1,
-            "first_seen": min(row[1], seen),
-            "last_seen": max(row[2], seen),
-        }
         mine = centroid.cosine(vec.words_k, vec.words_v)
         current = -1.0
-        if row[0] is not None:
-            blob = conn.execute(
-                sa.select(story_articles.c.vector).where(story_articles.c.article_id == row[0])
-            ).scalar()
-            if blob:
-                current = centroid.cosine(*unpack_sparse(blob))
-        if mine > current:
-            values.update(title=title, title_article_id=article_id)
-        conn.execute(sa.update(stories).where(stories.c.id == story_id).values(**values))
+        if row[0] is not None and row[3]:
+            current = centroid.cosine(*unpack_sparse(row[3]))
+        first, last = min(row[1], seen), max(row[2], seen)
+        new_title = (title, article_id) if mine > current else None
+        writes.update_story(conn, story_id, centroid.pack(), first, last, new_title)

@@ -7,8 +7,10 @@ are told apart happens here; the engine and the store layout stay as they are.
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -78,20 +80,26 @@ def _sparse(counts: Mapping[int, float], idf: dict[int, float]) -> tuple[Keys, V
 def _dot(ak: Keys, av: Vals, bk: Keys, bv: Vals) -> float:
     if not len(ak) or not len(bk):
         return 0.0
-    idx = np.minimum(np.searchsorted(bk, ak), len(bk) - 1)
+    idx = np.minimum(bk.searchsorted(ak), len(bk) - 1)
     hit = bk[idx] == ak
     return float(np.dot(av[hit], bv[idx[hit]]))
 
 
-def _cos(ak: Keys, av: Vals, bk: Keys, bv: Vals) -> float:
-    norm = float(np.linalg.norm(av) * np.linalg.norm(bv))
+def _norm(v: Vals) -> float:
+    """``np.linalg.norm(v)`` the same way (sqrt of v·v), without its dispatch overhead."""
+    return math.sqrt(float(v.dot(v)))
+
+
+def _cos(ak: Keys, av: Vals, bk: Keys, bv: Vals, a_norm: float | None = None) -> float:
+    """Cosine; *a_norm* is ``np.linalg.norm(av)`` when the caller already has it (same value)."""
+    norm = (_norm(av) if a_norm is None else a_norm) * _norm(bv)
     return _dot(ak, av, bk, bv) / norm if norm else 0.0
 
 
 def _contains(keys: Keys, probe: Keys) -> npt.NDArray[np.bool_]:
     if not len(keys):
         return np.zeros(len(probe), dtype=bool)
-    idx = np.minimum(np.searchsorted(keys, probe), len(keys) - 1)
+    idx = np.minimum(keys.searchsorted(probe), len(keys) - 1)
     found: npt.NDArray[np.bool_] = keys[idx] == probe
     return found
 
@@ -127,6 +135,24 @@ class ArticleVectors:
             np.array(doc.dates, dtype=np.int64),
         )
 
+    @cached_property
+    def norms(self) -> tuple[float, float, float]:
+        """Norms of the word, entity and title vectors (computed once per article)."""
+        return _norm(self.words_v), _norm(self.ents_v), _norm(self.title_v)
+
+    @cached_property
+    def probes(self) -> tuple[Keys, int, int, Vals, float]:
+        """Looked up in a story's entity channel as one array: top-5 entities, top-3 numbers,
+        rare entities (and the two split points); the top-5 weights and their sum (or 1)."""
+        top = np.argsort(-self.ents_v, kind="stable")[:5]
+        total = float(self.ents_v[top].sum()) or 1.0
+        nums = self.numbers[:0]
+        if len(self.numbers):
+            is_num = _contains(self.numbers, self.ents_k)
+            nums = self.ents_k[is_num][np.argsort(-self.ents_v[is_num], kind="stable")[:3]]
+        probe = np.concatenate([self.ents_k[top], nums, self.rare])
+        return probe, len(top), len(top) + len(nums), self.ents_v[top], total
+
     def top_terms(self, k: int) -> list[int]:
         """The *k* highest-weighted words and the k/2 highest-weighted entities (index keys)."""
         words = np.lexsort((self.words_k, -self.words_v))[:k]
@@ -151,11 +177,11 @@ def _pack(channels: list[tuple[Keys, Vals]]) -> bytes:
 def _unpack(blob: bytes) -> list[tuple[Keys, Vals]]:
     if not blob:
         return []
-    count = int(np.frombuffer(blob, dtype="<i4", count=1)[0])
-    sizes = np.frombuffer(blob, dtype="<i4", count=count, offset=4).tolist()
+    count = int.from_bytes(blob[:4], "little", signed=True)
+    sizes = struct.unpack_from(f"<{count}i", blob, 4)
     pos, out = 4 + 4 * count, []
     for size in sizes:
-        keys = np.frombuffer(blob, dtype="<i8", count=size, offset=pos).astype(np.int64)
+        keys = np.frombuffer(blob, dtype="<i8", count=size, offset=pos).astype(np.int64, copy=False)
         pos += 8 * size
         vals = np.frombuffer(blob, dtype="<f4", count=size, offset=pos).astype(np.float64)
         pos += 4 * size
@@ -169,11 +195,11 @@ def unpack_sparse(blob: bytes) -> tuple[Keys, Vals]:
 
 
 def _merge(a: tuple[Keys, Vals], b: tuple[Keys, Vals], cap: int) -> tuple[Keys, Vals]:
-    keys = np.concatenate([a[0], b[0]])
-    vals = np.concatenate([a[1], b[1]])
-    uniq, inverse = np.unique(keys, return_inverse=True)
+    # Both key arrays are sorted and unique: each sum is 0 + a, then + b, as np.add.at did.
+    uniq = np.union1d(a[0], b[0])
     sums = np.zeros(len(uniq))
-    np.add.at(sums, inverse, vals)
+    sums[np.searchsorted(uniq, a[0])] += a[1]
+    sums[np.searchsorted(uniq, b[0])] += b[1]
     if len(uniq) > cap:
         keep = np.sort(np.lexsort((uniq, -sums))[:cap])
         uniq, sums = uniq[keep], sums[keep]
@@ -218,31 +244,37 @@ class Centroid:
         return _cos(keys, vals, *self.channels[0])
 
 
+def _missing(found: npt.NDArray[np.bool_]) -> float:
+    """Share of False in a non-empty mask: ``(~found).mean()``, the same float (count / n)."""
+    return float(len(found) - int(np.count_nonzero(found))) / len(found)
+
+
 def join_features(
     vec: ArticleVectors, centroid: Centroid, size: int, age_days: float, link: float
 ) -> npt.NDArray[np.float64]:
     """What the join score weighs: similarities, specific names that differ, shared, and age."""
     (wk, wv), (ek, ev), (tk, tv), (nk, _), (yk, _), (dk, _) = centroid.channels
-    cw = _cos(vec.words_k, vec.words_v, wk, wv)
-    ce = _cos(vec.ents_k, vec.ents_v, ek, ev)
-    ct = _cos(vec.title_k, vec.title_v, tk, tv)
-    top = np.argsort(-vec.ents_v, kind="stable")[:5]
-    total = float(vec.ents_v[top].sum()) or 1.0
-    miss_a = float(vec.ents_v[top][~_contains(ek, vec.ents_k[top])].sum()) / total
+    nw, ne, nt = vec.norms
+    cw = _cos(vec.words_k, vec.words_v, wk, wv, nw)
+    ce = _cos(vec.ents_k, vec.ents_v, ek, ev, ne)
+    ct = _cos(vec.title_k, vec.title_v, tk, tv, nt)
+    probe, a, b, top_v, total = vec.probes
+    hits = _contains(ek, probe)
+    found = hits[:a]
+    miss_a = float(top_v[~found].sum()) / total
     stop = np.argsort(-ev, kind="stable")[:5]
     total = float(ev[stop].sum()) or 1.0
-    miss_s = float(ev[stop][~_contains(vec.ents_k, ek[stop])].sum()) / total
-    top1_a = float(len(top) > 0 and not _contains(ek, vec.ents_k[top[:1]])[0])
-    top1_s = float(len(stop) > 0 and not _contains(vec.ents_k, ek[stop[:1]])[0])
+    found_s = _contains(vec.ents_k, ek[stop])
+    miss_s = float(ev[stop][~found_s].sum()) / total
+    top1_a = float(a > 0 and not found[0])
+    top1_s = float(len(stop) > 0 and not found_s[0])
     miss_n = 0.0
     if len(vec.numbers):
-        is_num = _contains(vec.numbers, vec.ents_k)
-        nums = vec.ents_k[is_num][np.argsort(-vec.ents_v[is_num], kind="stable")[:3]]
-        miss_n = float((~_contains(ek, nums)).mean())
-    shared = math.log1p(float(_contains(ek, vec.rare).sum()))
-    year_hit = float(_contains(yk, vec.years).any())
+        miss_n = _missing(hits[a:b])
+    shared = math.log1p(float(hits[b:].sum()))
+    year_hit = float(bool(len(vec.years)) and _contains(yk, vec.years).any())
     year_conflict = float(bool(len(yk)) and bool(len(vec.years)) and not year_hit)
-    num_miss = float((~_contains(nk, vec.numbers)).mean()) if len(vec.numbers) and len(nk) else 0.0
+    num_miss = _missing(_contains(nk, vec.numbers)) if len(vec.numbers) and len(nk) else 0.0
     date_hit = _date_near(vec.dates, dk)
     la = math.log1p(max(age_days, 0.0))
     return np.array(
@@ -285,4 +317,4 @@ def _date_near(mine: Keys, story: Keys, days: int = 2) -> float:
 
 def member_cosine(vec: ArticleVectors, member: tuple[Keys, Vals]) -> float:
     """Word cosine to one member's kept words (single linkage, beside the centroid)."""
-    return _cos(vec.words_k, vec.words_v, *member)
+    return _cos(vec.words_k, vec.words_v, *member, vec.norms[0])

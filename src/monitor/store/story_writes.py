@@ -14,30 +14,136 @@ from monitor.store.story_tables import (
     stories,
     story_articles,
     story_counters,
-    story_postings,
 )
 
+# Level 3 runs once per stored article: its statements are plain SQL on the transaction's own
+# DBAPI connection (no per-call statement construction or parameter processing), with the
+# store's datetime conversions applied explicitly; the SQL text is cached, it holds no state.
+_SQL: dict[tuple[str, str, int, int, int], str] = {}
+_CONVERT: dict[tuple[str, bool], Any] = {}
 
-def lookup(count: int, posting_limit: int, max_candidates: int) -> sa.Select[Any]:
-    """The stories sharing most of *count* terms (bound :t0…, :cut), reading only each term's
-    *posting_limit* most recent stories, so the cost does not grow with the stories held."""
-    pc = story_postings.c
-    lists = [
-        sa.select(pc.story_id)
-        .where(pc.term == sa.bindparam(f"t{i}"), pc.last_seen >= sa.bindparam("cut"))
-        .order_by(pc.last_seen.desc(), pc.story_id.desc())
-        .limit(posting_limit)
-        .subquery()
-        for i in range(count)
+
+def _mark(conn: sa.Connection) -> str:
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def _run(conn: sa.Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall()) if cursor.description else []
+    finally:
+        cursor.close()
+
+
+def _time(conn: sa.Connection, result: bool) -> Any:
+    """The store's datetime conversion (UTCDateTime) to or from this driver's form."""
+    key = (conn.dialect.name, result)
+    if key not in _CONVERT:
+        kind = stories.c.last_seen.type.dialect_impl(conn.dialect)
+        process = (
+            kind.result_processor(conn.dialect, None)
+            if result
+            else kind.bind_processor(conn.dialect)
+        )
+        _CONVERT[key] = process or (lambda value: value)
+    return _CONVERT[key]
+
+
+def candidates(
+    conn: sa.Connection, keys: list[int], cut: datetime, posting_limit: int, max_candidates: int
+) -> list[tuple[int, datetime, int, bytes, int | None, datetime, bytes | None]]:
+    """The *max_candidates* stories sharing most of *keys* (ties: lower id), reading only each
+    term's *posting_limit* most recent postings since *cut* (index (term, last_seen, story_id)),
+    so the cost does not grow with the stories held: their rows in id order — id, last seen,
+    size, centroid, title article, first seen — with the stored vector of the title article."""
+    if not keys:
+        return []
+    mark = _mark(conn)
+    key = (conn.dialect.name, mark, len(keys), posting_limit, max_candidates)
+    sql = _SQL.get(key)
+    if sql is None:
+        lists = " UNION ALL ".join(
+            f"SELECT * FROM (SELECT story_id FROM story_postings WHERE term = {mark} "
+            f"AND last_seen >= {mark} ORDER BY last_seen DESC, story_id DESC "
+            f"LIMIT {posting_limit}) AS p{i}"
+            for i in range(len(keys))
+        )
+        sql = _SQL[key] = (
+            "SELECT s.id, s.last_seen, s.size, s.centroid, s.title_article_id, s.first_seen, "
+            f"m.vector FROM stories AS s JOIN (SELECT u.story_id FROM ({lists}) AS u "
+            f"GROUP BY u.story_id ORDER BY count(*) DESC, u.story_id LIMIT {max_candidates}) "
+            "AS r ON r.story_id = s.id "
+            "LEFT JOIN story_articles AS m ON m.article_id = s.title_article_id ORDER BY s.id"
+        )
+    when = _time(conn, False)(cut)
+    load = _time(conn, True)
+    rows = _run(conn, sql, tuple(x for k in keys for x in (k, when)))
+    return [
+        (int(r[0]), load(r[1]), int(r[2]), bytes(r[3]), r[4], load(r[5]), r[6] and bytes(r[6]))
+        for r in rows
     ]
-    union = sa.union_all(*(sa.select(q) for q in lists)).subquery()
-    hits = sa.func.count().label("hits")
-    return (
-        sa.select(union.c.story_id)
-        .group_by(union.c.story_id)
-        .order_by(hits.desc(), union.c.story_id)
-        .limit(max_candidates)
+
+
+def add_member(
+    conn: sa.Connection, article_id: int, story_id: int, seen: datetime, vector: bytes
+) -> None:
+    mark = _mark(conn)
+    _run(
+        conn,
+        "INSERT INTO story_articles (article_id, story_id, seen, duplicate_of, vector) "
+        f"VALUES ({mark}, {mark}, {mark}, NULL, {mark})",
+        (article_id, story_id, _time(conn, False)(seen), vector),
     )
+
+
+def update_story(
+    conn: sa.Connection,
+    story_id: int,
+    centroid: bytes,
+    first: datetime,
+    last: datetime,
+    title: tuple[str, int] | None,  # a new title and its article
+) -> None:
+    """One more member: its size, centroid, first/last seen and (if it changed) its title."""
+    mark, when = _mark(conn), _time(conn, False)
+    sets = f"size = size + 1, centroid = {mark}, first_seen = {mark}, last_seen = {mark}"
+    params: tuple[Any, ...] = (centroid, when(first), when(last))
+    if title is not None:
+        sets += f", title = {mark}, title_article_id = {mark}"
+        params += title
+    _run(conn, f"UPDATE stories SET {sets} WHERE id = {mark}", (*params, story_id))
+
+
+def recent_members(conn: sa.Connection, ids: list[int], limit: int) -> list[tuple[int, bytes]]:
+    """Each story's *limit* newest members (by article id) that keep a vector: one statement,
+    one index range per story (so a story's size does not matter)."""
+    if not ids:
+        return []
+    mark = _mark(conn)
+    sql = " UNION ALL ".join(
+        f"SELECT * FROM (SELECT story_id, vector FROM story_articles WHERE story_id = {mark} "
+        f"AND vector IS NOT NULL ORDER BY article_id DESC LIMIT {mark}) AS m{i}"
+        for i in range(len(ids))
+    )
+    rows = _run(conn, sql, tuple(x for sid in ids for x in (sid, limit)))
+    return [(int(sid), bytes(blob)) for sid, blob in rows]
+
+
+def take_df(conn: sa.Connection, terms: list[int]) -> dict[int, int]:
+    """Count one more document for each of *terms* and return their document frequencies from
+    before it (0 for a new term): one multi-row upsert with RETURNING, safe with concurrent
+    writers (``df = df + 1`` in the store)."""
+    if not terms:
+        return {}
+    mark = _mark(conn)
+    rows = _run(
+        conn,
+        f"INSERT INTO term_stats (term, df) VALUES {', '.join([f'({mark}, 1)'] * len(terms))} "
+        "ON CONFLICT (term) DO UPDATE SET df = term_stats.df + 1 RETURNING term, df",
+        tuple(terms),
+    )
+    return {int(term): int(df) - 1 for term, df in rows}
 
 
 def insert(conn: sa.Connection, table: sa.Table) -> Any:
@@ -68,12 +174,15 @@ def root(conn: sa.Connection, article_id: int) -> int:
     return int(dup) if dup is not None else article_id
 
 
+_MARK = (
+    sa.update(articles)
+    .where(articles.c.id == sa.bindparam("aid"))
+    .values(duplicate_of=sa.bindparam("dup"), story_id=sa.bindparam("story"))
+)
+
+
 def mark(conn: sa.Connection, article_id: int, duplicate_of: int | None, story_id: int) -> None:
-    conn.execute(
-        sa.update(articles)
-        .where(articles.c.id == article_id)
-        .values(duplicate_of=duplicate_of, story_id=story_id)
-    )
+    conn.execute(_MARK, {"aid": article_id, "dup": duplicate_of, "story": story_id})
 
 
 def touch_story(conn: sa.Connection, story_id: int, seen: datetime) -> None:
@@ -89,39 +198,31 @@ def touch_story(conn: sa.Connection, story_id: int, seen: datetime) -> None:
 
 def take_count(conn: sa.Connection, name: str) -> int:
     """Increment a counter and return its previous value (one statement once it exists)."""
-    c = story_counters.c
-    value = conn.execute(
-        sa.update(story_counters).where(c.name == name).values(value=c.value + 1).returning(c.value)
-    ).scalar()
-    if value is None:
+    mark = _mark(conn)
+    rows = _run(
+        conn,
+        f"UPDATE story_counters SET value = value + 1 WHERE name = {mark} RETURNING value",
+        (name,),
+    )
+    if not rows:
         conn.execute(sa.insert(story_counters).values(name=name, value=1))
         return 0
-    return int(value) - 1
-
-
-def bump_df(conn: sa.Connection, terms: list[int], df: dict[int, int]) -> None:
-    """All of an article's document frequencies in one batched upsert statement."""
-    if not terms:
-        return
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    conn.exec_driver_sql(  # driver level: no per-row parameter processing for ~300 rows
-        f"INSERT INTO term_stats (term, df) VALUES ({mark}, 1) "
-        "ON CONFLICT (term) DO UPDATE SET df = term_stats.df + 1",
-        [(t,) for t in terms],
-    )
+    return int(rows[0][0]) - 1
 
 
 def upsert_postings(conn: sa.Connection, keys: list[int], story_id: int, seen: datetime) -> None:
-    """The article's index terms → its story, one driver-level batch (no per-row processing)."""
+    """The article's index terms → its story, one multi-row driver-level upsert."""
     if not keys:
         return
-    process = story_postings.c.last_seen.type.bind_processor(conn.dialect)
-    when = process(seen) if process else seen
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    when = _time(conn, False)(seen)
+    mark = _mark(conn)
     newest = "max" if conn.dialect.name == "sqlite" else "greatest"
-    conn.exec_driver_sql(
-        f"INSERT INTO story_postings (term, story_id, last_seen) VALUES ({mark}, {mark}, {mark}) "
+    terms = list(dict.fromkeys(keys))  # one row each: a multi-row upsert may touch a row once
+    rows = ", ".join([f"({mark}, {mark}, {mark})"] * len(terms))
+    _run(
+        conn,
+        f"INSERT INTO story_postings (term, story_id, last_seen) VALUES {rows} "
         f"ON CONFLICT (term, story_id) DO UPDATE "
         f"SET last_seen = {newest}(story_postings.last_seen, excluded.last_seen)",
-        [(k, story_id, when) for k in keys],
+        tuple(x for k in terms for x in (k, story_id, when)),
     )
