@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+from monitor import story_dates
 from monitor.story_dates import text_dates
 from monitor.story_model import (
     DEFAULT_WEIGHTS,
@@ -83,3 +86,30 @@ def test_a_centroid_stored_before_dates_loads_with_an_empty_date_channel() -> No
     assert len(loaded.channels[-1][0]) == 0
     feats = join_features(_vectors("On March 3, 2014."), loaded, 1, 0.0, 0.0)
     assert feats[DATE_HIT] == 0.0
+
+
+def _whole_text_scan(text: str) -> list[int]:
+    """The three patterns run over the whole text: what the windowed scan must equal."""
+    found: set[int] = set()
+    for m in story_dates._MDY.finditer(text):
+        story_dates._add(found, m.group(3), story_dates._MONTHS[m.group(1)[:3].lower()], m.group(2))
+    for m in story_dates._DMY.finditer(text):
+        story_dates._add(found, m.group(3), story_dates._MONTHS[m.group(2)[:3].lower()], m.group(1))
+    for m in story_dates._ISO.finditer(text):
+        story_dates._add(found, m.group(1), int(m.group(2)), m.group(3))
+    return sorted(found)[:20]
+
+
+STORIES = Path(__file__).resolve().parents[2] / "shared" / "data" / "stories"
+
+
+@pytest.mark.skipif(not STORIES.exists(), reason=f"{STORIES} is absent")
+def test_windowed_scan_finds_what_the_whole_text_scan_finds_on_the_story_files() -> None:
+    texts = [
+        json.loads(line)["text"]
+        for name in ("gva.dev.jsonl", "ecbplus.dev.jsonl")
+        for line in (STORIES / name).read_text(encoding="utf-8").splitlines()
+    ]
+    dated = [t for t in texts if _whole_text_scan(t)]
+    assert len(dated) > 500  # the files do write dates
+    assert [text_dates(t) for t in texts] == [_whole_text_scan(t) for t in texts]
