@@ -196,3 +196,14 @@ def test_v6_rebuilds_the_band_table_from_stored_fingerprints(
         assert found is not None and found[0] == 7 and found[1] >= 0.4
     finally:
         store.close()
+
+
+def test_an_sqlite_too_old_for_the_store_is_a_clear_error() -> None:
+    from monitor.errors import StoreError
+    from monitor.store.db import check_sqlite
+
+    check_sqlite((3, 35, 0))
+    with pytest.raises(StoreError) as info:
+        check_sqlite((3, 31, 1))
+    assert "SQLite 3.31.1 is too old" in str(info.value)
+    assert "database_url" in (info.value.hint or "")

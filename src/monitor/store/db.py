@@ -13,6 +13,20 @@ import sqlalchemy as sa
 from monitor.errors import StoreError
 from monitor.store import migrate
 
+# UPSERT … RETURNING (document frequencies, counters) needs SQLite 3.35 (2021); CPython links
+# the system's library, so an old distribution's Python can be below it.
+SQLITE_MIN = (3, 35, 0)
+
+
+def check_sqlite(version: tuple[int, ...] = sqlite3.sqlite_version_info) -> None:
+    """A clear error where the SQLite library Python links is too old for the store."""
+    if version < SQLITE_MIN:
+        raise StoreError(
+            f"SQLite {'.'.join(map(str, version))} is too old for the state database "
+            f"(needs {'.'.join(map(str, SQLITE_MIN))} or newer)",
+            "use a Python built with a newer SQLite, or PostgreSQL via settings.database_url",
+        )
+
 
 def sqlite_url(state_dir: Path) -> str:
     return f"sqlite:///{state_dir / 'monitor.db'}"
@@ -38,6 +52,7 @@ class Store:
         self.url = url
         try:
             if url.startswith("sqlite"):
+                check_sqlite()
                 self.engine = sa.create_engine(url, connect_args={"timeout": 15})
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             else:
