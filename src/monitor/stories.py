@@ -29,10 +29,10 @@ from monitor.story_model import (
     ArticleVectors,
     Centroid,
     featurize,
-    join_features,
     member_cosine,
     unpack_sparse,
 )
+from monitor.story_score import Candidate, scores
 
 __all__ = [
     "Assignment",
@@ -125,17 +125,16 @@ class StoryEngine:
         vec = ArticleVectors.build(doc, df, n, s.rare_df)
         keys = vec.top_terms(s.candidate_terms)
         best: tuple[float, int, Centroid] | None = None
-        scored: list[Scored] = []
         meta = {}
         weights = np.asarray(s.weights, dtype=np.float64)
+        found: list[Candidate] = []
         for sid, last_seen, size, blob, title_id, first_seen, title_vec in writes.candidates(
             conn, keys, seen - s.max_age, s.posting_limit, s.max_candidates
         ):
             meta[sid] = (title_id, first_seen, last_seen, title_vec)
-            centroid = Centroid.unpack(blob)
-            age = writes.days(seen, last_seen)
-            z = float(np.dot(weights, join_features(vec, centroid, size, age, 0.0)))
-            scored.append((z, sid, centroid))
+            found.append((Centroid.unpack(blob), size, writes.days(seen, last_seen)))
+        zs = scores(vec, found, weights)  # as weights · join_features(..., link 0), each
+        scored = [(z, sid, c[0]) for z, sid, c in zip(zs, meta, found, strict=True)]
         # Linkage (cosine ≤ 1) is read only for stories it could lift over the threshold and
         # over the best score found so far: the same choice as scoring all, without the member
         # reads and comparisons for candidates that cannot win.
