@@ -28,7 +28,7 @@ def unpack(blob: bytes) -> list[tuple[Keys, Vals]]:
     sizes = struct.unpack_from(f"<{count}i", blob, 4)
     pos, out = 4 + 4 * count, []
     for size in sizes:
-        keys = np.frombuffer(blob, dtype="<i8", count=size, offset=pos).astype(np.int64, copy=False)
+        keys: Keys = np.frombuffer(blob, dtype="<i8", count=size, offset=pos)  # any host reads it
         pos += 8 * size
         vals = np.frombuffer(blob, dtype="<f4", count=size, offset=pos).astype(np.float64)
         pos += 4 * size
