@@ -29,10 +29,10 @@ from monitor.story_model import (
     ArticleVectors,
     Centroid,
     featurize,
-    join_features,
     member_cosine,
     unpack_sparse,
 )
+from monitor.story_score import Candidate, scores
 
 __all__ = [
     "Assignment",
@@ -44,6 +44,10 @@ __all__ = [
     "list_stories",
     "prune",
 ]
+
+
+Scored = tuple[float, int, Centroid]  # a candidate's score without linkage, story id, centroid
+_LINK_MAX = 1.0 + 1e-9  # a cosine's upper bound with room for rounding
 
 
 @dataclass(frozen=True)
@@ -121,23 +125,26 @@ class StoryEngine:
         vec = ArticleVectors.build(doc, df, n, s.rare_df)
         keys = vec.top_terms(s.candidate_terms)
         best: tuple[float, int, Centroid] | None = None
-        scored, meta = [], {}
+        meta = {}
         weights = np.asarray(s.weights, dtype=np.float64)
+        found: list[Candidate] = []
         for sid, last_seen, size, blob, title_id, first_seen, title_vec in writes.candidates(
             conn, keys, seen - s.max_age, s.posting_limit, s.max_candidates
         ):
             meta[sid] = (title_id, first_seen, last_seen, title_vec)
-            centroid = Centroid.unpack(blob)
-            age = writes.days(seen, last_seen)
-            z = float(np.dot(weights, join_features(vec, centroid, size, age, 0.0)))
-            scored.append((z, sid, centroid))
-        # Linkage (cosine ≤ 1) is read only for stories it could lift over the threshold: the
-        # same choice as scoring all, without the member reads for hopeless candidates.
+            found.append((Centroid.unpack(blob), size, writes.days(seen, last_seen)))
+        zs = scores(vec, found, weights)  # as weights · join_features(..., link 0), each
+        scored = [(z, sid, c[0]) for z, sid, c in zip(zs, meta, found, strict=True)]
+        # Linkage (cosine ≤ 1) is read only for stories it could lift over the threshold and
+        # over the best score found so far: the same choice as scoring all, without the member
+        # reads and comparisons for candidates that cannot win.
         lift = s.weights[LINK]
         viable = [c for c in scored if c[0] + max(lift, 0.0) >= s.threshold]
-        links = self._links(conn, vec, [c[1] for c in viable])
+        links = self._pruned_links(conn, vec, viable, lift)
         for z, sid, centroid in viable:
-            z += lift * links.get(sid, 0.0)
+            if sid not in links:
+                continue  # provably below a computed score: it cannot be the best
+            z += lift * links[sid]
             if best is None or z > best[0]:
                 best = (z, sid, centroid)
         if best is not None and best[0] >= s.threshold:
@@ -153,15 +160,43 @@ class StoryEngine:
         writes.upsert_postings(conn, keys, story_id, seen)
         return story_id, new
 
-    def _links(self, conn: sa.Connection, vec: ArticleVectors, ids: list[int]) -> dict[int, float]:
-        """Best word cosine to a recent member of each candidate story (single linkage)."""
-        if not ids:
+    def _pruned_links(
+        self, conn: sa.Connection, vec: ArticleVectors, viable: list[Scored], lift: float
+    ) -> dict[int, float]:
+        """Linkage of the viable candidates that could still be the best: 0 ≤ linkage ≤ 1 (up to
+        rounding, hence _LINK_MAX), so a candidate whose score with the largest linkage stays
+        below one already computed cannot win; the rest get the same linkage as before. The
+        highest-scoring candidate's members are read first, then those of any still in reach."""
+        if not viable:
             return {}
-        rows = writes.recent_members(conn, ids, self.settings.link_members)
-        out: dict[int, float] = {}
-        for sid, blob in rows:
-            out[sid] = max(out.get(sid, 0.0), member_cosine(vec, unpack_sparse(blob)))
+        order = sorted(viable, key=lambda c: -c[0])
+        reach = max(lift, 0.0) * _LINK_MAX
+        first = order[0][1]
+        links = {first: self._link(vec, self._members(conn, [first]).get(first, []))}
+        top = order[0][0] + lift * links[first]
+        rest = [c for c in order[1:] if c[0] + reach >= top]
+        members = self._members(conn, [c[1] for c in rest]) if rest else {}
+        for z, sid, _ in rest:
+            if z + reach < top:
+                break  # sorted by score: none after this can win either
+            links[sid] = self._link(vec, members.get(sid, []))
+            top = max(top, z + lift * links[sid])
+        return links
+
+    def _members(self, conn: sa.Connection, ids: list[int]) -> dict[int, list[bytes]]:
+        """The stored word vectors of the recent members of each story in *ids*."""
+        out: dict[int, list[bytes]] = {}
+        for sid, blob in writes.recent_members(conn, ids, self.settings.link_members):
+            out.setdefault(sid, []).append(blob)
         return out
+
+    @staticmethod
+    def _link(vec: ArticleVectors, blobs: list[bytes]) -> float:
+        """Best word cosine to a recent member of a candidate story (single linkage)."""
+        best = 0.0
+        for blob in blobs:
+            best = max(best, member_cosine(vec, unpack_sparse(blob)))
+        return best
 
     def _new_story(self, conn: sa.Connection, seen: datetime) -> int:
         result = conn.execute(

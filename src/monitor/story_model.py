@@ -7,7 +7,6 @@ are told apart happens here; the engine and the store layout stay as they are.
 from __future__ import annotations
 
 import math
-import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -15,6 +14,9 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 
+from monitor.story_pack import pack as _pack
+from monitor.story_pack import unpack as _unpack
+from monitor.story_pack import unpack_sparse
 from monitor.story_text import Doc, featurize
 
 __all__ = [
@@ -168,32 +170,6 @@ class ArticleVectors:
         return _pack([self.member_words()])
 
 
-def _pack(channels: list[tuple[Keys, Vals]]) -> bytes:
-    head = np.array([len(k) for k, _ in channels], dtype="<i4").tobytes()
-    body = b"".join(k.astype("<i8").tobytes() + v.astype("<f4").tobytes() for k, v in channels)
-    return np.array([len(channels)], dtype="<i4").tobytes() + head + body
-
-
-def _unpack(blob: bytes) -> list[tuple[Keys, Vals]]:
-    if not blob:
-        return []
-    count = int.from_bytes(blob[:4], "little", signed=True)
-    sizes = struct.unpack_from(f"<{count}i", blob, 4)
-    pos, out = 4 + 4 * count, []
-    for size in sizes:
-        keys = np.frombuffer(blob, dtype="<i8", count=size, offset=pos).astype(np.int64, copy=False)
-        pos += 8 * size
-        vals = np.frombuffer(blob, dtype="<f4", count=size, offset=pos).astype(np.float64)
-        pos += 4 * size
-        out.append((keys, vals))
-    return out
-
-
-def unpack_sparse(blob: bytes) -> tuple[Keys, Vals]:
-    """A member article's stored word vector."""
-    return _unpack(blob)[0]
-
-
 def _merge(a: tuple[Keys, Vals], b: tuple[Keys, Vals], cap: int) -> tuple[Keys, Vals]:
     # Both key arrays are sorted and unique: each sum is 0 + a, then + b, as np.add.at did.
     uniq = np.union1d(a[0], b[0])
@@ -250,14 +226,23 @@ def _missing(found: npt.NDArray[np.bool_]) -> float:
 
 
 def join_features(
-    vec: ArticleVectors, centroid: Centroid, size: int, age_days: float, link: float
+    vec: ArticleVectors,
+    centroid: Centroid,
+    size: int,
+    age_days: float,
+    link: float,
+    cosines: tuple[float, float, float] | None = None,  # the first three, if already computed
 ) -> npt.NDArray[np.float64]:
     """What the join score weighs: similarities, specific names that differ, shared, and age."""
     (wk, wv), (ek, ev), (tk, tv), (nk, _), (yk, _), (dk, _) = centroid.channels
-    nw, ne, nt = vec.norms
-    cw = _cos(vec.words_k, vec.words_v, wk, wv, nw)
-    ce = _cos(vec.ents_k, vec.ents_v, ek, ev, ne)
-    ct = _cos(vec.title_k, vec.title_v, tk, tv, nt)
+    if cosines is None:
+        nw, ne, nt = vec.norms
+        cosines = (
+            _cos(vec.words_k, vec.words_v, wk, wv, nw),
+            _cos(vec.ents_k, vec.ents_v, ek, ev, ne),
+            _cos(vec.title_k, vec.title_v, tk, tv, nt),
+        )
+    cw, ce, ct = cosines
     probe, a, b, top_v, total = vec.probes
     hits = _contains(ek, probe)
     found = hits[:a]

@@ -143,7 +143,7 @@ def take_df(conn: sa.Connection, terms: list[int]) -> dict[int, int]:
         "ON CONFLICT (term) DO UPDATE SET df = term_stats.df + 1 RETURNING term, df",
         tuple(terms),
     )
-    return {int(term): int(df) - 1 for term, df in rows}
+    return {term: df - 1 for term, df in rows}  # both drivers return int for these
 
 
 def insert(conn: sa.Connection, table: sa.Table) -> Any:
