@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import email.utils
-import os
 import ssl
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
 
@@ -18,15 +15,23 @@ import httpx
 from monitor import __version__
 from monitor.encodings import ACCEPT_ENCODING, CorruptBody, decoder_for
 from monitor.errors import (
-    BodyTooLarge,
     ConnectFailed,
     FetchError,
     FetchTimeout,
-    HTTPStatusError,
     TooManyRedirects,
+)
+from monitor.fetch_support import (  # parse_retry_after: re-exported, part of the fetch API
+    default_ssl_context,
+    describe,
+    fatal,
+    parse_retry_after,
+    status_error,
+    too_large,
 )
 from monitor.hostpool import HostPools
 from monitor.models import FetchResult
+
+__all__ = ["FetchSettings", "Fetcher", "default_ssl_context", "parse_retry_after"]
 
 MiB = 1024 * 1024
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -52,73 +57,10 @@ class FetchSettings:
     http2: bool = True
 
 
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After value (delay-seconds or HTTP-date), None if unusable."""
-    if not value or not value.strip():
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        pass
-    else:
-        return seconds if seconds >= 0 else None
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-
-
-def _server_now(headers: dict[str, str]) -> datetime | None:
-    """The server's clock (Date header), so Retry-After dates survive clock skew."""
-    try:
-        date = email.utils.parsedate_to_datetime(headers.get("date", ""))
-    except (TypeError, ValueError, IndexError):
-        return None
-    return date if date.tzinfo else date.replace(tzinfo=UTC)
-
-
-_STATUS_HINTS = {
-    401: "the site wants credentials; news-monitor cannot log in, remove the source",
-    403: "the site refuses us; check the URL in a browser",
-    404: "the URL no longer exists; check it or find the site's new feed",
-    410: "the site says the feed is gone for good; the source is disabled",
-    429: "the site rate-limits us; it will be polled again after its Retry-After",
-}
-
-
-def _status_error(url: str, response: httpx.Response, headers: dict[str, str]) -> HTTPStatusError:
-    status = response.status_code
-    retry_after = None
-    if status in (429, 503):
-        retry_after = parse_retry_after(headers.get("retry-after"), _server_now(headers))
-    hint = _STATUS_HINTS.get(status)
-    if hint is None:
-        hint = (
-            "a server-side fault; it will be retried with backoff"
-            if status >= 500
-            else "an unexpected answer; check the URL in a browser"
-        )
-    reason = response.reason_phrase or ""
-    return HTTPStatusError(f"{url}: HTTP {status} {reason}".rstrip(), status, retry_after, hint)
-
-
 @dataclass(frozen=True)
 class _Redirect:
     target: httpx.URL
     status: int
-
-
-def default_ssl_context() -> ssl.SSLContext:
-    """The certificates to trust: $SSL_CERT_FILE / $SSL_CERT_DIR when set, else certifi's bundle."""
-    cafile = os.environ.get("SSL_CERT_FILE") or None
-    capath = os.environ.get("SSL_CERT_DIR") or None
-    if cafile or capath:
-        return ssl.create_default_context(cafile=cafile, capath=capath)
-    return httpx.create_ssl_context(trust_env=False)
 
 
 class Fetcher:
@@ -230,11 +172,11 @@ class Fetcher:
         try:
             parsed = httpx.URL(url)
         except (httpx.InvalidURL, TypeError) as exc:
-            raise _fatal(
+            raise fatal(
                 f"{url!r} is not a valid URL: {exc}", "check the URL in the config"
             ) from None
         if parsed.scheme not in ("http", "https") or not parsed.host:
-            raise _fatal(f"{url!r} is not an http(s) URL", "use an http:// or https:// URL")
+            raise fatal(f"{url!r} is not an http(s) URL", "use an http:// or https:// URL")
         return parsed
 
     def _host_slot(self, host: str) -> asyncio.Semaphore:
@@ -279,11 +221,11 @@ class Fetcher:
                 ) from None
             except (httpx.TransportError, h2.exceptions.H2Error, OSError) as exc:
                 raise ConnectFailed(
-                    f"{shown}: connection failed: {_describe(exc)}",
+                    f"{shown}: connection failed: {describe(exc)}",
                     hint="check the host name and that the site is up; it is retried with backoff",
                 ) from None
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
-                raise FetchError(f"{shown}: {_describe(exc)}", hint="check the URL") from None
+                raise FetchError(f"{shown}: {describe(exc)}", hint="check the URL") from None
 
     async def _consume(self, url: str, response: httpx.Response) -> FetchResult | _Redirect:
         status = response.status_code
@@ -291,18 +233,18 @@ class Fetcher:
         if status in REDIRECT_STATUSES and "location" in headers:
             target = response.url.join(headers["location"])
             if target.scheme not in ("http", "https"):
-                raise _fatal(f"{url}: redirected to a non-http URL {target}", "check the URL")
+                raise fatal(f"{url}: redirected to a non-http URL {target}", "check the URL")
             return _Redirect(target, status)
         if status == 304:
             return FetchResult(
                 url=url, status=304, body=b"", headers=headers, http_version=response.http_version
             )
         if not 200 <= status < 300:
-            raise _status_error(url, response, headers)
+            raise status_error(url, response, headers)
         cap = self.settings.max_body_bytes
         length = headers.get("content-length", "")
         if length.isdigit() and int(length) > cap:
-            raise _too_large(url, cap, f"Content-Length is {length}")
+            raise too_large(url, cap, f"Content-Length is {length}")
         decoder = decoder_for(headers.get("content-encoding", ""), url)
         parts: list[bytes] = []
         total = 0
@@ -310,7 +252,7 @@ class Fetcher:
             chunk = decoder.decode(raw, cap - total)
             total += len(chunk)
             if total > cap:
-                raise _too_large(url, cap, "the body kept coming")
+                raise too_large(url, cap, "the body kept coming")
             parts.append(chunk)
         return FetchResult(
             url=url,
@@ -319,24 +261,3 @@ class Fetcher:
             headers=headers,
             http_version=response.http_version,
         )
-
-
-def _fatal(message: str, hint: str) -> FetchError:
-    error = FetchError(message, hint=hint)
-    error.retryable = False
-    return error
-
-
-def _too_large(url: str, cap: int, why: str) -> BodyTooLarge:
-    return BodyTooLarge(
-        f"{url}: body over the {cap:,}-byte cap ({why})",
-        hint="raise max_body_bytes if this source is legitimately that large",
-    )
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    cause = exc.__cause__ or exc.__context__
-    if cause is not None and str(cause) and str(cause) not in text:
-        text += f" ({cause})"
-    return text
