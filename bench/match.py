@@ -21,7 +21,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from monitor.match import MatchDoc, Matcher, TopicSpec
-from monitor.query import And, Leaf, Node, Not, fold, parse_query, tokenize
+from monitor.query import And, Leaf, Node, Not, parse_query
+from monitor.query_text import fold, tokenize
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 CORPUS = DATA / "extraction" / "ground-truth.json"

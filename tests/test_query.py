@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from monitor.errors import QueryError
-from monitor.query import parse_query, tokenize
+from monitor.query import parse_query
+from monitor.query_text import tokenize
 
 
 @pytest.mark.parametrize(

@@ -15,12 +15,10 @@ from monitor.query import (
     Node,
     Not,
     Part,
-    Token,
-    fold,
     matches_nothing_present,
     parse_query,
-    tokenize,
 )
+from monitor.query_text import Token, fold, tokenize
 
 __all__ = ["Hit", "MatchDoc", "Matcher", "Token", "TopicMatch", "TopicSpec", "tokenize"]
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from itertools import islice
 
-from monitor.query import TOKEN_RE, WORD_CHAR, Part, fold
+from monitor.query import Part
+from monitor.query_text import TOKEN_RE, WORD_CHAR, fold
 
 __all__ = ["Body", "Field"]
 
