@@ -15,17 +15,9 @@ from monitor.store import Store, migrate
 from monitor.store import articles as article_store
 from monitor.store import sources as source_store
 from monitor.store.schema import article_sources, articles, metadata
+from texts import WIRE
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-WIRE = (
-    "The regional water authority said on Tuesday that it would close the Hollow Creek reservoir "
-    "for at least six weeks after inspectors found cracks in the northern spillway. Engineers "
-    "from the state dam safety office spent two days examining the concrete and recommended "
-    "lowering the water level by four metres before repairs begin. The authority said drinking "
-    "water supplies for the 40,000 residents of Millbrook and Harlow would not be affected because "
-    "the towns can draw on the Eastfield aquifer during the closure. Local anglers and a rowing "
-    "club that use the reservoir were told to remove boats by the end of the month."
-)
 
 
 def article(url: str, source: str = "A", guid: str | None = None, title: str = "T") -> Article:
