@@ -17,7 +17,7 @@ import argparse
 import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +35,7 @@ from monitor.story_model import (  # noqa: E402
     join_features,
     member_cosine,
 )
-from stories import DATA, scores, streams  # noqa: E402
+from stories import BASE, DATA, published, scores, streams  # noqa: E402
 
 Rows = list[dict[str, str]]
 
@@ -56,9 +56,7 @@ class Memory:
 
 
 def when(row: dict[str, str], i: int, dated: bool) -> datetime:
-    if dated:
-        return datetime.fromisoformat(row["date"][:10]).replace(tzinfo=UTC) + timedelta(hours=12)
-    return datetime(2020, 1, 1, tzinfo=UTC) + timedelta(seconds=i)
+    return published(row, dated) or BASE + timedelta(seconds=i)
 
 
 def replay(

@@ -40,6 +40,13 @@ DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "stories
 BASE = datetime(2020, 1, 1, tzinfo=UTC)
 
 
+def published(row: dict[str, str], dated: bool) -> datetime | None:
+    """A dev row's published time (noon of its date) when the file is fed dated, else None."""
+    if not dated:
+        return None
+    return datetime.fromisoformat(row["date"][:10]).replace(tzinfo=UTC) + timedelta(hours=12)
+
+
 def load(name: str) -> list[dict[str, str]]:
     with open(DATA / name, encoding="utf-8") as fh:
         return [json.loads(line) for line in fh]
@@ -82,11 +89,7 @@ def run_engine(rows: list[dict[str, str]], dated: bool, settings: StorySettings)
         engine = StoryEngine(settings)
         pred = []
         for i, r in enumerate(rows):
-            published = (
-                datetime.fromisoformat(r["date"][:10]).replace(tzinfo=UTC) + timedelta(hours=12)
-                if dated
-                else None
-            )
+            seen = published(r, dated)
             url = f"https://bench.example/{i}"
             art = Article(
                 url=url,
@@ -94,7 +97,7 @@ def run_engine(rows: list[dict[str, str]], dated: bool, settings: StorySettings)
                 title=r["title"],
                 text=r["text"],
                 source="bench",
-                published=published,
+                published=seen,
             )
             with store.begin() as conn:
                 stored = store_articles.store(conn, art, BASE + timedelta(seconds=i))

@@ -16,7 +16,7 @@ import hashlib
 import json
 import sys
 import tempfile
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ from monitor.store.story_tables import (
     term_stats,
 )
 from monitor.stories import StoryEngine, StorySettings
-from stories import BASE, DATA, load, preload, streams
+from stories import BASE, DATA, load, preload, published, streams
 
 TABLES = (stories, story_articles, story_counters, story_postings, term_stats)
 
@@ -65,13 +65,8 @@ def replay(rows: list[dict[str, str]], dated: bool, held: int) -> dict[str, Any]
         engine = StoryEngine(settings)
         pred = []
         for i, r in enumerate(rows):
-            published = (
-                datetime.fromisoformat(r["date"][:10]).replace(tzinfo=UTC) + timedelta(hours=12)
-                if dated
-                else None
-            )
             url = f"https://bench.example/{i}"
-            art = Article(url, url, r["title"], r["text"], "bench", published=published)
+            art = Article(url, url, r["title"], r["text"], "bench", published=published(r, dated))
             with store.begin() as conn:
                 stored = store_articles.store(conn, art, BASE + timedelta(seconds=i))
                 got = engine.process(conn, stored.article_id, art)
