@@ -141,5 +141,9 @@ def test_prune_through_the_engine_in_batches(store: Store, monkeypatch: pytest.M
         banded = conn.execute(sa.select(minhash_bands.c.article_id)).scalars().all()
         assert sorted(kept) == [4, 5] and sorted(set(banded)) == [4, 5] and len(banded) == 40
         assert conn.execute(sa.select(story_articles.c.article_id)).scalars().all() == [4, 5]
+    statements: list[str] = []
+    sa.event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     again = prune(store.engine, now, timedelta(days=30), timedelta(days=180))
     assert (again.texts, again.fingerprints, again.stories) == (0, 0, 0)
+    # already-pruned articles are not visited again: one empty read per phase, no writes
+    assert len(statements) == 2 and all(q.lstrip().startswith("SELECT") for q in statements)

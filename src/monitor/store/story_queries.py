@@ -139,14 +139,19 @@ def prune(
     if not isinstance(fingerprint_retention, timedelta):
         fingerprint_retention = timedelta(seconds=fingerprint_retention)
     texts = gone = dead = 0
-    for conn, ids in _batches(bind, now - retention):
+    for conn, ids in _batches(bind, now - retention, articles.c.text.is_not(None)):
         texts += conn.execute(
             sa.update(articles)
             .where(articles.c.id.in_(ids), articles.c.text.is_not(None))
             .values(text=None)
         ).rowcount
     cutoff = now - fingerprint_retention
-    for conn, ids in _batches(bind, cutoff):
+    # only articles with dedup/story state left: the rest were pruned by an earlier run
+    state = sa.or_(
+        sa.exists().where(fingerprints.c.article_id == articles.c.id),
+        sa.exists().where(story_articles.c.article_id == articles.c.id),
+    )
+    for conn, ids in _batches(bind, cutoff, state):
         conn.execute(sa.delete(minhash_bands).where(minhash_bands.c.article_id.in_(ids)))
         gone += conn.execute(
             sa.delete(fingerprints).where(fingerprints.c.article_id.in_(ids))
@@ -156,16 +161,17 @@ def prune(
 
 
 def _batches(
-    bind: sa.Engine | sa.Connection, cutoff: datetime
+    bind: sa.Engine | sa.Connection, cutoff: datetime, pending: sa.ColumnElement[bool]
 ) -> Iterator[tuple[sa.Connection, list[int]]]:
-    """Ids of the articles stored before *cutoff*, _BATCH at a time, by a keyset over the
-    stored_at index, each with the connection to act on (a new transaction per batch for an
-    Engine, committed when the consumer asks for the next batch)."""
+    """Ids of the articles stored before *cutoff* that still have work (*pending*), _BATCH at a
+    time, by a keyset over the stored_at index, each with the connection to act on (a new
+    transaction per batch for an Engine, committed when the consumer asks for the next batch).
+    Already-pruned articles are not visited again, so the hourly run costs little."""
     after: tuple[datetime, int] | None = None
     while True:
         with bind.begin() if isinstance(bind, sa.Engine) else nullcontext(bind) as conn:
             query = sa.select(articles.c.stored_at, articles.c.id).where(
-                articles.c.stored_at < cutoff
+                articles.c.stored_at < cutoff, pending
             )
             if after is not None:
                 key = sa.tuple_(
