@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from monitor.app import fetch_settings
 from monitor.config import load_config
 from monitor.config.edit import add_feed, remove_feed
 from monitor.config.values import parse_duration, parse_size
 from monitor.errors import ConfigError, MonitorError
+from monitor.fetch import FetchSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -200,9 +202,6 @@ def test_add_refuses_an_edit_that_breaks_the_config(tmp_path: Path) -> None:
 
 
 def test_fetch_keys_override_the_fetchers_defaults_and_the_rest_keep_them(tmp_path: Path) -> None:
-    from monitor.app import fetch_settings
-    from monitor.fetch import FetchSettings
-
     path = write(
         tmp_path,
         """\

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -88,6 +89,9 @@ def test_a_centroid_stored_before_dates_loads_with_an_empty_date_channel() -> No
     assert feats[DATE_HIT] == 0.0
 
 
+ISO = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
+
+
 def _whole_text_scan(text: str) -> list[int]:
     """The three patterns run over the whole text: what the windowed scan must equal."""
     found: set[int] = set()
@@ -95,7 +99,7 @@ def _whole_text_scan(text: str) -> list[int]:
         story_dates._add(found, m.group(3), story_dates._MONTHS[m.group(1)[:3].lower()], m.group(2))
     for m in story_dates._DMY.finditer(text):
         story_dates._add(found, m.group(3), story_dates._MONTHS[m.group(2)[:3].lower()], m.group(1))
-    for m in story_dates._ISO.finditer(text):
+    for m in ISO.finditer(text):
         story_dates._add(found, m.group(1), int(m.group(2)), m.group(3))
     return sorted(found)[:20]
 

@@ -25,7 +25,6 @@ _MONTH = (
 _YEAR = r"((?:19|20)\d\d)"
 _MDY = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+{_YEAR}\b", re.IGNORECASE)
 _DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+{_YEAR}\b", re.IGNORECASE)
-_ISO = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
 _LIMIT = 20  # dates kept per article
 # The scan: find the years (cheap), then read the few characters before each one — 4× faster than
 # running the three patterns over the whole text, the same dates (tests/test_story_dates.py).
