@@ -40,6 +40,7 @@ FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
     "application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.8, */*;q=0.5"
 )
+PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"  # an article page (`accept=`)
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from monitor import polling
+from monitor.assemble import build_article, feed_text_of, wants_page
 from monitor.config import Config, FeedConfig
 from monitor.errors import FetchError, HTTPStatusError, MonitorError, ParseError
-from monitor.extract import ExtractPool, drop_title_line, feed_content_is_full, html_to_text
-from monitor.fetch import Fetcher
+from monitor.extract import ExtractPool
+from monitor.fetch import PAGE_ACCEPT, Fetcher
 from monitor.ingest import ArticleStage, ingest
 from monitor.models import Article, Entry, Extracted, FetchResult, ParsedFeed
 from monitor.pages import discover
@@ -33,9 +34,8 @@ from monitor.urls import canonical_url
 
 log = logging.getLogger(__name__)
 
-PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
-MAX_NEW_PER_POLL = 200
-EXTRACT_TIMEOUT = 120.0  # seconds one page may take in the pool before the feed text is used  # a first poll of a huge archive feed takes the newest first
+MAX_NEW_PER_POLL = 200  # a first poll of a huge archive feed takes the newest first
+EXTRACT_TIMEOUT = 120.0  # seconds one page may take in the pool before the feed text is used
 
 
 @dataclass(frozen=True)
@@ -48,26 +48,6 @@ class PollOutcome:
     new_articles: int = 0
     not_modified: bool = False
     error: str | None = None
-
-
-def feed_text_of(entry: Entry) -> str:
-    """The plain text the feed itself carries for an entry (its content, else its summary)."""
-    html = entry.content or entry.summary
-    return html_to_text(html) if html else ""
-
-
-def wants_page(full_text: str, entry: Entry, feed_text: str) -> bool:
-    """Whether the article page must be fetched (`full_text:` always / never / auto)."""
-    if full_text == "never":
-        return False
-    return full_text == "always" or not feed_content_is_full(entry, feed_text)
-
-
-def body_text(extracted: Extracted | None, title: str, feed_text: str) -> str:
-    """The article body to store: the page's text without a repeated headline, else the feed's."""
-    if extracted is not None and extracted.text:
-        return drop_title_line(extracted.text, title)
-    return feed_text
 
 
 def utcnow() -> datetime:
@@ -203,29 +183,8 @@ class Pipeline:
                 )
             if extracted is None and not feed_text:
                 log.warning("poll source=%s stage=extract no text for %s", source.name, entry.url)
-        title = entry.title or (extracted.title if extracted and extracted.title else "")
-        text = body_text(extracted, title, feed_text)
-        if not text and not entry.title:
-            return None
-        canonical = (
-            canonical_url(extracted.canonical_url)
-            if extracted and extracted.canonical_url
-            else canon
-        )
-        return Article(
-            url=entry.url,
-            canonical_url=canonical,
-            title=title,
-            text=text,
-            source=source.name,
-            guid=entry.guid,
-            author=entry.author or (extracted.author if extracted else None),
-            published=entry.published
-            or entry.updated
-            or (extracted.published if extracted else None),
-            fetched=self.clock(),
-            language=extracted.language if extracted else None,
-            site_name=extracted.site_name if extracted else None,
+        return build_article(
+            entry, canon, extracted, feed_text, source=source.name, fetched=self.clock()
         )
 
     async def _failed(

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from monitor.app import fetch_settings
+from monitor.assemble import body_text, feed_text_of, wants_page
 from monitor.config import Config
 from monitor.errors import FetchError, ParseError
 from monitor.extract import extract_article
-from monitor.fetch import Fetcher, FetchSettings
+from monitor.fetch import PAGE_ACCEPT, Fetcher, FetchSettings
 from monitor.models import ParsedFeed
 from monitor.pages import discover
 from monitor.parse import parse_feed
-from monitor.pipeline import PAGE_ACCEPT, body_text, feed_text_of, wants_page
 
 
 async def probe_url(
