@@ -5,66 +5,50 @@ title/title_detail/link/ttl/sy_*, entry link/id/title/title_detail/summary/conte
 published_parsed/updated_parsed), or None whenever the document holds anything it does not
 reproduce exactly: then feedparser parses it. It reuses feedparser's own pieces for what it
 reproduces (encoding detection, DOCTYPE handling, URL joining, HTML link resolution, dates), so
-only the walk over the document is new. tests/test_parse_fastpath.py checks both paths agree.
+only the walk over the document is new; what it knows of feedparser's element keys and value
+finishing is in parse_rss_rules.py. tests/test_parse_fastpath.py checks both paths agree.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from feedparser.datetimes import _parse_date
 from feedparser.encodings import convert_to_utf8
-from feedparser.html import _cp1252
 from feedparser.mixin import _FeedParserMixin
 from feedparser.sanitizer import replace_doctype
-from feedparser.urls import _urljoin, make_safe_absolute_uri, resolve_relative_uris
+from feedparser.urls import _urljoin, make_safe_absolute_uri
 from lxml import etree
+
+from monitor.parse_rss_rules import (
+    ENTITYISH,
+    HTML_TYPES,
+    IMAGE_CHILDREN,
+    KNOWN,
+    LINK_ATTRS,
+    RESERVED,
+    SAFE_CHANNEL,
+    SAFE_ITEM,
+    SKIP_CHILDREN,
+    STANDARD_PREFIXES,
+    STRUCTURE_ATTRS,
+    VERSION_NAMESPACES,
+    XML_NS,
+    Unsupported,
+    finish,
+    has_handler,
+    html_value,
+    leaf_text,
+    title_value,
+)
 
 log = logging.getLogger(__name__)
 Doc = dict[str, Any]
 BENIGN = ("NonXMLContentType", "CharacterEncodingOverride")
-XML_NS = "{http://www.w3.org/XML/1998/namespace}"
-STRUCTURE_ATTRS = frozenset({f"{XML_NS}base", f"{XML_NS}lang"})
-KNOWN: dict[str, str] = {k.lower(): v for k, v in _FeedParserMixin.namespaces.items()}
-STANDARD_PREFIXES = frozenset(v for v in KNOWN.values() if v)
-# versions feedparser infers from a namespace declaration (track_namespace); not plain RSS
-VERSION_NAMESPACES = frozenset(
-    {"http://my.netscape.com/rdf/simple/0.9/", "http://purl.org/rss/1.0/"}
-)
-# keys feedparser stores that parse.py reads: an unknown element of that name would set them
-RESERVED = frozenset(
-    {"link", "links", "id", "title", "title_detail", "summary", "summary_detail", "content"}
-    | {"author", "authors", "author_detail", "published", "published_parsed", "updated"}
-    | {"updated_parsed", "guidislink", "ttl", "sy_updateperiod", "sy_updatefrequency"}
-)
-# leaves whose feedparser handlers touch nothing parse.py reads
-SAFE_ITEM = frozenset(
-    {"category", "enclosure", "comments", "source", "dc_subject", "media_content"}
-    | {"media_thumbnail", "dc_language", "dc_rights"}
-)
-SAFE_CHANNEL = frozenset(
-    {"description", "language", "copyright", "managingeditor", "webmaster", "pubdate"}
-    | {"lastbuilddate", "category", "generator", "docs", "cloud", "rating", "dc_language"}
-    | {"dc_rights", "dc_publisher", "dc_creator", "dc_date", "dc_subject", "sy_updatebase"}
-)
-IMAGE_CHILDREN = frozenset({"title", "link", "description", "url", "href", "width", "height"})
-SKIP_CHILDREN = {"skiphours": "hour", "skipdays": "day"}
-LINK_ATTRS = frozenset({"rel", "type", "href", "hreflang", "title", "length"})
-HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-_ENTITYISH = re.compile("&([A-Za-z0-9_]+);")
 _PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, collect_ids=False
 )
-
-
-class Unsupported(Exception):
-    """Something the fast path does not reproduce exactly: use feedparser."""
-
-
-def _has_handler(key: str) -> bool:
-    return hasattr(_FeedParserMixin, "_start_" + key) or hasattr(_FeedParserMixin, "_end_" + key)
 
 
 def parse_rss(body: bytes, headers: dict[str, str]) -> Doc | None:
@@ -87,32 +71,6 @@ def parse_rss(body: bytes, headers: dict[str, str]) -> Doc | None:
     except Exception:  # a fast-path bug on odd input must cost speed, never the feed
         log.warning("plain-RSS fast path failed; feedparser parses it", exc_info=True)
         return None
-
-
-def _finish(text: str) -> str:
-    """The tail of feedparser's pop(): undo UTF-8 read as Latin-1, map C1 controls as cp1252."""
-    try:
-        text = text.encode("iso-8859-1").decode("utf-8")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        pass
-    return text.translate(_cp1252)
-
-
-def _leaf_text(el: Any) -> str:
-    if len(el):  # child elements, comments or processing instructions: feedparser's business
-        raise Unsupported(el.tag)
-    return str(el.text or "").strip()
-
-
-def _html(text: str, base: str) -> str:
-    return _finish(resolve_relative_uris(text, base, "utf-8", "text/html"))
-
-
-def _title(el: Any, base: str) -> tuple[str, dict[str, str]]:
-    text = _leaf_text(el)
-    if _FeedParserMixin.looks_like_html(text):
-        return _html(text, base), {"type": "text/html"}
-    return _finish(text), {"type": "text/plain"}
 
 
 class _Walk:
@@ -197,21 +155,21 @@ class _Walk:
             elif key == "title":
                 if "title" in feed or set(el.attrib) - STRUCTURE_ATTRS:
                     raise Unsupported("channel title")
-                feed["title"], feed["title_detail"] = _title(el, self.base(base, el))
+                feed["title"], feed["title_detail"] = title_value(el, self.base(base, el))
             elif key == "link":
                 href, text = self.link(el, self.base(base, el))
                 if href is not None:
-                    feed["link"] = _ENTITYISH.sub(r"&\g<1>", href) if text else href
+                    feed["link"] = ENTITYISH.sub(r"&\g<1>", href) if text else href
             elif key in ("ttl", "sy_updateperiod", "sy_updatefrequency"):
                 if set(el.attrib) - STRUCTURE_ATTRS:
                     raise Unsupported(f"{key} attributes")
-                feed[key] = _finish(_leaf_text(el))
+                feed[key] = finish(leaf_text(el))
             else:
                 self.ignore(el, key, SAFE_CHANNEL)
         return feed, entries
 
     def ignore(self, el: Any, key: str, safe: frozenset[str]) -> None:
-        if len(el) or key in RESERVED or (_has_handler(key) and key not in safe):
+        if len(el) or key in RESERVED or (has_handler(key) and key not in safe):
             raise Unsupported(key)
 
     def image(self, image: Any, nsmap: dict[str | None, str]) -> None:
@@ -234,8 +192,8 @@ class _Walk:
         if len(attrs) != len(set(el.attrib) - STRUCTURE_ATTRS) or len(el):
             raise Unsupported("link attributes")
         if not attrs:
-            text = _leaf_text(el)
-            return _finish(_urljoin(base, text) if text else text), True
+            text = leaf_text(el)
+            return finish(_urljoin(base, text) if text else text), True
         if set(attrs) - LINK_ATTRS or not attrs.get("href"):
             raise Unsupported("link attributes")
         rel = attrs.get("rel", "alternate").lower()
@@ -263,28 +221,28 @@ class _Walk:
             here = self.base(base, el)
             plain = not (set(el.attrib) - STRUCTURE_ATTRS)
             if key == "title" and plain:
-                entry["title"], entry["title_detail"] = _title(el, here)
+                entry["title"], entry["title_detail"] = title_value(el, here)
             elif key == "link":
                 href, text = self.link(el, here)
                 if href is not None and text:
-                    entry["link"] = _ENTITYISH.sub(r"&\g<1>", href.replace("&amp;", "&"))
+                    entry["link"] = ENTITYISH.sub(r"&\g<1>", href.replace("&amp;", "&"))
                 elif href is not None:
                     entry["link"] = href
             elif key == "guid":
                 entry.update(self.guid(el, here, entry))
             elif key == "description" and plain:
-                entry["summary"] = _html(_leaf_text(el), here)
+                entry["summary"] = html_value(leaf_text(el), here)
             elif key == "content_encoded" and plain:
-                value = _html(_leaf_text(el), here)
+                value = html_value(leaf_text(el), here)
                 entry["content"] = [{"type": "text/html", "value": value}]
                 summary_from_content = value
             elif key in ("author", "dc_creator"):
                 if "author" in entry:
                     raise Unsupported("two authors")
-                entry["author"] = _finish(_leaf_text(el))
+                entry["author"] = finish(leaf_text(el))
             elif key in ("pubdate", "dc_date"):
                 field = "published_parsed" if key == "pubdate" else "updated_parsed"
-                entry[field] = _parse_date(_finish(_leaf_text(el)))
+                entry[field] = _parse_date(finish(leaf_text(el)))
             else:
                 self.ignore(el, key, SAFE_ITEM)
         if summary_from_content is not None:
@@ -298,8 +256,8 @@ class _Walk:
         if [k.lower() for k in attrs] not in ([], ["ispermalink"]):
             raise Unsupported("guid attributes")
         permalink = (el.get(attrs[0]) if attrs else "true") == "true"
-        text = _leaf_text(el)
-        value = _finish(_urljoin(base, text) if permalink and text else text)
+        text = leaf_text(el)
+        value = finish(_urljoin(base, text) if permalink and text else text)
         found: Doc = {"id": value}
         if permalink and "link" not in entry:
             found["link"] = value
