@@ -1,4 +1,4 @@
-"""The topic query language: the parser to an AST (text normalisation: query_text.py)."""
+"""The topic query language: the parser to an AST (lexer: query_lex.py; folding: query_text.py)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 
 from monitor.errors import QueryError
+from monitor.query_lex import Lex, lexemes
 from monitor.query_text import WORD_CHAR, tokenize
 
-FIELDS = frozenset({"title", "text", "source", "url", "lang"})
 MIN_PREFIX = 2
 
 
@@ -97,84 +97,18 @@ def _culprit(node: Node) -> int:
     return next(_culprit(c) for c in node.children if matches_nothing_present(c))
 
 
-@dataclass(frozen=True)
-class _Lex:
-    """A lexeme: kind is WORD, PHRASE, FIELD, LPAREN, RPAREN, OR, AND, NOT or MINUS."""
-
-    kind: str
-    text: str
-    pos: int  # 1-based column
-
-
-_QUOTES = '"\u201c\u201d\u201e'
-_STOP = _QUOTES + "()|"
-_OPERATORS = {"OR": "OR", "AND": "AND", "NOT": "NOT"}
-_FIELD_RE = re.compile(r"([A-Za-z]+):(.*)", re.DOTALL)
-
-
-def _lex(text: str) -> list[_Lex]:
-    out: list[_Lex] = []
-    i, n = 0, len(text)
-    while i < n:
-        c, col = text[i], i + 1
-        if c.isspace():
-            i += 1
-        elif c in "()|":
-            out.append(_Lex({"(": "LPAREN", ")": "RPAREN", "|": "OR"}[c], c, col))
-            i += 1
-        elif c in _QUOTES:
-            end = next((j for j in range(i + 1, n) if text[j] in _QUOTES), -1)
-            if end < 0:
-                raise QueryError("unclosed quote", col, 'close the phrase with "')
-            out.append(_Lex("PHRASE", text[i + 1 : end], col))
-            i = end + 1
-        elif c == "-" and (not out or text[i - 1].isspace() or text[i - 1] in "(|"):
-            if i + 1 >= n or text[i + 1].isspace() or text[i + 1] in ")|":
-                raise QueryError("'-' has nothing to exclude", col, "write -term with no space")
-            out.append(_Lex("MINUS", c, col))
-            i += 1
-        else:
-            j = i
-            while j < n and not text[j].isspace() and text[j] not in _STOP:
-                j += 1
-            out.extend(_word(text[i:j], col))
-            if out[-1].kind == "FIELD" and (j >= n or text[j] not in _QUOTES + "("):
-                field = out[-1].text
-                raise QueryError(f"{field}: needs a value", j + 1, f"write {field}:word, no space")
-            i = j
-    return out
-
-
-def _word(word: str, col: int) -> list[_Lex]:
-    if word in _OPERATORS:
-        return [_Lex(_OPERATORS[word], word, col)]
-    m = _FIELD_RE.fullmatch(word)
-    if not m:
-        return [_Lex("WORD", word, col)]
-    field, rest = m.group(1).lower(), m.group(2)
-    if field not in FIELDS:
-        known = ", ".join(f"{f}:" for f in sorted(FIELDS))
-        raise QueryError(f"unknown field {m.group(1)!r}", col, f"use one of {known}, or quote it")
-    lexes = [_Lex("FIELD", field, col)]
-    if rest.startswith("-"):
-        raise QueryError("exclusion inside a field scope", col, f"write -{field}:{rest[1:]}")
-    if rest:
-        lexes.append(_Lex("WORD", rest, col + len(field) + 1))
-    return lexes
-
-
 class _Parser:
     """Recursive descent: and_expr := or_expr ([AND] or_expr)*; or_expr := unary (OR unary)*."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.lexes = _lex(text)
+        self.lexes = lexemes(text)
         self.i = 0
 
-    def peek(self) -> _Lex | None:
+    def peek(self) -> Lex | None:
         return self.lexes[self.i] if self.i < len(self.lexes) else None
 
-    def take(self) -> _Lex:
+    def take(self) -> Lex:
         lex = self.lexes[self.i]
         self.i += 1
         return lex
@@ -188,7 +122,7 @@ class _Parser:
             raise QueryError("unmatched ')'", extra.pos, "remove it or add the '(' it closes")
         return node
 
-    def operand_follows(self, op: _Lex) -> None:
+    def operand_follows(self, op: Lex) -> None:
         nxt = self.peek()
         if nxt is None or nxt.kind in ("RPAREN", "OR", "AND"):
             raise QueryError(
@@ -255,7 +189,7 @@ def _scope(node: Node, field: str, pos: int) -> Node:
     return And(children, node.pos) if isinstance(node, And) else Or(children, node.pos)
 
 
-def _term(lex: _Lex) -> Node:
+def _term(lex: Lex) -> Node:
     """A bare word or a phrase as a Leaf (an Or with the joined form when hyphenated)."""
     text, start = lex.text, lex.pos + (1 if lex.kind == "PHRASE" else 0)
     words: list[tuple[Part, bool]] = []  # part, joined to the previous word by a hyphen
