@@ -82,6 +82,20 @@ def test_text_reads_on_its_own() -> None:
     assert "and 3 more stories (5 stories in total, 7 new sources)" in text
 
 
+def test_coverage_counts_outlets_not_only_articles() -> None:
+    two = story(1)  # two outlets, one article each
+    assert render.coverage(two) == "2 sources"
+    same = DigestStory(
+        **{**two.__dict__, "sources": (source(1, "Guardian"), source(2, "Guardian"))}
+    )
+    assert render.coverage(same) == "2 articles from 1 source"
+    assert "First coverage 2024-05-02 06:00 UTC · 2 articles from 1 source" in render.text(
+        digest(same), "UTC"
+    )
+    assert "· 2 articles from 1 source</td>" in render.html(digest(same), "UTC")
+    assert "· 2 sources</td>" in render.html(digest(two), "UTC")
+
+
 def test_html_escapes_feed_text_and_has_no_remote_content() -> None:
     evil = story(1, HOSTILE, snippet="<img src=https://tracker.example/x.gif> snippet")
     evil = DigestStory(**{**evil.__dict__, "url": "javascript:alert(1)"})

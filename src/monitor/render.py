@@ -73,6 +73,17 @@ def more_line(digest: Digest) -> str:
     return f"and {digest.more} more {'story' if digest.more == 1 else 'stories'}"
 
 
+def coverage(story: DigestStory) -> str:
+    """How much coverage a story has: "3 sources", or "8 articles from 1 source" when one
+    outlet wrote several of them (a live blog, an analysis and a video are one source)."""
+    count = len(story.sources)
+    outlets = len({s.outlet for s in story.sources})
+    noun = "source" if outlets == 1 else "sources"
+    if outlets == count:
+        return f"{count} {noun}"
+    return f"{count} articles from {outlets} {noun}"
+
+
 def shown_sources(story: DigestStory) -> list[DigestSource]:
     """What a story lists: every source of a new story; the new coverage of an update."""
     return [s for s in story.sources if not story.is_update or s.has_news]
@@ -85,11 +96,7 @@ def text(digest: Digest, tz: str) -> str:
         lines += ["No new coverage.", ""]
     for n, story in enumerate(digest.stories, 1):
         lines.append(f"{n}. {story.headline}  [{story.marker}]")
-        count = len(story.sources)
-        lines.append(
-            f"   First coverage {when(story.first_seen, tz)} · {count} "
-            f"{'source' if count == 1 else 'sources'}"
-        )
+        lines.append(f"   First coverage {when(story.first_seen, tz)} · {coverage(story)}")
         if story.snippet:
             lines += textwrap.wrap(story.snippet, 76, initial_indent="   ", subsequent_indent="   ")
         for src in shown_sources(story):
@@ -136,7 +143,9 @@ def html(digest: Digest, tz: str) -> str:
         intro=intro(digest, tz),
         totals=totals(digest),
         more=more_line(digest),
-        stories=[(s, shown_sources(s), when(s.first_seen, tz)) for s in digest.stories],
+        stories=[
+            (s, shown_sources(s), when(s.first_seen, tz), coverage(s)) for s in digest.stories
+        ],
         brand=BRAND,
     )
 
