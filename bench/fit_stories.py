@@ -32,12 +32,11 @@ from monitor.story_model import (  # noqa: E402
     DEFAULT_WEIGHTS,
     ArticleVectors,
     Centroid,
-    Keys,
-    Vals,
     featurize,
     join_features,
     member_cosine,
 )
+from monitor.story_vectors import Keys, Vals  # noqa: E402
 from stories import BASE, DATA, published, scores, streams  # noqa: E402
 
 Rows = list[dict[str, str]]

@@ -7,7 +7,6 @@ are told apart happens here; the engine and the store layout stay as they are.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -18,6 +17,7 @@ from monitor.story_pack import pack as _pack
 from monitor.story_pack import unpack as _unpack
 from monitor.story_pack import unpack_sparse
 from monitor.story_text import Doc, featurize
+from monitor.story_vectors import Keys, Vals, contains, cos, merge, missing, norm, sparse
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -65,45 +65,8 @@ DEFAULT_WEIGHTS = (
 LINK = 15  # position of the member-linkage feature in join_features
 
 
-# --- vectors ---------------------------------------------------------------------------------
-
-Keys = npt.NDArray[np.int64]
-Vals = npt.NDArray[np.float64]
 _CAPS = (400, 200, 60, 100, 20, 20)  # centroid terms kept: words, entities, title, numbers,
 # years, dates written in the text
-
-
-def _sparse(counts: Mapping[int, float], idf: dict[int, float]) -> tuple[Keys, Vals]:
-    keys = np.array(sorted(counts), dtype=np.int64)
-    vals = np.array([(1.0 + math.log(counts[k])) * idf[k] for k in keys.tolist()], dtype=np.float64)
-    return keys, vals
-
-
-def _dot(ak: Keys, av: Vals, bk: Keys, bv: Vals) -> float:
-    if not len(ak) or not len(bk):
-        return 0.0
-    idx = np.minimum(bk.searchsorted(ak), len(bk) - 1)
-    hit = bk[idx] == ak
-    return float(np.dot(av[hit], bv[idx[hit]]))
-
-
-def _norm(v: Vals) -> float:
-    """``np.linalg.norm(v)`` the same way (sqrt of v·v), without its dispatch overhead."""
-    return math.sqrt(float(v.dot(v)))
-
-
-def _cos(ak: Keys, av: Vals, bk: Keys, bv: Vals, a_norm: float | None = None) -> float:
-    """Cosine; *a_norm* is ``np.linalg.norm(av)`` when the caller already has it (same value)."""
-    norm = (_norm(av) if a_norm is None else a_norm) * _norm(bv)
-    return _dot(ak, av, bk, bv) / norm if norm else 0.0
-
-
-def _contains(keys: Keys, probe: Keys) -> npt.NDArray[np.bool_]:
-    if not len(keys):
-        return np.zeros(len(probe), dtype=bool)
-    idx = np.minimum(keys.searchsorted(probe), len(keys) - 1)
-    found: npt.NDArray[np.bool_] = keys[idx] == probe
-    return found
 
 
 @dataclass(frozen=True)
@@ -125,12 +88,12 @@ class ArticleVectors:
     def build(cls, doc: Doc, df: dict[int, int], n: int, rare_df: int) -> ArticleVectors:
         keys = set(doc.words) | set(doc.ents)
         idf = {k: math.log((n + 1) / (df.get(k, 0) + 1)) + 1.0 for k in keys}
-        ek, ev = _sparse(doc.ents, idf)
+        ek, ev = sparse(doc.ents, idf)
         return cls(
-            *_sparse(doc.words, idf),
+            *sparse(doc.words, idf),
             ek,
             ev,
-            *_sparse(doc.title, idf),
+            *sparse(doc.title, idf),
             np.array(sorted(doc.numbers), dtype=np.int64),
             ek[np.array([df.get(k, 0) <= rare_df for k in ek.tolist()], dtype=bool)],
             np.array(sorted(doc.years), dtype=np.int64),
@@ -140,7 +103,7 @@ class ArticleVectors:
     @cached_property
     def norms(self) -> tuple[float, float, float]:
         """Norms of the word, entity and title vectors (computed once per article)."""
-        return _norm(self.words_v), _norm(self.ents_v), _norm(self.title_v)
+        return norm(self.words_v), norm(self.ents_v), norm(self.title_v)
 
     @cached_property
     def probes(self) -> tuple[Keys, int, int, Vals, float]:
@@ -150,7 +113,7 @@ class ArticleVectors:
         total = float(self.ents_v[top].sum()) or 1.0
         nums = self.numbers[:0]
         if len(self.numbers):
-            is_num = _contains(self.numbers, self.ents_k)
+            is_num = contains(self.numbers, self.ents_k)
             nums = self.ents_k[is_num][np.argsort(-self.ents_v[is_num], kind="stable")[:3]]
         probe = np.concatenate([self.ents_k[top], nums, self.rare])
         return probe, len(top), len(top) + len(nums), self.ents_v[top], total
@@ -168,18 +131,6 @@ class ArticleVectors:
 
     def member_blob(self) -> bytes:
         return _pack([self.member_words()])
-
-
-def _merge(a: tuple[Keys, Vals], b: tuple[Keys, Vals], cap: int) -> tuple[Keys, Vals]:
-    # Both key arrays are sorted and unique: each sum is 0 + a, then + b, as np.add.at did.
-    uniq = np.union1d(a[0], b[0])
-    sums = np.zeros(len(uniq))
-    sums[np.searchsorted(uniq, a[0])] += a[1]
-    sums[np.searchsorted(uniq, b[0])] += b[1]
-    if len(uniq) > cap:
-        keep = np.sort(np.lexsort((uniq, -sums))[:cap])
-        uniq, sums = uniq[keep], sums[keep]
-    return uniq, sums
 
 
 @dataclass(frozen=True)
@@ -213,16 +164,11 @@ class Centroid:
             (vec.dates, np.ones(len(vec.dates))),
         )
         return Centroid(
-            tuple(_merge(c, m, cap) for c, m, cap in zip(self.channels, mine, _CAPS, strict=True))
+            tuple(merge(c, m, cap) for c, m, cap in zip(self.channels, mine, _CAPS, strict=True))
         )
 
     def cosine(self, keys: Keys, vals: Vals) -> float:
-        return _cos(keys, vals, *self.channels[0])
-
-
-def _missing(found: npt.NDArray[np.bool_]) -> float:
-    """Share of False in a non-empty mask: ``(~found).mean()``, the same float (count / n)."""
-    return float(len(found) - int(np.count_nonzero(found))) / len(found)
+        return cos(keys, vals, *self.channels[0])
 
 
 def join_features(
@@ -238,28 +184,28 @@ def join_features(
     if cosines is None:
         nw, ne, nt = vec.norms
         cosines = (
-            _cos(vec.words_k, vec.words_v, wk, wv, nw),
-            _cos(vec.ents_k, vec.ents_v, ek, ev, ne),
-            _cos(vec.title_k, vec.title_v, tk, tv, nt),
+            cos(vec.words_k, vec.words_v, wk, wv, nw),
+            cos(vec.ents_k, vec.ents_v, ek, ev, ne),
+            cos(vec.title_k, vec.title_v, tk, tv, nt),
         )
     cw, ce, ct = cosines
     probe, a, b, top_v, total = vec.probes
-    hits = _contains(ek, probe)
+    hits = contains(ek, probe)
     found = hits[:a]
     miss_a = float(top_v[~found].sum()) / total
     stop = np.argsort(-ev, kind="stable")[:5]
     total = float(ev[stop].sum()) or 1.0
-    found_s = _contains(vec.ents_k, ek[stop])
+    found_s = contains(vec.ents_k, ek[stop])
     miss_s = float(ev[stop][~found_s].sum()) / total
     top1_a = float(a > 0 and not found[0])
     top1_s = float(len(stop) > 0 and not found_s[0])
     miss_n = 0.0
     if len(vec.numbers):
-        miss_n = _missing(hits[a:b])
+        miss_n = missing(hits[a:b])
     shared = math.log1p(float(hits[b:].sum()))
-    year_hit = float(bool(len(vec.years)) and _contains(yk, vec.years).any())
+    year_hit = float(bool(len(vec.years)) and contains(yk, vec.years).any())
     year_conflict = float(bool(len(yk)) and bool(len(vec.years)) and not year_hit)
-    num_miss = _missing(_contains(nk, vec.numbers)) if len(vec.numbers) and len(nk) else 0.0
+    num_miss = missing(contains(nk, vec.numbers)) if len(vec.numbers) and len(nk) else 0.0
     date_hit = _date_near(vec.dates, dk)
     la = math.log1p(max(age_days, 0.0))
     return np.array(
@@ -302,4 +248,4 @@ def _date_near(mine: Keys, story: Keys, days: int = 2) -> float:
 
 def member_cosine(vec: ArticleVectors, member: tuple[Keys, Vals]) -> float:
     """Word cosine to one member's kept words (single linkage, beside the centroid)."""
-    return _cos(vec.words_k, vec.words_v, *member, vec.norms[0])
+    return cos(vec.words_k, vec.words_v, *member, vec.norms[0])

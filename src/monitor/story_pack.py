@@ -9,10 +9,8 @@ from __future__ import annotations
 import struct
 
 import numpy as np
-import numpy.typing as npt
 
-Keys = npt.NDArray[np.int64]
-Vals = npt.NDArray[np.float64]
+from monitor.story_vectors import Keys, Vals
 
 
 def pack(channels: list[tuple[Keys, Vals]]) -> bytes:

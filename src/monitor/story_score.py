@@ -10,13 +10,14 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from monitor.story_model import ArticleVectors, Centroid, Keys, Vals, _norm, join_features
+from monitor.story_model import ArticleVectors, Centroid, join_features
+from monitor.story_vectors import Keys, Vals, norm
 
 Candidate = tuple[Centroid, int, float]  # centroid, size, age in days
 
 
 def _cosines(ak: Keys, av: Vals, a_norm: float, chans: list[tuple[Keys, Vals]]) -> list[float]:
-    """``_cos(ak, av, bk, bv, a_norm)`` for each (bk, bv) in *chans* (sorted unique keys)."""
+    """``story_vectors.cos(ak, av, bk, bv, a_norm)`` for each (bk, bv) in *chans* (sorted unique keys)."""
     if not len(ak):
         return [0.0] * len(chans)
     keys = np.concatenate([k for k, _ in chans])
@@ -28,8 +29,8 @@ def _cosines(ak: Keys, av: Vals, a_norm: float, chans: list[tuple[Keys, Vals]]) 
     out = []
     for i, (_, bv) in enumerate(chans):
         lo, hi = bounds[i], bounds[i + 1]
-        norm = a_norm * _norm(bv)
-        out.append(float(np.dot(mine[lo:hi], theirs[lo:hi])) / norm if norm else 0.0)
+        both = a_norm * norm(bv)
+        out.append(float(np.dot(mine[lo:hi], theirs[lo:hi])) / both if both else 0.0)
     return out
 
 
