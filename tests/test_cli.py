@@ -210,6 +210,36 @@ def test_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
     assert "hint:" in unknown.stderr and "Traceback" not in unknown.stderr
 
 
+def test_a_closed_pipe_ends_quietly_with_141(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`export | head -1`: once the reader is gone, exit 141 (128 + SIGPIPE) without a word."""
+    path = write_config(tmp_path, "- {url: 'http://127.0.0.1:9/feed', name: X}\n")
+    archive = tmp_path / "archive.jsonl"
+    line = {"title": "Story", "text": "word " * 400, "published": "2025-01-02T03:04:05Z"}
+    archive.write_text(
+        "".join(
+            json.dumps({**line, "url": f"https://e.example/{n}", "source": "Archive"}) + "\n"
+            for n in range(120)
+        ),
+        encoding="utf-8",
+    )
+    assert run(capsys, "--config", str(path), "import", str(archive))[0] == 0
+    # ~250 KB of lines: more than a pipe holds, so the writer is still writing when it closes
+    with subprocess.Popen(
+        [sys.executable, "-m", "monitor", "--config", str(path), "export"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        assert json.loads(proc.stdout.readline())["source"] == "Archive"
+        proc.stdout.close()
+        err = proc.stderr.read()
+        assert (proc.wait(timeout=60), err) == (141, "")
+
+
 def test_env_config_and_state_dir(tmp_path: Path) -> None:
     path = write_config(tmp_path, "- {url: 'http://127.0.0.1:9/feed', name: X}\n")
     result = cli(
