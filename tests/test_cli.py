@@ -198,6 +198,29 @@ def test_feeds_list_add_remove_test(
     assert code == 1 and "500" in err
 
 
+def test_feeds_add_full_text(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    original = (ROOT / "config" / "feeds.yaml").read_text(encoding="utf-8")
+    last = "    name: Demo Ukraine section\n    tags: [world]\n"
+    path = tmp_path / "feeds.yaml"
+    config = ("--config", str(path))
+    url = "http://b.example/x.rss"
+    entry = f"  - url: {url}\n    name: B\n"
+    for flag, written, loaded in (
+        (["--full-text", "never"], entry + "    full_text: never\n", "never"),
+        ([], entry, "auto"),  # no flag: no key
+    ):
+        path.write_text(original, encoding="utf-8")
+        code, out, _ = run(capsys, *config, "feeds", "add", url, "--name", "B", *flag)
+        assert code == 0 and "added 'B'" in out
+        # a round trip: the rest of the file, comments and all, as it was
+        assert path.read_text(encoding="utf-8") == original.replace(last, last + written)
+        code, out, _ = run(capsys, *config, "--json", "feeds", "list")
+        assert {f["name"]: f["full_text"] for f in json.loads(out)}["B"] == loaded
+    with pytest.raises(SystemExit) as usage:
+        main([*config, "feeds", "add", "http://c.example/", "--full-text", "sometimes"])
+    assert usage.value.code == 2 and "invalid choice" in capsys.readouterr().err
+
+
 def test_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
     missing = cli("--config", str(tmp_path / "none.yaml"), "status")
     assert missing.returncode == 1 and "Traceback" not in missing.stderr

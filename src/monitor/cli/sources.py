@@ -37,6 +37,12 @@ def register(sub: Any) -> None:
     p.add_argument("--type", choices=["feed", "page"], default="feed")
     p.add_argument("--interval", help="e.g. 10m, 2h")
     p.add_argument("--tag", action="append", default=[], help="repeatable")
+    p.add_argument(
+        "--full-text",
+        choices=["auto", "always", "never"],
+        help="auto (default): fetch the article page unless the feed carries the whole text; "
+        "always: fetch every page; never: the feed's text only",
+    )
     p.set_defaults(handler=cmd_feeds_add)
     p = feeds.add_parser("remove", help="remove a source from the config file")
     p.add_argument("name")
@@ -123,6 +129,7 @@ def cmd_feeds_add(args: argparse.Namespace, ctx: Context) -> int:
         type=args.type,
         interval=args.interval,
         tags=args.tag,
+        full_text=args.full_text,
     )
     print(f"added {name!r} to {ctx.config_path}")
     return 0
