@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ import pytest
 from demosite import write_config
 from httpserver import LocalServer, respond
 from monitor.cli import main
+from monitor.cli.output import short_time
+from peers import smtp_server
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -112,6 +115,47 @@ def test_poll_status_export(capsys: pytest.CaptureFixture[str], config: Path) ->
     assert "polled 0 sources" in out
     code, out, _ = run(capsys, "--config", str(config), "poll", "World")  # named: polled now
     assert "polled 1 sources: 0 new articles, 1 unchanged" in out
+
+
+def test_status_shows_delivery_times_like_source_times(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, server: LocalServer
+) -> None:
+    """The human table prints both as `2026-11-29 20:35`; `status --json` keeps ISO strings."""
+    with smtp_server() as smtp:
+        config = write_config(
+            tmp_path,
+            f"- {{url: '{server.url('/world.rss')}', name: World}}\n",
+            f"""\
+digests:
+  - {{name: legion-daily, topics: [Legion], schedule: "0 8 * * *", channels: [analysts]}}
+channels:
+  analysts:
+    type: email
+    to: [analyst@example.com]
+    from: news-monitor@example.org
+    smtp: {{host: 127.0.0.1, port: {smtp.port}, timeout: 5s}}
+""",
+        )
+        assert run(capsys, "--config", str(config), "poll")[0] == 0
+        assert run(capsys, "--config", str(config), "digest", "send", "legion-daily")[0] == 0
+        assert len(smtp.received) == 1
+    code, out, _ = run(capsys, "--config", str(config), "--json", "status")
+    report = json.loads(out)
+    (source,), (digest,) = report["sources"], report["digests"]
+    delivered = datetime.fromisoformat(digest["last_delivery"])  # the JSON keeps full ISO 8601
+    assert delivered.utcoffset() is not None and digest["last_delivery"] == delivered.isoformat()
+    code, out, _ = run(capsys, "--config", str(config), "status")
+    assert code == 0
+    rows = {line.split()[0]: line for line in out.splitlines() if line.strip()}
+    polled = short_time(datetime.fromisoformat(source["last_success"]))
+    assert polled in rows["World"]
+    assert rows["legion-daily"].split() == [
+        "legion-daily",
+        "analysts",
+        *short_time(delivered).split(),
+        "0",  # pending
+        "-",  # last error
+    ]
 
 
 def test_topics_test(capsys: pytest.CaptureFixture[str], config: Path) -> None:

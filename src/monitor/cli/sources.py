@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 from monitor.cli.context import Context
-from monitor.cli.output import Progress, iso, short_time, table
+from monitor.cli.output import Progress, iso, short_iso, short_time, table
 from monitor.config import edit
 from monitor.config.values import format_duration
 from monitor.errors import ConfigError, MonitorError
@@ -215,7 +215,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
             (
                 d["name"],
                 d["channel"],
-                d["last_delivery"] or "-",
+                short_iso(d["last_delivery"]),
                 d.get("pending", 0),
                 d.get("last_error"),
             )
