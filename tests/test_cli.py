@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ import pytest
 from demosite import write_config
 from httpserver import LocalServer, respond
 from monitor.cli import main
+from monitor.cli.output import short_time
+from peers import smtp_server
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -114,6 +117,47 @@ def test_poll_status_export(capsys: pytest.CaptureFixture[str], config: Path) ->
     assert "polled 1 sources: 0 new articles, 1 unchanged" in out
 
 
+def test_status_shows_delivery_times_like_source_times(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, server: LocalServer
+) -> None:
+    """The human table prints both as `2026-11-29 20:35`; `status --json` keeps ISO strings."""
+    with smtp_server() as smtp:
+        config = write_config(
+            tmp_path,
+            f"- {{url: '{server.url('/world.rss')}', name: World}}\n",
+            f"""\
+digests:
+  - {{name: legion-daily, topics: [Legion], schedule: "0 8 * * *", channels: [analysts]}}
+channels:
+  analysts:
+    type: email
+    to: [analyst@example.com]
+    from: news-monitor@example.org
+    smtp: {{host: 127.0.0.1, port: {smtp.port}, timeout: 5s}}
+""",
+        )
+        assert run(capsys, "--config", str(config), "poll")[0] == 0
+        assert run(capsys, "--config", str(config), "digest", "send", "legion-daily")[0] == 0
+        assert len(smtp.received) == 1
+    code, out, _ = run(capsys, "--config", str(config), "--json", "status")
+    report = json.loads(out)
+    (source,), (digest,) = report["sources"], report["digests"]
+    delivered = datetime.fromisoformat(digest["last_delivery"])  # the JSON keeps full ISO 8601
+    assert delivered.utcoffset() is not None and digest["last_delivery"] == delivered.isoformat()
+    code, out, _ = run(capsys, "--config", str(config), "status")
+    assert code == 0
+    rows = {line.split()[0]: line for line in out.splitlines() if line.strip()}
+    polled = short_time(datetime.fromisoformat(source["last_success"]))
+    assert polled in rows["World"]
+    assert rows["legion-daily"].split() == [
+        "legion-daily",
+        "analysts",
+        *short_time(delivered).split(),
+        "0",  # pending
+        "-",  # last error
+    ]
+
+
 def test_topics_test(capsys: pytest.CaptureFixture[str], config: Path) -> None:
     run(capsys, "--config", str(config), "poll")
     code, out, _ = run(capsys, "--config", str(config), "--json", "topics", "test", "Legion")
@@ -198,6 +242,29 @@ def test_feeds_list_add_remove_test(
     assert code == 1 and "500" in err
 
 
+def test_feeds_add_full_text(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    original = (ROOT / "config" / "feeds.yaml").read_text(encoding="utf-8")
+    last = "    name: Demo Ukraine section\n    tags: [world]\n"
+    path = tmp_path / "feeds.yaml"
+    config = ("--config", str(path))
+    url = "http://b.example/x.rss"
+    entry = f"  - url: {url}\n    name: B\n"
+    for flag, written, loaded in (
+        (["--full-text", "never"], entry + "    full_text: never\n", "never"),
+        ([], entry, "auto"),  # no flag: no key
+    ):
+        path.write_text(original, encoding="utf-8")
+        code, out, _ = run(capsys, *config, "feeds", "add", url, "--name", "B", *flag)
+        assert code == 0 and "added 'B'" in out
+        # a round trip: the rest of the file, comments and all, as it was
+        assert path.read_text(encoding="utf-8") == original.replace(last, last + written)
+        code, out, _ = run(capsys, *config, "--json", "feeds", "list")
+        assert {f["name"]: f["full_text"] for f in json.loads(out)}["B"] == loaded
+    with pytest.raises(SystemExit) as usage:
+        main([*config, "feeds", "add", "http://c.example/", "--full-text", "sometimes"])
+    assert usage.value.code == 2 and "invalid choice" in capsys.readouterr().err
+
+
 def test_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
     missing = cli("--config", str(tmp_path / "none.yaml"), "status")
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
@@ -208,6 +275,36 @@ def test_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
     unknown = cli("--config", str(path), "poll", "Nope")
     assert unknown.returncode == 1 and "no enabled source named Nope" in unknown.stderr
     assert "hint:" in unknown.stderr and "Traceback" not in unknown.stderr
+
+
+def test_a_closed_pipe_ends_quietly_with_141(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`export | head -1`: once the reader is gone, exit 141 (128 + SIGPIPE) without a word."""
+    path = write_config(tmp_path, "- {url: 'http://127.0.0.1:9/feed', name: X}\n")
+    archive = tmp_path / "archive.jsonl"
+    line = {"title": "Story", "text": "word " * 400, "published": "2025-01-02T03:04:05Z"}
+    archive.write_text(
+        "".join(
+            json.dumps({**line, "url": f"https://e.example/{n}", "source": "Archive"}) + "\n"
+            for n in range(120)
+        ),
+        encoding="utf-8",
+    )
+    assert run(capsys, "--config", str(path), "import", str(archive))[0] == 0
+    # ~250 KB of lines: more than a pipe holds, so the writer is still writing when it closes
+    with subprocess.Popen(
+        [sys.executable, "-m", "monitor", "--config", str(path), "export"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        assert json.loads(proc.stdout.readline())["source"] == "Archive"
+        proc.stdout.close()
+        err = proc.stderr.read()
+        assert (proc.wait(timeout=60), err) == (141, "")
 
 
 def test_env_config_and_state_dir(tmp_path: Path) -> None:

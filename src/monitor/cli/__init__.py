@@ -14,6 +14,7 @@ from monitor.cli.context import Context
 from monitor.errors import ConfigError, MonitorError
 
 COMMAND_MODULES = (sources, daemon, data, digests)
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `cat` whose reader went away
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,6 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ctx = Context(args, dict(os.environ))
     try:
         result: int = args.handler(args, ctx)
+        sys.stdout.flush()  # a closed pipe raises here, not in the interpreter's final flush
         return result
     except ConfigError as exc:
         for problem in exc.problems:
@@ -86,6 +88,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if exc.hint:
             print(f"hint: {exc.hint}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # the reader went away (`news-monitor export | head`): not an error. Point stdout at
+        # devnull so the final flush at exit cannot raise again, and exit as SIGPIPE would
+        # (https://docs.python.org/3/library/signal.html#note-on-sigpipe).
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -97,3 +105,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     finally:
         ctx.close()
+
+
+def _discard_stdout() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):
+        pass  # stdout is not a file (captured in tests): nothing left to flush into the pipe
+    finally:
+        os.close(devnull)

@@ -21,6 +21,11 @@ def short_time(value: datetime | None) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else "-"
 
 
+def short_iso(value: str | None) -> str:
+    """`short_time` of a time already in its JSON form (ISO 8601 with offset)."""
+    return short_time(datetime.fromisoformat(value)) if value else "-"
+
+
 def table(
     rows: Sequence[Sequence[object]], headers: Sequence[str], out: TextIO | None = None
 ) -> None:

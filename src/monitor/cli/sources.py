@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 from monitor.cli.context import Context
-from monitor.cli.output import Progress, iso, short_time, table
+from monitor.cli.output import Progress, iso, short_iso, short_time, table
 from monitor.config import edit
 from monitor.config.values import format_duration
 from monitor.errors import ConfigError, MonitorError
@@ -37,6 +37,12 @@ def register(sub: Any) -> None:
     p.add_argument("--type", choices=["feed", "page"], default="feed")
     p.add_argument("--interval", help="e.g. 10m, 2h")
     p.add_argument("--tag", action="append", default=[], help="repeatable")
+    p.add_argument(
+        "--full-text",
+        choices=["auto", "always", "never"],
+        help="auto (default): fetch the article page unless the feed carries the whole text; "
+        "always: fetch every page; never: the feed's text only",
+    )
     p.set_defaults(handler=cmd_feeds_add)
     p = feeds.add_parser("remove", help="remove a source from the config file")
     p.add_argument("name")
@@ -123,6 +129,7 @@ def cmd_feeds_add(args: argparse.Namespace, ctx: Context) -> int:
         type=args.type,
         interval=args.interval,
         tags=args.tag,
+        full_text=args.full_text,
     )
     print(f"added {name!r} to {ctx.config_path}")
     return 0
@@ -208,7 +215,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
             (
                 d["name"],
                 d["channel"],
-                d["last_delivery"] or "-",
+                short_iso(d["last_delivery"]),
                 d.get("pending", 0),
                 d.get("last_error"),
             )

@@ -53,6 +53,7 @@ def add_feed(
     type: str | None = None,
     interval: str | None = None,
     tags: list[str] | None = None,
+    full_text: str | None = None,
 ) -> str:
     """Append a feed entry; return its name. Refuses a duplicate name or URL."""
     data = _load(path)
@@ -77,6 +78,8 @@ def add_feed(
         seq = CommentedSeq(tags)
         seq.fa.set_flow_style()
         entry["tags"] = seq
+    if full_text:
+        entry["full_text"] = full_text
     feeds.append(entry)
     _write_validated(path, data)
     return name or default_feed_name(url)
