@@ -194,6 +194,51 @@ def test_add_and_remove_keep_comments_and_order(tmp_path: Path) -> None:
         remove_feed(path, "Extra")
 
 
+def test_edits_keep_the_comments_after_the_last_feed(tmp_path: Path) -> None:
+    """ruamel hangs the comment block after the last feed on that feed: adding a feed without
+    tags, then removing it, used to drop the block (and a second add landed below it)."""
+    original = (ROOT / "config" / "feeds.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "feeds.yaml"
+    path.write_text(original, encoding="utf-8")
+    add_feed(path, "http://b.example/x.rss", name="B")
+    add_feed(path, "http://c.example/x.rss", name="C", full_text="never")
+    last = "    name: Demo Ukraine section\n    tags: [world]\n"
+    added = "  - url: http://b.example/x.rss\n    name: B\n"
+    added += "  - url: http://c.example/x.rss\n    name: C\n    full_text: never\n"
+    assert path.read_text(encoding="utf-8") == original.replace(last, last + added)
+    remove_feed(path, "B")
+    remove_feed(path, "C")
+    assert path.read_text(encoding="utf-8") == original
+
+
+def test_edits_touch_only_the_entrys_lines(tmp_path: Path) -> None:
+    text = (
+        "settings: {poll_interval: 1h}\n"
+        "feeds:\n"
+        "- {url: 'http://a.example/', name: A}   # first\n"
+        "# B is slow on Mondays\n"
+        "- url: http://b.example/\n"
+        "  name: B\n"
+        "  interval: 2h    # really\n"
+        "\n"
+        "# the end of the feeds\n"
+        "topics: []\n"
+    )
+    path = write(tmp_path, text)  # (dedent leaves it as it is: its lines start at column 0)
+    add_feed(path, "http://c.example/", name="C")
+    assert path.read_text(encoding="utf-8") == text.replace(
+        "  interval: 2h    # really\n",
+        "  interval: 2h    # really\n- url: http://c.example/\n  name: C\n",
+    )
+    remove_feed(path, "A")
+    remove_feed(path, "C")
+    assert path.read_text(encoding="utf-8") == text.replace(
+        "- {url: 'http://a.example/', name: A}   # first\n", ""
+    )
+    remove_feed(path, "B")  # the last one: an empty list, still a valid config
+    assert [f.name for f in load_config(path, {}).feeds] == []
+
+
 def test_add_refuses_an_edit_that_breaks_the_config(tmp_path: Path) -> None:
     path = write(tmp_path, "feeds:\n  - url: http://a.example/\n")
     with pytest.raises(ConfigError):

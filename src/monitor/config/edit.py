@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -23,17 +25,19 @@ def _yaml() -> YAML:
     return yaml
 
 
-def _load(path: Path) -> Any:
-    return _yaml().load(path.read_text(encoding="utf-8")) or CommentedMap()
+def _dump(data: Any) -> str:
+    out = io.StringIO()
+    _yaml().dump(data, out)
+    return out.getvalue()
 
 
-def _write_validated(path: Path, data: Any) -> None:
-    """Write *data* to a temp file, validate it as a config, then atomically replace *path*."""
+def _write_validated(path: Path, text: str) -> None:
+    """Write *text* to a temp file, validate it as a config, then atomically replace *path*."""
     fd, tmp_name = tempfile.mkstemp(prefix=".feeds-", suffix=".yaml", dir=path.parent)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            _yaml().dump(data, fh)
+            fh.write(text)
         try:
             load_config(tmp, os.environ)
         except ConfigError as exc:
@@ -43,6 +47,42 @@ def _write_validated(path: Path, data: Any) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _is_blank_or_comment(line: str) -> bool:
+    stripped = line.strip()
+    return not stripped or stripped.startswith("#")
+
+
+def _item_spans(data: Any, lines: list[str]) -> list[tuple[int, int]] | None:
+    """Line spans ``[start, stop)`` of each item of a block-style ``feeds:`` list: from the line
+    of its ``-`` to its last line of content, without the blank lines and comment lines after it
+    (ruamel hangs those on the item before, but they belong to what follows). None when the
+    list is empty or written in flow style, or its lines are not laid out one item after another.
+    """
+    feeds = data.get("feeds")
+    if not isinstance(feeds, CommentedSeq) or not len(feeds) or feeds.fa.flow_style():
+        return None
+    starts = [feeds.lc.item(i)[0] for i in range(len(feeds))]
+    keys = list(data.keys())
+    after = keys[keys.index("feeds") + 1 :]
+    end = data.lc.key(after[0])[0] if after else len(lines)
+    spans = []
+    for i, start in enumerate(starts):
+        stop = starts[i + 1] if i + 1 < len(starts) else end
+        if not start < stop <= len(lines) or lines[start].lstrip()[:1] != "-":
+            return None
+        while stop > start + 1 and _is_blank_or_comment(lines[stop - 1]):
+            stop -= 1
+        spans.append((start, stop))
+    return spans
+
+
+def _entry_lines(entry: CommentedMap, dash_line: str) -> list[str]:
+    """*entry* as block YAML lines, indented like the list item on *dash_line*."""
+    indent = dash_line[: len(dash_line) - len(dash_line.lstrip())]
+    body = _dump(entry).splitlines(keepends=True)
+    return [(indent + "- " if n == 0 else indent + "  ") + line for n, line in enumerate(body)]
 
 
 def add_feed(
@@ -55,8 +95,12 @@ def add_feed(
     tags: list[str] | None = None,
     full_text: str | None = None,
 ) -> str:
-    """Append a feed entry; return its name. Refuses a duplicate name or URL."""
-    data = _load(path)
+    """Append a feed entry; return its name. Refuses a duplicate name or URL.
+
+    The rest of the file is kept byte for byte: the entry's lines go in after the last feed's.
+    """
+    text = path.read_text(encoding="utf-8")
+    data = _yaml().load(text) or CommentedMap()
     feeds = data.get("feeds")
     if feeds is None:
         feeds = CommentedSeq()
@@ -80,21 +124,44 @@ def add_feed(
         entry["tags"] = seq
     if full_text:
         entry["full_text"] = full_text
-    feeds.append(entry)
-    _write_validated(path, data)
+    lines = text.splitlines(keepends=True)
+    spans = _item_spans(data, lines)
+    if spans is None:
+        feeds.append(entry)
+        _write_validated(path, _dump(data))
+    else:  # below the last feed, above whatever comments and blank lines follow it
+        start, stop = spans[-1]
+        if not lines[stop - 1].endswith("\n"):
+            lines[stop - 1] += "\n"
+        lines[stop:stop] = _entry_lines(entry, lines[start])
+        _write_validated(path, "".join(lines))
     return name or default_feed_name(url)
 
 
 def remove_feed(path: Path, name: str) -> str:
-    """Remove the feed called *name* (or with that URL); return the URL removed."""
-    data = _load(path)
+    """Remove the feed called *name* (or with that URL); return the URL removed.
+
+    Only the entry's own lines go; the comments and blank lines around it stay.
+    """
+    text = path.read_text(encoding="utf-8")
+    data = _yaml().load(text) or CommentedMap()
     feeds = data.get("feeds") or []
     for index, item in enumerate(feeds):
         if name in (item.get("name"), item.get("url")) or (
             "name" not in item and default_feed_name(str(item.get("url"))) == name
         ):
             url = str(item.get("url"))
-            del feeds[index]
-            _write_validated(path, data)
+            lines = text.splitlines(keepends=True)
+            spans = _item_spans(data, lines)
+            if spans is None:
+                del feeds[index]
+                _write_validated(path, _dump(data))
+                return url
+            start, stop = spans[index]
+            del lines[start:stop]
+            if len(feeds) == 1:  # the list is empty now: say so, or `feeds:` would be null
+                key = data.lc.key("feeds")[0]
+                lines[key] = re.sub(r"^(\s*feeds:)", r"\1 []", lines[key], count=1)
+            _write_validated(path, "".join(lines))
             return url
     raise MonitorError(f"no feed named {name!r}", "see `news-monitor feeds list`")
