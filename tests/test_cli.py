@@ -14,7 +14,7 @@ import pytest
 from demosite import write_config
 from httpserver import LocalServer, respond
 from monitor.cli import main
-from monitor.cli.output import short_time
+from monitor.cli.output import clip, short_time
 from peers import smtp_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -323,3 +323,10 @@ def test_run_refuses_an_invalid_config_without_a_traceback(tmp_path: Path) -> No
     result = cli("--config", str(path), "run")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"{path}:2: settings.poll_interval:" in result.stderr
+
+
+def test_status_problems_are_clipped_with_an_ellipsis() -> None:
+    long = "http://127.0.0.1:8098/feedparser/illformed/: got an HTML page where a feed was expected"
+    assert clip(long, 100) == long  # fits: as it is
+    assert clip(long, 40) == "http://127.0.0.1:8098/feedparser/illfor…"  # 39 + "…"
+    assert clip("line one\n  line two", 100) == "line one line two"  # one table row

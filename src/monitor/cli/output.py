@@ -13,6 +13,12 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
+def clip(text: str, limit: int) -> str:
+    """*text* on one line, at most *limit* characters; a cut one ends in '…'."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 

@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 from monitor.cli.context import Context
-from monitor.cli.output import Progress, iso, short_iso, short_time, table
+from monitor.cli.output import Progress, clip, iso, short_iso, short_time, table
 from monitor.config import edit
 from monitor.config.values import format_duration
 from monitor.errors import ConfigError, MonitorError
@@ -217,7 +217,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
                 d["channel"],
                 short_iso(d["last_delivery"]),
                 d.get("pending", 0),
-                d.get("last_error"),
+                clip(d["last_error"], 100) if d.get("last_error") else "-",
             )
             for d in digests
         ],
@@ -231,7 +231,7 @@ def _problem(r: source_store.SourceRow) -> str:
     if r.disabled:
         parts.append(r.disabled_reason or "disabled")
     if r.error_count and r.last_error:
-        parts.append(r.last_error[:80])
+        parts.append(clip(r.last_error, 100))
     if r.malformed:
         parts.append(f"malformed: {r.malformed[:60]}")
     if r.current_url and r.current_url != r.url:
