@@ -60,3 +60,21 @@ def write_config(tmp_path: Path, feeds: str, extra: str = "") -> Path:
         text + "feeds:\n" + textwrap.indent(textwrap.dedent(feeds), "  ") + extra, encoding="utf-8"
     )
     return path
+
+
+def email_digest(smtp_port: int) -> str:
+    """The `extra` of `write_config` for digest legion-daily (08:00 daily) by email to a local
+    SMTP server on *smtp_port*, channel analysts."""
+    return f"""\
+digests:
+  - name: legion-daily
+    topics: [Legion]
+    schedule: "0 8 * * *"
+    channels: [analysts]
+channels:
+  analysts:
+    type: email
+    to: [analyst@example.com]
+    from: news-monitor@example.org
+    smtp: {{host: 127.0.0.1, port: {smtp_port}, timeout: 5s}}
+"""

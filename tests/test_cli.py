@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from demosite import write_config
+from demosite import email_digest, write_config
 from httpserver import LocalServer, respond
 from monitor.cli import main
 from monitor.cli.output import clip, short_time
@@ -125,16 +125,7 @@ def test_status_shows_delivery_times_like_source_times(
         config = write_config(
             tmp_path,
             f"- {{url: '{server.url('/world.rss')}', name: World}}\n",
-            f"""\
-digests:
-  - {{name: legion-daily, topics: [Legion], schedule: "0 8 * * *", channels: [analysts]}}
-channels:
-  analysts:
-    type: email
-    to: [analyst@example.com]
-    from: news-monitor@example.org
-    smtp: {{host: 127.0.0.1, port: {smtp.port}, timeout: 5s}}
-""",
+            email_digest(smtp.port),
         )
         assert run(capsys, "--config", str(config), "poll")[0] == 0
         assert run(capsys, "--config", str(config), "digest", "send", "legion-daily")[0] == 0

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from demosite import SITE, conditional, site_routes, write_config
+from demosite import SITE, conditional, email_digest, site_routes, write_config
 from httpserver import LocalServer
 from monitor.cli import main
 from peers import SmtpPeer, smtp_server
@@ -32,21 +32,8 @@ def smtp() -> Iterator[SmtpPeer]:
 
 
 def setup(tmp_path: Path, server: LocalServer, smtp: SmtpPeer) -> Path:
-    extra = f"""\
-digests:
-  - name: legion-daily
-    topics: [Legion]
-    schedule: "0 8 * * *"
-    channels: [analysts]
-channels:
-  analysts:
-    type: email
-    to: [analyst@example.com]
-    from: news-monitor@example.org
-    smtp: {{host: 127.0.0.1, port: {smtp.port}, timeout: 5s}}
-"""
     feeds = f"- {{url: '{server.url('/world.rss')}', name: World}}\n"
-    return write_config(tmp_path, feeds, extra)
+    return write_config(tmp_path, feeds, email_digest(smtp.port))
 
 
 def cli(capsys: pytest.CaptureFixture[str], config: Path, *argv: str) -> str:
