@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from monitor.stories import StorySettings  # noqa: E402
 from monitor.story_model import (  # noqa: E402
     DEFAULT_WEIGHTS,
+    FEATURES,
     ArticleVectors,
     Centroid,
     featurize,
@@ -145,6 +146,31 @@ def fit(
     return w
 
 
+LEDE = slice(FEATURES.index("lede_names_missing"), FEATURES.index("bias"))  # the six lede ones
+
+
+def fit_two_stage(
+    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], l2: float, gate: float
+) -> npt.NDArray[np.float64]:
+    """The shipped weights: first the base features (all but the lede ones) on every example;
+    then, on the contested examples only (base score above *gate*: those the online decision
+    is made on), the base score, the six lede features and a bias. Folded into one weight per
+    feature (a linear score, as the engine's linkage bound needs)."""
+    lede = np.zeros(x.shape[1], dtype=bool)
+    lede[LEDE] = True
+    w_base = fit(x[:, ~lede], y, l2)
+    z = x[:, ~lede] @ w_base
+    hard = z > gate
+    x2 = np.column_stack([z[hard], x[hard][:, lede], np.ones(int(hard.sum()))])
+    w2 = fit(x2, y[hard], l2)
+    print(f"stage 2: {int(hard.sum())} contested examples, {int(y[hard].sum())} joins")
+    w = np.zeros(x.shape[1])
+    w[~lede] = w2[0] * w_base
+    w[lede] = w2[1:-1]
+    w[-1] += w2[-1]
+    return w
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--l2", type=float, default=0.1)
@@ -154,7 +180,8 @@ def main() -> int:
         action="store_true",
         help="diagnosis: the first article of each gold event starts a new story (the rest online)",
     )
-    ap.add_argument("--thresholds", default="0,0.5,1,1.5,2,2.5,3")
+    ap.add_argument("--thresholds", default="-1.5,-1,-0.5,0,0.5,1")
+    ap.add_argument("--gate", type=float, default=-1.0, help="stage 2 trains on base score > this")
     ap.add_argument(
         "--train",
         choices=("both", "ecbplus", "gva"),
@@ -178,7 +205,7 @@ def main() -> int:
             x, y, _ = replay(rows, dated, base, None)
             xs += x
             ys += y
-        w = fit(np.array(xs), np.array(ys, dtype=float), args.l2)
+        w = fit_two_stage(np.array(xs), np.array(ys, dtype=float), args.l2, args.gate)
         print(f"{len(ys)} examples, {sum(ys)} joins")
         print("weights = (" + ", ".join(f"{v:.2f}" for v in w) + ")")
     for t in [float(v) for v in args.thresholds.split(",")]:

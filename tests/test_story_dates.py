@@ -13,6 +13,7 @@ from monitor import story_dates
 from monitor.story_dates import text_dates
 from monitor.story_model import (
     DEFAULT_WEIGHTS,
+    FEATURES,
     ArticleVectors,
     Centroid,
     featurize,
@@ -58,7 +59,7 @@ def _vectors(text: str) -> ArticleVectors:
     return ArticleVectors.build(featurize("Fire at the depot", text, 2.0), {}, 1, 9)
 
 
-DATE_HIT = len(DEFAULT_WEIGHTS) - 2  # the feature before the bias
+DATE_HIT = FEATURES.index("date_hit")
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from monitor.story_vectors import Keys, Vals, contains, cos, merge, missing, nor
 
 __all__ = [
     "DEFAULT_WEIGHTS",
+    "FEATURES",
     "LINK",
     "ArticleVectors",
     "Centroid",
@@ -37,36 +38,76 @@ __all__ = [
 # cos / shared / word cos; log(story size); a year shared; years in conflict; numbers missing from
 # the story's number channel; best cosine to a recent member (linkage); both-sides missing; the
 # article's / the story's top entity missing, and both; a calendar date written in the article
-# within 2 days of one written in the story's members; bias. Reproduced by bench/fit_stories.py.
+# within 2 days of one written in the story's members; the lede features (`_lede_features`:
+# names missing one way, the other, both; numbers the same); bias. Fitted in two stages and
+# folded into one linear score; reproduced by bench/fit_stories.py.
 DEFAULT_WEIGHTS = (
-    7.31,
-    7.71,
-    1.35,
-    0.68,
-    -0.48,
-    1.12,
-    0.37,
-    -0.64,
-    -0.28,
-    0.31,
-    -2.22,
-    -2.92,
-    0.36,
+    5.03,
+    5.30,
+    0.93,
+    0.47,
+    -0.33,
+    0.77,
+    0.25,
+    -0.44,
+    -0.19,
+    0.21,
+    -1.53,
+    -2.01,
+    0.25,
+    -0.22,
+    -2.46,
+    3.56,
+    -2.16,
+    0.07,
+    -0.45,
+    -0.02,
+    1.31,
+    -0.51,
     -0.32,
-    -3.57,
-    5.17,
-    -3.15,
-    0.11,
-    -0.66,
-    -0.03,
-    1.91,
-    3.31,
+    0.63,
+    -1.11,
+    -1.47,
+    -0.15,
+    0.68,
 )
-LINK = 15  # position of the member-linkage feature in join_features
+FEATURES = (  # the names of join_features' values, in order (one weight each)
+    "word_cos",
+    "entity_cos",
+    "title_cos",
+    "article_top_missing",
+    "story_top_missing",
+    "top_numbers_missing",
+    "shared_rare",
+    "log_age",
+    "log_age_x_entity_cos",
+    "log_age_x_shared_rare",
+    "log_age_x_word_cos",
+    "log_size",
+    "year_hit",
+    "year_conflict",
+    "numbers_missing",
+    "link",
+    "both_top_missing",
+    "article_top1_missing",
+    "story_top1_missing",
+    "both_top1_missing",
+    "date_hit",
+    "lede_names_missing",
+    "story_lede_names_missing",
+    "both_lede_names_missing",
+    "lede_numbers_missing",
+    "story_lede_numbers_missing",
+    "both_lede_numbers_missing",
+    "bias",
+)
+assert len(FEATURES) == len(DEFAULT_WEIGHTS)
+LINK = FEATURES.index("link")  # position of the member-linkage feature in join_features
 
 
-_CAPS = (400, 200, 60, 100, 20, 20)  # centroid terms kept: words, entities, title, numbers,
-# years, dates written in the text
+_CAPS = (400, 200, 60, 100, 20, 20, 400, 200, 100, 50)  # centroid terms kept: words, entities,
+# title, numbers, years, dates written in the text; then the lede evidence (`story_lede`): name
+# tokens anywhere, numbers anywhere, lede name tokens, lede numbers — each with its member count
 
 
 @dataclass(frozen=True)
@@ -83,6 +124,10 @@ class ArticleVectors:
     rare: Keys  # entities seen in few articles so far
     years: Keys
     dates: Keys  # calendar dates written in the text (ordinals)
+    caps: Keys  # name tokens anywhere in the article (story_lede)
+    all_numbers: Keys
+    lede_names: Keys  # tokens of the multi-word names of the title and first two sentences
+    lede_numbers: Keys
 
     @classmethod
     def build(cls, doc: Doc, df: dict[int, int], n: int, rare_df: int) -> ArticleVectors:
@@ -98,6 +143,10 @@ class ArticleVectors:
             ek[np.array([df.get(k, 0) <= rare_df for k in ek.tolist()], dtype=bool)],
             np.array(sorted(doc.years), dtype=np.int64),
             np.array(doc.dates, dtype=np.int64),
+            *(
+                np.array(sorted(keys), dtype=np.int64)
+                for keys in (doc.lede.caps, doc.lede.all_numbers, doc.lede.names, doc.lede.numbers)
+            ),
         )
 
     @cached_property
@@ -162,6 +211,10 @@ class Centroid:
             (vec.numbers, np.ones(len(vec.numbers))),
             (vec.years, np.ones(len(vec.years))),
             (vec.dates, np.ones(len(vec.dates))),
+            (vec.caps, np.ones(len(vec.caps))),
+            (vec.all_numbers, np.ones(len(vec.all_numbers))),
+            (vec.lede_names, np.ones(len(vec.lede_names))),
+            (vec.lede_numbers, np.ones(len(vec.lede_numbers))),
         )
         return Centroid(
             tuple(merge(c, m, cap) for c, m, cap in zip(self.channels, mine, _CAPS, strict=True))
@@ -180,7 +233,7 @@ def join_features(
     cosines: tuple[float, float, float] | None = None,  # the first three, if already computed
 ) -> npt.NDArray[np.float64]:
     """What the join score weighs: similarities, specific names that differ, shared, and age."""
-    (wk, wv), (ek, ev), (tk, tv), (nk, _), (yk, _), (dk, _) = centroid.channels
+    (wk, wv), (ek, ev), (tk, tv), (nk, _), (yk, _), (dk, _), *lede_chans = centroid.channels
     if cosines is None:
         nw, ne, nt = vec.norms
         cosines = (
@@ -231,9 +284,31 @@ def join_features(
             top1_s,
             top1_a * top1_s,
             date_hit,
+            *_lede_features(vec, lede_chans, size),
             1.0,
         ]
     )
+
+
+def _lede_features(vec: ArticleVectors, chans: list[tuple[Keys, Vals]], size: int) -> list[float]:
+    """The article's lede names / numbers missing from everything the story's members wrote; the
+    story's core lede names / numbers (in the lede of half its members or more) missing from the
+    article; and each pair's product (both sides disagree). All 0 for a story stored before these
+    channels existed, until it gains a member (its name channel is empty)."""
+    (ck, _), (nk, _), (lk, lv), (lnk, lnv) = chans
+    if not len(ck):
+        return [0.0] * 6
+    core = max(1.0, size / 2)
+    out = []
+    for mine, theirs, keys, counts, everything in (
+        (vec.lede_names, ck, lk, lv, vec.caps),
+        (vec.lede_numbers, nk, lnk, lnv, vec.all_numbers),
+    ):
+        a = missing(contains(theirs, mine)) if len(mine) else 0.0
+        shared = keys[counts >= core]
+        b = missing(contains(everything, shared)) if len(shared) else 0.0
+        out += [a, b, a * b]
+    return out
 
 
 def _date_near(mine: Keys, story: Keys, days: int = 2) -> float:

@@ -8,21 +8,9 @@ from dataclasses import dataclass, field
 from hashlib import blake2b
 
 from monitor.story_dates import text_dates
+from monitor.story_lede import Lede, lede
+from monitor.story_words import STOP_WORDS
 
-_STOP = frozenset(
-    """a about above after again against all also am an and any are aren as at be because been
-    before being below between both but by can could did do does doing down during each few for
-    from further had has have having he her here hers herself him himself his how i if in into is
-    it its itself just me more most my myself no nor not now of off on once only or other our ours
-    out over own same she should so some such than that the their theirs them themselves then
-    there these they this those through to too under until up very was we were what when where
-    which while who whom why will with would you your yours said says say told according one two
-    new news us mr mrs ms dr via per st monday tuesday wednesday thursday friday saturday sunday
-    today yesterday tomorrow week weeks day days year years month months time times january
-    february march april may june july august september october november december jan feb mar apr
-    jun jul aug sep sept oct nov dec people police man woman men women report reports reported pm
-    p m""".split()  # noqa: SIM905
-)
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 _SENTENCE_GAP = re.compile(r"[.!?\n]")
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -52,6 +40,7 @@ class Doc:
     numbers: set[int] = field(default_factory=set)
     years: set[int] = field(default_factory=set)
     dates: list[int] = field(default_factory=list)  # calendar dates written in it (ordinals)
+    lede: Lede = field(default_factory=Lede)  # names and numbers of its title and first sentences
 
 
 # One token's part in the features, memoised by its exact spelling (bounded, pure: no state).
@@ -73,7 +62,7 @@ def _info(tok: str, hashes: dict[str, int]) -> _Info:
 
     low = tok.lower()
     digit = tok[0].isdigit()
-    if low in _STOP and not digit:
+    if low in STOP_WORDS and not digit:
         return (0, 0, 0, "")
     stem = _stem(low)
     w = _h("w:" + stem)
@@ -139,4 +128,5 @@ def featurize(
             else:
                 run = ""
     doc.dates = text_dates(title + "\n" + text)
+    doc.lede = lede(title, text)
     return doc
