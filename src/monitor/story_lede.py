@@ -23,6 +23,7 @@ _TOKEN = re.compile(r"[A-Za-z][\w'’.-]*|\d[\d.,]*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _NUMBER = re.compile(r"\d[\d.,]*")
 _YEAR = re.compile(r"(?:19|20)\d\d")
+_POSSESSIVE = re.compile(r"['’]s$")
 _LEDE_SENTENCES = 2
 
 
@@ -41,7 +42,9 @@ def _runs(sentence: str) -> list[tuple[str, ...]]:
         if tok and tok[0].isupper() and tok.lower() not in STOP_WORDS:
             if not run:
                 start = i
-            run.append(tok.lower().strip(".").replace("’s", "").replace("'s", ""))
+            name = _POSSESSIVE.sub("", tok.lower()).strip(".'’-")
+            if len(name) > 1:  # initials ("W. Mark Felt") vary between reports
+                run.append(name)
             continue
         if run and (len(run) >= 2 or start > 0):
             out.append(tuple(run))
