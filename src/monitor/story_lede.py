@@ -3,8 +3,8 @@
 Two reports of one event name the same people and places and give the same figures near the
 top; the first report of a *similar* event (another earthquake, another navy's capture of
 pirates) names others and gives other figures there — "26 pirates" against "23 pirates",
-"Fred LaRue, 75" against "Mark Felt, 95". `story_model` compares these with what a story's
-members said (`join_features`, the lede features).
+"Fred LaRue, 75" against "Mark Felt, 95". `lede_features` compares them with what a story's
+members said (four of its centroid channels), for `story_model.join_features`.
 
 Pure (no I/O), hashed like the rest of the story features.
 """
@@ -15,9 +15,10 @@ import re
 from dataclasses import dataclass, field
 from hashlib import blake2b
 
+from monitor.story_vectors import Keys, Vals, contains, missing
 from monitor.story_words import STOP_WORDS
 
-__all__ = ["Lede", "lede"]
+__all__ = ["Lede", "lede", "lede_features"]
 
 _TOKEN = re.compile(r"[A-Za-z][\w'’.-]*|\d[\d.,]*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -79,4 +80,30 @@ def lede(title: str, text: str) -> Lede:
         out.caps.update(_hash("c:" + t) for run in _runs(sentence) for t in run)
     out.numbers = _numbers("\n".join(top))
     out.all_numbers = _numbers(title + "\n" + text)
+    return out
+
+
+def lede_features(
+    article: tuple[Keys, Keys, Keys, Keys], story: list[tuple[Keys, Vals]], size: int
+) -> list[float]:
+    """Six join features from an article's (lede name tokens, name tokens, lede numbers, numbers)
+    and a story's four lede channels (name tokens, numbers, lede name tokens, lede numbers, each
+    with its member count): the article's lede names missing from every name the story's members
+    wrote; the story's core lede names (in the lede of half its members or more) missing from the
+    article; their product (both sides disagree); the same three for numbers. All 0 for a story
+    stored before these channels existed, until it gains a member (its name channel is empty)."""
+    names, caps, numbers, all_numbers = article
+    (story_caps, _), (story_numbers, _), (lede_keys, lede_counts), (num_keys, num_counts) = story
+    if not len(story_caps):
+        return [0.0] * 6
+    core = max(1.0, size / 2)
+    out = []
+    for mine, theirs, keys, counts, everything in (
+        (names, story_caps, lede_keys, lede_counts, caps),
+        (numbers, story_numbers, num_keys, num_counts, all_numbers),
+    ):
+        a = missing(contains(theirs, mine)) if len(mine) else 0.0
+        shared = keys[counts >= core]
+        b = missing(contains(everything, shared)) if len(shared) else 0.0
+        out += [a, b, a * b]
     return out

@@ -13,6 +13,7 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 
+from monitor.story_lede import lede_features
 from monitor.story_pack import pack as _pack
 from monitor.story_pack import unpack as _unpack
 from monitor.story_pack import unpack_sparse
@@ -32,15 +33,10 @@ __all__ = [
     "unpack_sparse",
 ]
 
-# Weights of the join score, in the order of `join_features`: word, entity and title cosine to
-# the centroid; article's top entities missing from the story; story's top entities missing from
-# the article; top numbers missing; log(1+shared rare entities); log(1+age days) and age × entity
-# cos / shared / word cos; log(story size); a year shared; years in conflict; numbers missing from
-# the story's number channel; best cosine to a recent member (linkage); both-sides missing; the
-# article's / the story's top entity missing, and both; a calendar date written in the article
-# within 2 days of one written in the story's members; the lede features (`_lede_features`:
-# names missing one way, the other, both; numbers the same); bias. Fitted in two stages and
-# folded into one linear score; reproduced by bench/fit_stories.py.
+# Weights of the join score, one for each of `FEATURES` (named below, in `join_features`' order):
+# similarities to the centroid and to recent members, specific names / numbers / years / dates
+# that agree or differ, age and size, the lede evidence (`story_lede`), and the bias. Fitted in two stages and
+# folded into one linear score; reproduced exactly by bench/fit_stories.py.
 DEFAULT_WEIGHTS = (
     5.03,
     5.30,
@@ -71,35 +67,16 @@ DEFAULT_WEIGHTS = (
     -0.16,
     0.65,
 )
-FEATURES = (  # the names of join_features' values, in order (one weight each)
-    "word_cos",
-    "entity_cos",
-    "title_cos",
-    "article_top_missing",
-    "story_top_missing",
-    "top_numbers_missing",
-    "shared_rare",
-    "log_age",
-    "log_age_x_entity_cos",
-    "log_age_x_shared_rare",
-    "log_age_x_word_cos",
-    "log_size",
-    "year_hit",
-    "year_conflict",
-    "numbers_missing",
-    "link",
-    "both_top_missing",
-    "article_top1_missing",
-    "story_top1_missing",
-    "both_top1_missing",
-    "date_hit",
-    "lede_names_missing",
-    "story_lede_names_missing",
-    "both_lede_names_missing",
-    "lede_numbers_missing",
-    "story_lede_numbers_missing",
-    "both_lede_numbers_missing",
-    "bias",
+# the names of join_features' values, in order (one weight each)
+FEATURES = tuple(
+    """
+    word_cos entity_cos title_cos article_top_missing story_top_missing top_numbers_missing
+    shared_rare log_age log_age_x_entity_cos log_age_x_shared_rare log_age_x_word_cos log_size
+    year_hit year_conflict numbers_missing link both_top_missing article_top1_missing
+    story_top1_missing both_top1_missing date_hit lede_names_missing story_lede_names_missing
+    both_lede_names_missing lede_numbers_missing story_lede_numbers_missing
+    both_lede_numbers_missing bias
+    """.split()  # noqa: SIM905
 )
 assert len(FEATURES) == len(DEFAULT_WEIGHTS)
 LINK = FEATURES.index("link")  # position of the member-linkage feature in join_features
@@ -284,31 +261,12 @@ def join_features(
             top1_s,
             top1_a * top1_s,
             date_hit,
-            *_lede_features(vec, lede_chans, size),
+            *lede_features(
+                (vec.lede_names, vec.caps, vec.lede_numbers, vec.all_numbers), lede_chans, size
+            ),
             1.0,
         ]
     )
-
-
-def _lede_features(vec: ArticleVectors, chans: list[tuple[Keys, Vals]], size: int) -> list[float]:
-    """The article's lede names / numbers missing from everything the story's members wrote; the
-    story's core lede names / numbers (in the lede of half its members or more) missing from the
-    article; and each pair's product (both sides disagree). All 0 for a story stored before these
-    channels existed, until it gains a member (its name channel is empty)."""
-    (ck, _), (nk, _), (lk, lv), (lnk, lnv) = chans
-    if not len(ck):
-        return [0.0] * 6
-    core = max(1.0, size / 2)
-    out = []
-    for mine, theirs, keys, counts, everything in (
-        (vec.lede_names, ck, lk, lv, vec.caps),
-        (vec.lede_numbers, nk, lnk, lnv, vec.all_numbers),
-    ):
-        a = missing(contains(theirs, mine)) if len(mine) else 0.0
-        shared = keys[counts >= core]
-        b = missing(contains(everything, shared)) if len(shared) else 0.0
-        out += [a, b, a * b]
-    return out
 
 
 def _date_near(mine: Keys, story: Keys, days: int = 2) -> float:
