@@ -15,17 +15,20 @@ import re
 from dataclasses import dataclass, field
 from hashlib import blake2b
 
+import numpy as np
+
 from monitor.story_vectors import Keys, Vals, contains, missing
 from monitor.story_words import STOP_WORDS
 
-__all__ = ["Lede", "lede", "lede_features"]
+__all__ = ["DAY_WINDOW", "Lede", "lede", "lede_features"]
 
 _TOKEN = re.compile(r"[A-Za-z][\w'’.-]*|\d[\d.,]*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _NUMBER = re.compile(r"\d[\d.,]*")
-_YEAR = re.compile(r"(?:19|20)\d\d")
+_WEEKDAY = re.compile(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"['’]s$")
 _LEDE_SENTENCES = 2
+DAY_WINDOW = 3.0  # days: a weekday named for an event points at one date only in reports this close
 
 
 def _hash(term: str) -> int:
@@ -54,19 +57,29 @@ def _runs(sentence: str) -> list[tuple[str, ...]]:
 
 
 def _numbers(text: str) -> set[int]:
-    found = (n.rstrip(".,") for n in _NUMBER.findall(text))
-    return {_hash("n:" + n) for n in found if not _YEAR.fullmatch(n)}
+    return {_hash("n:" + n.rstrip(".,")) for n in _NUMBER.findall(text)}
+
+
+def _weekdays(text: str) -> set[int]:
+    return {_hash("d:" + d.lower()) for d in _WEEKDAY.findall(text)}
 
 
 @dataclass
 class Lede:
-    """Hashed: tokens of the multi-word names in the lede, tokens of every name in the article,
-    numbers in the lede, numbers anywhere (years are left to the year features)."""
+    """Hashed, each for the lede and for the whole article: tokens of names (multi-word ones in
+    the lede), numbers (years included), weekdays."""
 
     names: set[int] = field(default_factory=set)
     caps: set[int] = field(default_factory=set)
     numbers: set[int] = field(default_factory=set)
     all_numbers: set[int] = field(default_factory=set)
+    days: set[int] = field(default_factory=set)
+    all_days: set[int] = field(default_factory=set)
+
+    def arrays(self) -> tuple[Keys, ...]:
+        """(lede names, names, lede numbers, numbers, lede weekdays, weekdays) as sorted keys."""
+        sets = (self.names, self.caps, self.numbers, self.all_numbers, self.days, self.all_days)
+        return tuple(np.array(sorted(keys), dtype=np.int64) for keys in sets)
 
 
 def lede(title: str, text: str) -> Lede:
@@ -80,30 +93,38 @@ def lede(title: str, text: str) -> Lede:
         out.caps.update(_hash("c:" + t) for run in _runs(sentence) for t in run)
     out.numbers = _numbers("\n".join(top))
     out.all_numbers = _numbers(title + "\n" + text)
+    out.days = _weekdays("\n".join(top))
+    out.all_days = _weekdays(title + "\n" + text)
     return out
 
 
 def lede_features(
-    article: tuple[Keys, Keys, Keys, Keys], story: list[tuple[Keys, Vals]], size: int
+    article: tuple[Keys, ...], story: list[tuple[Keys, Vals]], size: int, age_days: float
 ) -> list[float]:
-    """Six join features from an article's (lede name tokens, name tokens, lede numbers, numbers)
-    and a story's four lede channels (name tokens, numbers, lede name tokens, lede numbers, each
-    with its member count): the article's lede names missing from every name the story's members
-    wrote; the story's core lede names (in the lede of half its members or more) missing from the
-    article; their product (both sides disagree); the same three for numbers. All 0 for a story
-    stored before these channels existed, until it gains a member (its name channel is empty)."""
-    names, caps, numbers, all_numbers = article
-    (story_caps, _), (story_numbers, _), (lede_keys, lede_counts), (num_keys, num_counts) = story
-    if not len(story_caps):
-        return [0.0] * 6
+    """Nine join features from an article's `Lede.arrays()` and a story's six lede channels
+    (name tokens, numbers, weekdays anywhere; name tokens, numbers, weekdays of the lede; each
+    with its member count). For names, numbers and weekdays in turn: the article's lede ones
+    missing from everything the story's members wrote; the story's core ones (in the lede of half
+    its members or more) missing from the article; their product (both sides disagree). Weekdays
+    count only when the story was active within `DAY_WINDOW` days ("on Thursday" names one date
+    only then). All 0 for a story stored before these channels existed, until it gains a member
+    (its name channel is empty)."""
+    names, caps, numbers, all_numbers, days, all_days = article
+    everything_k, numbers_k, days_k, lede_k, lede_numbers_k, lede_days_k = (k for k, _ in story)
+    if not len(everything_k):
+        return [0.0] * 9
     core = max(1.0, size / 2)
     out = []
-    for mine, theirs, keys, counts, everything in (
-        (names, story_caps, lede_keys, lede_counts, caps),
-        (numbers, story_numbers, num_keys, num_counts, all_numbers),
+    for mine, theirs, (keys, counts), whole in (
+        (names, everything_k, story[3], caps),
+        (numbers, numbers_k, story[4], all_numbers),
+        (days, days_k, story[5], all_days),
     ):
+        if whole is all_days and age_days > DAY_WINDOW:
+            out += [0.0, 0.0, 0.0]
+            continue
         a = missing(contains(theirs, mine)) if len(mine) else 0.0
         shared = keys[counts >= core]
-        b = missing(contains(everything, shared)) if len(shared) else 0.0
+        b = missing(contains(whole, shared)) if len(shared) else 0.0
         out += [a, b, a * b]
     return out

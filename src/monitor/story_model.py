@@ -38,34 +38,37 @@ __all__ = [
 # that agree or differ, age and size, the lede evidence (`story_lede`), and the bias. Fitted in two stages and
 # folded into one linear score; reproduced exactly by bench/fit_stories.py.
 DEFAULT_WEIGHTS = (
-    5.03,
-    5.30,
-    0.93,
-    0.47,
-    -0.33,
-    0.77,
-    0.25,
-    -0.44,
-    -0.19,
-    0.21,
-    -1.52,
-    -2.01,
-    0.25,
-    -0.22,
-    -2.45,
-    3.55,
-    -2.16,
-    0.07,
+    5.13,
+    5.41,
+    0.95,
+    0.48,
+    -0.34,
+    0.78,
+    0.26,
     -0.45,
+    -0.20,
+    0.22,
+    -1.55,
+    -2.05,
+    0.25,
+    -0.23,
+    -2.50,
+    3.63,
+    -2.21,
+    0.08,
+    -0.46,
     -0.02,
-    1.31,
-    -0.42,
-    -0.27,
-    0.49,
-    -1.11,
+    1.34,
+    -0.47,
+    -0.31,
+    0.68,
     -1.47,
-    -0.16,
-    0.65,
+    -2.14,
+    0.45,
+    -0.17,
+    -0.37,
+    -1.26,
+    1.13,
 )
 # the names of join_features' values, in order (one weight each)
 FEATURES = tuple(
@@ -75,16 +78,19 @@ FEATURES = tuple(
     year_hit year_conflict numbers_missing link both_top_missing article_top1_missing
     story_top1_missing both_top1_missing date_hit lede_names_missing story_lede_names_missing
     both_lede_names_missing lede_numbers_missing story_lede_numbers_missing
-    both_lede_numbers_missing bias
+    both_lede_numbers_missing lede_days_missing story_lede_days_missing both_lede_days_missing
+    bias
     """.split()  # noqa: SIM905
 )
 assert len(FEATURES) == len(DEFAULT_WEIGHTS)
 LINK = FEATURES.index("link")  # position of the member-linkage feature in join_features
 
 
-_CAPS = (400, 200, 60, 100, 20, 20, 400, 200, 100, 50)  # centroid terms kept: words, entities,
-# title, numbers, years, dates written in the text; then the lede evidence (`story_lede`): name
-# tokens anywhere, numbers anywhere, lede name tokens, lede numbers — each with its member count
+_CAPS = (400, 200, 60, 100, 20, 20, 400, 200, 7, 100, 50, 7)  # centroid terms kept: words,
+# entities, title, numbers, years, dates written in the text; then the lede evidence
+# (`story_lede`), each with its member count: name tokens, numbers and weekdays anywhere, name
+# tokens, numbers and weekdays of the lede
+_LEDE_CHANNELS = (1, 3, 5, 0, 2, 4)  # which of Lede.arrays() fills each of those six channels
 
 
 @dataclass(frozen=True)
@@ -101,10 +107,7 @@ class ArticleVectors:
     rare: Keys  # entities seen in few articles so far
     years: Keys
     dates: Keys  # calendar dates written in the text (ordinals)
-    caps: Keys  # name tokens anywhere in the article (story_lede)
-    all_numbers: Keys
-    lede_names: Keys  # tokens of the multi-word names of the title and first two sentences
-    lede_numbers: Keys
+    lede: tuple[Keys, ...]  # `story_lede.Lede.arrays()`: names, numbers, weekdays (lede, all)
 
     @classmethod
     def build(cls, doc: Doc, df: dict[int, int], n: int, rare_df: int) -> ArticleVectors:
@@ -120,10 +123,7 @@ class ArticleVectors:
             ek[np.array([df.get(k, 0) <= rare_df for k in ek.tolist()], dtype=bool)],
             np.array(sorted(doc.years), dtype=np.int64),
             np.array(doc.dates, dtype=np.int64),
-            *(
-                np.array(sorted(keys), dtype=np.int64)
-                for keys in (doc.lede.caps, doc.lede.all_numbers, doc.lede.names, doc.lede.numbers)
-            ),
+            doc.lede.arrays(),
         )
 
     @cached_property
@@ -188,10 +188,7 @@ class Centroid:
             (vec.numbers, np.ones(len(vec.numbers))),
             (vec.years, np.ones(len(vec.years))),
             (vec.dates, np.ones(len(vec.dates))),
-            (vec.caps, np.ones(len(vec.caps))),
-            (vec.all_numbers, np.ones(len(vec.all_numbers))),
-            (vec.lede_names, np.ones(len(vec.lede_names))),
-            (vec.lede_numbers, np.ones(len(vec.lede_numbers))),
+            *((keys, np.ones(len(keys))) for keys in (vec.lede[i] for i in _LEDE_CHANNELS)),
         )
         return Centroid(
             tuple(merge(c, m, cap) for c, m, cap in zip(self.channels, mine, _CAPS, strict=True))
@@ -261,9 +258,7 @@ def join_features(
             top1_s,
             top1_a * top1_s,
             date_hit,
-            *lede_features(
-                (vec.lede_names, vec.caps, vec.lede_numbers, vec.all_numbers), lede_chans, size
-            ),
+            *lede_features(vec.lede, lede_chans, size, age_days),
             1.0,
         ]
     )
