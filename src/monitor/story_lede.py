@@ -1,10 +1,10 @@
-"""What an article's lede says: the names and numbers of its title and first two sentences.
+"""What an article's lede says: the names, numbers and weekdays of its title and first two sentences.
 
-Two reports of one event name the same people and places and give the same figures near the
-top; the first report of a *similar* event (another earthquake, another navy's capture of
-pirates) names others and gives other figures there — "26 pirates" against "23 pirates",
-"Fred LaRue, 75" against "Mark Felt, 95". `lede_features` compares them with what a story's
-members said (four of its centroid channels), for `story_model.join_features`.
+Two reports of one event name the same people and places, give the same figures and the same
+day near the top; the first report of a *similar* event (another earthquake, another navy's
+capture of pirates) names others there — "26 pirates" against "23 pirates", "Fred LaRue, 75"
+against "Mark Felt, 95", "on Sunday" against "on Thursday". `lede_features` compares them with
+what a story's members said (six of its centroid channels), for `story_model.join_features`.
 
 Pure (no I/O), hashed like the rest of the story features.
 """

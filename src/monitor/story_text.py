@@ -40,7 +40,7 @@ class Doc:
     numbers: set[int] = field(default_factory=set)
     years: set[int] = field(default_factory=set)
     dates: list[int] = field(default_factory=list)  # calendar dates written in it (ordinals)
-    lede: Lede = field(default_factory=Lede)  # names and numbers of its title and first sentences
+    lede: Lede = field(default_factory=Lede)  # names, numbers, weekdays of title and first lines
 
 
 # One token's part in the features, memoised by its exact spelling (bounded, pure: no state).
