@@ -1,4 +1,4 @@
-"""What an article's lede says: the names, numbers and weekdays of its title and first two sentences.
+"""What an article's lede says: the names, numbers and weekdays of its title and first sentences.
 
 Two reports of one event name the same people and places, give the same figures and the same
 day near the top; the first report of a *similar* event (another earthquake, another navy's
