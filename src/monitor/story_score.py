@@ -17,7 +17,8 @@ Candidate = tuple[Centroid, int, float]  # centroid, size, age in days
 
 
 def _cosines(ak: Keys, av: Vals, a_norm: float, chans: list[tuple[Keys, Vals]]) -> list[float]:
-    """``story_vectors.cos(ak, av, bk, bv, a_norm)`` for each (bk, bv) in *chans* (sorted unique keys)."""
+    """``story_vectors.cos(ak, av, bk, bv, a_norm)`` for each (bk, bv) in *chans* (sorted
+    unique keys)."""
     if not len(ak):
         return [0.0] * len(chans)
     keys = np.concatenate([k for k, _ in chans])
