@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from hashlib import blake2b
 
 import numpy as np
 
 from monitor.story_vectors import Keys, Vals, contains, missing
 from monitor.story_words import STOP_WORDS
+from monitor.story_words import term_hash as _hash
 
 __all__ = ["DAY_WINDOW", "Lede", "lede", "lede_features"]
 
@@ -29,10 +29,6 @@ _WEEKDAY = re.compile(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.IGNO
 _POSSESSIVE = re.compile(r"['’]s$")
 _LEDE_SENTENCES = 2
 DAY_WINDOW = 3.0  # days: a weekday named for an event points at one date only in reports this close
-
-
-def _hash(term: str) -> int:
-    return int.from_bytes(blake2b(term.encode(), digest_size=8).digest(), "little", signed=True)
 
 
 def _runs(sentence: str) -> list[tuple[str, ...]]:
@@ -77,54 +73,52 @@ class Lede:
     all_days: set[int] = field(default_factory=set)
 
     def arrays(self) -> tuple[Keys, ...]:
-        """(lede names, names, lede numbers, numbers, lede weekdays, weekdays) as sorted keys."""
-        sets = (self.names, self.caps, self.numbers, self.all_numbers, self.days, self.all_days)
+        """(names, numbers, weekdays of the whole; the same of the lede) as sorted keys: the
+        order of the story's lede channels."""
+        sets = (self.caps, self.all_numbers, self.all_days, self.names, self.numbers, self.days)
         return tuple(np.array(sorted(keys), dtype=np.int64) for keys in sets)
 
 
 def lede(title: str, text: str) -> Lede:
     """The lede evidence of an article (its title and the first two sentences of its text)."""
-    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
-    top = [title, *sentences[:_LEDE_SENTENCES]]
+    sentences = [title, *(s for s in _SENTENCE_END.split(text) if s.strip())]
+    runs = [_runs(sentence) for sentence in sentences]
+    top = 1 + _LEDE_SENTENCES  # the title and the first sentences
     out = Lede()
-    for sentence in top:
-        out.names.update(_hash("c:" + t) for run in _runs(sentence) if len(run) >= 2 for t in run)
-    for sentence in [title, *sentences]:
-        out.caps.update(_hash("c:" + t) for run in _runs(sentence) for t in run)
-    out.numbers = _numbers("\n".join(top))
-    out.all_numbers = _numbers(title + "\n" + text)
-    out.days = _weekdays("\n".join(top))
-    out.all_days = _weekdays(title + "\n" + text)
+    for i, sentence_runs in enumerate(runs):
+        for run in sentence_runs:
+            keys = [_hash("c:" + t) for t in run]
+            out.caps.update(keys)
+            if i < top and len(run) >= 2:
+                out.names.update(keys)
+    lede_text, whole = "\n".join(sentences[:top]), title + "\n" + text
+    out.numbers, out.all_numbers = _numbers(lede_text), _numbers(whole)
+    out.days, out.all_days = _weekdays(lede_text), _weekdays(whole)
     return out
 
 
 def lede_features(
     article: tuple[Keys, ...], story: list[tuple[Keys, Vals]], size: int, age_days: float
 ) -> list[float]:
-    """Nine join features from an article's `Lede.arrays()` and a story's six lede channels
-    (name tokens, numbers, weekdays anywhere; name tokens, numbers, weekdays of the lede; each
-    with its member count). For names, numbers and weekdays in turn: the article's lede ones
-    missing from everything the story's members wrote; the story's core ones (in the lede of half
-    its members or more) missing from the article; their product (both sides disagree). Weekdays
-    count only when the story was active within `DAY_WINDOW` days ("on Thursday" names one date
-    only then). All 0 for a story stored before these channels existed, until it gains a member
-    (its name channel is empty)."""
-    names, caps, numbers, all_numbers, days, all_days = article
-    everything_k, numbers_k, days_k, lede_k, lede_numbers_k, lede_days_k = (k for k, _ in story)
-    if not len(everything_k):
+    """Nine join features from an article's `Lede.arrays()` and a story's six lede channels, the
+    same six summed over its members (each key with its member count). For names, numbers and
+    weekdays in turn: the article's lede ones missing from everything the story's members wrote;
+    the story's core ones (in the lede of half its members or more) missing from the article;
+    their product (both sides disagree). Weekdays count only when the story was active within
+    `DAY_WINDOW` days ("on Thursday" names one date only then). All 0 for a story stored before
+    these channels existed, until it gains a member (its name channel is empty)."""
+    if not len(story[0][0]):
         return [0.0] * 9
     core = max(1.0, size / 2)
     out = []
-    for mine, theirs, (keys, counts), whole in (
-        (names, everything_k, story[3], caps),
-        (numbers, numbers_k, story[4], all_numbers),
-        (days, days_k, story[5], all_days),
-    ):
-        if whole is all_days and age_days > DAY_WINDOW:
+    for kind in range(3):  # names, numbers, weekdays
+        if kind == 2 and age_days > DAY_WINDOW:
             out += [0.0, 0.0, 0.0]
             continue
+        whole, mine = article[kind], article[3 + kind]
+        (theirs, _), (lede_keys, lede_counts) = story[kind], story[3 + kind]
         a = missing(contains(theirs, mine)) if len(mine) else 0.0
-        shared = keys[counts >= core]
+        shared = lede_keys[lede_counts >= core]
         b = missing(contains(whole, shared)) if len(shared) else 0.0
         out += [a, b, a * b]
     return out

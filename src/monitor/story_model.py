@@ -87,10 +87,9 @@ LINK = FEATURES.index("link")  # position of the member-linkage feature in join_
 
 
 _CAPS = (400, 200, 60, 100, 20, 20, 400, 200, 7, 100, 50, 7)  # centroid terms kept: words,
-# entities, title, numbers, years, dates written in the text; then the lede evidence
-# (`story_lede`), each with its member count: name tokens, numbers and weekdays anywhere, name
-# tokens, numbers and weekdays of the lede
-_LEDE_CHANNELS = (1, 3, 5, 0, 2, 4)  # which of Lede.arrays() fills each of those six channels
+# entities, title, numbers, years, dates written in the text; then the lede evidence in the order
+# of `story_lede.Lede.arrays()`, each key with its member count: name tokens, numbers and
+# weekdays of the whole article, then of its lede
 
 
 @dataclass(frozen=True)
@@ -107,7 +106,7 @@ class ArticleVectors:
     rare: Keys  # entities seen in few articles so far
     years: Keys
     dates: Keys  # calendar dates written in the text (ordinals)
-    lede: tuple[Keys, ...]  # `story_lede.Lede.arrays()`: names, numbers, weekdays (lede, all)
+    lede: tuple[Keys, ...]  # `story_lede.Lede.arrays()`: names, numbers, weekdays (all, lede)
 
     @classmethod
     def build(cls, doc: Doc, df: dict[int, int], n: int, rare_df: int) -> ArticleVectors:
@@ -188,7 +187,7 @@ class Centroid:
             (vec.numbers, np.ones(len(vec.numbers))),
             (vec.years, np.ones(len(vec.years))),
             (vec.dates, np.ones(len(vec.dates))),
-            *((keys, np.ones(len(keys))) for keys in (vec.lede[i] for i in _LEDE_CHANNELS)),
+            *((keys, np.ones(len(keys))) for keys in vec.lede),
         )
         return Centroid(
             tuple(merge(c, m, cap) for c, m, cap in zip(self.channels, mine, _CAPS, strict=True))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from hashlib import blake2b
 
 from monitor.story_dates import text_dates
 from monitor.story_lede import Lede, lede
 from monitor.story_words import STOP_WORDS
+from monitor.story_words import term_hash as _hash
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 _SENTENCE_GAP = re.compile(r"[.!?\n]")
@@ -24,10 +24,6 @@ def _stem(word: str) -> str:
     if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
         return word[:-1]
     return word
-
-
-def _hash(term: str) -> int:
-    return int.from_bytes(blake2b(term.encode(), digest_size=8).digest(), "little", signed=True)
 
 
 @dataclass

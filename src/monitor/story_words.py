@@ -1,6 +1,9 @@
-"""The stop words of the story features: function words, reporting verbs, days and months."""
+"""The words of the story features: the stop words (function words, reporting verbs, days and
+months) and the hash that turns a term into a vector key."""
 
 from __future__ import annotations
+
+from hashlib import blake2b
 
 STOP_WORDS = frozenset(
     """a about above after again against all also am an and any are aren as at be because been
@@ -16,3 +19,8 @@ STOP_WORDS = frozenset(
     jun jul aug sep sept oct nov dec people police man woman men women report reports reported pm
     p m""".split()  # noqa: SIM905
 )
+
+
+def term_hash(term: str) -> int:
+    """A term's vector key: the first 8 bytes of its BLAKE2b digest, a signed 64-bit integer."""
+    return int.from_bytes(blake2b(term.encode(), digest_size=8).digest(), "little", signed=True)
