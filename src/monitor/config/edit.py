@@ -25,6 +25,12 @@ def _yaml() -> YAML:
     return yaml
 
 
+def _load(path: Path) -> tuple[list[str], Any]:
+    """The file's lines (ends kept) and its ruamel round-trip document."""
+    text = path.read_text(encoding="utf-8")
+    return text.splitlines(keepends=True), _yaml().load(text) or CommentedMap()
+
+
 def _dump(data: Any) -> str:
     out = io.StringIO()
     _yaml().dump(data, out)
@@ -99,8 +105,7 @@ def add_feed(
 
     The rest of the file is kept byte for byte: the entry's lines go in after the last feed's.
     """
-    text = path.read_text(encoding="utf-8")
-    data = _yaml().load(text) or CommentedMap()
+    lines, data = _load(path)
     feeds = data.get("feeds")
     if feeds is None:
         feeds = CommentedSeq()
@@ -124,7 +129,6 @@ def add_feed(
         entry["tags"] = seq
     if full_text:
         entry["full_text"] = full_text
-    lines = text.splitlines(keepends=True)
     spans = _item_spans(data, lines)
     if spans is None:
         feeds.append(entry)
@@ -143,15 +147,13 @@ def remove_feed(path: Path, name: str) -> str:
 
     Only the entry's own lines go; the comments and blank lines around it stay.
     """
-    text = path.read_text(encoding="utf-8")
-    data = _yaml().load(text) or CommentedMap()
+    lines, data = _load(path)
     feeds = data.get("feeds") or []
     for index, item in enumerate(feeds):
         if name in (item.get("name"), item.get("url")) or (
             "name" not in item and default_feed_name(str(item.get("url"))) == name
         ):
             url = str(item.get("url"))
-            lines = text.splitlines(keepends=True)
             spans = _item_spans(data, lines)
             if spans is None:
                 del feeds[index]
