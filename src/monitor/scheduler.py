@@ -92,9 +92,13 @@ class Daemon:
             )
             await self.stopping.wait()
             self.notifier.stopping()
-            scheduler.shutdown(wait=False)
-            await self._drain()
+            # pause, not shutdown: APScheduler's asyncio executor cancels the jobs in progress
+            # on shutdown (wait or not), so a tick cancelled mid-claim logged a traceback and
+            # lost its chance to hand its sources back; they end first, then the polls
+            scheduler.pause()
             await self._finish_jobs()
+            await self._drain()
+            scheduler.shutdown(wait=False)
         self.app.close()
         log.info("daemon stopped")
         return 0
