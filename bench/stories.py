@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from monitor.models import Article
 from monitor.store import articles as store_articles
 from monitor.store.db import Store
+from monitor.store.schema import articles
 from monitor.store.story_tables import (
     stories,
     story_articles,
@@ -87,7 +88,7 @@ def run_engine(rows: list[dict[str, str]], dated: bool, settings: StorySettings)
     with tempfile.TemporaryDirectory() as tmp:
         store = Store.open(Path(tmp))
         engine = StoryEngine(settings)
-        pred = []
+        ids = []
         for i, r in enumerate(rows):
             seen = published(r, dated)
             url = f"https://bench.example/{i}"
@@ -101,9 +102,14 @@ def run_engine(rows: list[dict[str, str]], dated: bool, settings: StorySettings)
             )
             with store.begin() as conn:
                 stored = store_articles.store(conn, art, BASE + timedelta(seconds=i))
-                pred.append(engine.process(conn, stored.article_id, art).story_id)
+                engine.process(conn, stored.article_id, art)
+                ids.append(stored.article_id)
+        with store.begin() as conn:  # where each article ended up (a story may have been split)
+            final = {
+                r[0]: r[1] for r in conn.execute(sa.select(articles.c.id, articles.c.story_id))
+            }
         store.engine.dispose()
-        return pred
+        return [final[i] for i in ids]
 
 
 def run_baseline(rows: list[dict[str, str]], dated: bool, threshold: float) -> list[int]:

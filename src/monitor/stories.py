@@ -9,6 +9,7 @@ the same assignments. The method and its measured quality are in docs/stories.md
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 
 from monitor.dedup import CopyIndex, DedupSettings
 from monitor.models import Article
+from monitor.store import story_split_writes as split_writes
 from monitor.store import story_writes as writes
 from monitor.store.story_queries import PruneReport, StoryArticle, StoryView, list_stories, prune
 from monitor.store.story_tables import (
@@ -33,6 +35,7 @@ from monitor.story_model import (
     unpack_sparse,
 )
 from monitor.story_score import Candidate, scores
+from monitor.story_split import check_sizes, split
 
 __all__ = [
     "Assignment",
@@ -45,6 +48,8 @@ __all__ = [
     "prune",
 ]
 
+
+log = logging.getLogger(__name__)
 
 Scored = tuple[float, int, Centroid]  # a candidate's score without linkage, story id, centroid
 _LINK_MAX = 1.0 + 1e-9  # a cosine's upper bound with room for rounding
@@ -63,7 +68,12 @@ class StorySettings:
     link_members: int = 5  # most recent members of a candidate compared one by one
     title_weight: float = 2.0
     rare_df: int = 9  # an entity seen in at most this many articles is "specific"
+    split_threshold: float = -3.0  # a story whose halves score below this for each other splits
+    split_max_size: int = 200  # larger stories are not re-examined (the work is quadratic)
     dedup: DedupSettings = field(default_factory=DedupSettings)
+
+
+_CHECK_SIZES = check_sizes()
 
 
 @dataclass(frozen=True)
@@ -125,13 +135,14 @@ class StoryEngine:
         vec = ArticleVectors.build(doc, df, n, s.rare_df)
         keys = vec.top_terms(s.candidate_terms)
         best: tuple[float, int, Centroid] | None = None
-        meta = {}
+        meta, sizes = {}, {}
         weights = np.asarray(s.weights, dtype=np.float64)
         found: list[Candidate] = []
         for sid, last_seen, size, blob, title_id, first_seen, title_vec in writes.candidates(
             conn, keys, seen - s.max_age, s.posting_limit, s.max_candidates
         ):
             meta[sid] = (title_id, first_seen, last_seen, title_vec)
+            sizes[sid] = size
             found.append((Centroid.unpack(blob), size, writes.days(seen, last_seen)))
         zs = scores(vec, found, weights)  # as weights · join_features(..., link 0), each
         scored = [(z, sid, c[0]) for z, sid, c in zip(zs, meta, found, strict=True)]
@@ -158,7 +169,57 @@ class StoryEngine:
             conn, story_id, meta[story_id], article_id, article.title, vec, centroid, seen
         )
         writes.upsert_postings(conn, keys, story_id, seen)
+        if not new and sizes[story_id] + 1 in _CHECK_SIZES:
+            moved, new_id = self._reexamine(conn, story_id)
+            if article_id in moved:
+                story_id = new_id
         return story_id, new
+
+    def _reexamine(self, conn: sa.Connection, story_id: int) -> tuple[set[int], int]:
+        """Split the story in two if its members hold two events (`story_split`): the half with
+        its first member keeps it, the other half (with their copies) becomes a new story.
+        Returns the originals moved and the new story's id (none and 0 when it stays whole)."""
+        s = self.settings
+        rows = split_writes.members(conn, story_id)
+        if len(rows) > s.split_max_size:
+            return set(), 0
+        originals = [m for m in rows if m.duplicate_of is None]
+        if any(m.text is None for m in originals):
+            return set(), 0  # pruned text: the members cannot be compared again
+        docs = [featurize(m.title, m.text or "", s.title_weight, self._hashes) for m in originals]
+        terms = sorted({t for d in docs for t in (*d.words, *d.ents)})
+        df, n = split_writes.document_frequencies(conn, terms)
+        vecs = [ArticleVectors.build(d, df, n, s.rare_df) for d in docs]
+        found = split(vecs, np.asarray(s.weights, dtype=np.float64))
+        if found is None or found[0] >= s.split_threshold:
+            return set(), 0
+        keep = found[1] if found[1][0] else ~found[1]
+        moved = {m.article_id for m, k in zip(originals, keep, strict=True) if not k}
+        group = [m for m in rows if (m.duplicate_of or m.article_id) in moved]
+        new_id = self._new_story(conn, min(m.seen for m in group))
+        split_writes.move(conn, [m.article_id for m in group], new_id)
+        for sid, side in ((story_id, keep), (new_id, ~keep)):
+            ids = {m.article_id for m, k in zip(originals, side, strict=True) if k}
+            part = [v for v, k in zip(vecs, side, strict=True) if k]
+            centroid = Centroid.empty()
+            for vec in part:
+                centroid = centroid.add(vec)
+            centrality = [centroid.cosine(v.words_k, v.words_v) for v in part]
+            head = [m for m in originals if m.article_id in ids][int(np.argmax(centrality))]
+            members = [m for m in rows if (m.duplicate_of or m.article_id) in ids]
+            split_writes.rewrite(conn, sid, centroid.pack(), members, (head.title, head.article_id))
+        for m, vec in zip(originals, vecs, strict=True):
+            if m.article_id in moved:
+                writes.upsert_postings(conn, vec.top_terms(s.candidate_terms), new_id, m.seen)
+        log.info(
+            "story %d split: %d of its %d articles are another event, now story %d (score %.2f)",
+            story_id,
+            len(group),
+            len(rows),
+            new_id,
+            found[0],
+        )
+        return moved, new_id
 
     def _pruned_links(
         self, conn: sa.Connection, vec: ArticleVectors, viable: list[Scored], lift: float

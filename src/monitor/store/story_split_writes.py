@@ -1,0 +1,85 @@
+"""Store side of splitting a story (`story_split`): read its members, move some to a new story."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from monitor.store.schema import articles
+from monitor.store.story_tables import stories, story_articles, story_counters, term_stats
+
+
+@dataclass(frozen=True)
+class Member:
+    article_id: int
+    seen: datetime
+    duplicate_of: int | None
+    title: str
+    text: str | None  # None once pruned
+
+
+def members(conn: sa.Connection, story_id: int) -> list[Member]:
+    """Every member of a story (copies included), in arrival (article id) order."""
+    q = (
+        sa.select(
+            story_articles.c.article_id,
+            story_articles.c.seen,
+            story_articles.c.duplicate_of,
+            articles.c.title,
+            articles.c.text,
+        )
+        .join(articles, articles.c.id == story_articles.c.article_id)
+        .where(story_articles.c.story_id == story_id)
+        .order_by(story_articles.c.article_id)
+    )
+    return [Member(*row) for row in conn.execute(q)]
+
+
+def document_frequencies(conn: sa.Connection, terms: list[int]) -> tuple[dict[int, int], int]:
+    """The stored document frequencies of *terms* and the number of articles counted (read only)."""
+    df: dict[int, int] = {}
+    for i in range(0, len(terms), 500):
+        q = sa.select(term_stats.c.term, term_stats.c.df).where(
+            term_stats.c.term.in_(terms[i : i + 500])
+        )
+        df.update({int(t): int(d) for t, d in conn.execute(q)})
+    n = conn.execute(
+        sa.select(story_counters.c.value).where(story_counters.c.name == "articles")
+    ).scalar()
+    return df, int(n or 0)
+
+
+def move(conn: sa.Connection, article_ids: list[int], story_id: int) -> None:
+    """Move these members (originals with their copies) to *story_id*."""
+    for i in range(0, len(article_ids), 500):
+        chunk = article_ids[i : i + 500]
+        conn.execute(
+            sa.update(story_articles)
+            .where(story_articles.c.article_id.in_(chunk))
+            .values(story_id=story_id)
+        )
+        conn.execute(sa.update(articles).where(articles.c.id.in_(chunk)).values(story_id=story_id))
+
+
+def rewrite(
+    conn: sa.Connection,
+    story_id: int,
+    centroid: bytes,
+    group: list[Member],
+    title: tuple[str, int],
+) -> None:
+    """A story's row from its (new) members: size, centroid, first/last seen, title."""
+    conn.execute(
+        sa.update(stories)
+        .where(stories.c.id == story_id)
+        .values(
+            size=len(group),
+            centroid=centroid,
+            first_seen=min(m.seen for m in group),
+            last_seen=max(m.seen for m in group),
+            title=title[0],
+            title_article_id=title[1],
+        )
+    )

@@ -1,0 +1,98 @@
+"""Re-examining a story as it grows: two events that ended up in one story are split apart."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import sqlalchemy as sa
+from tests.test_stories import QUAKE_A, QUAKE_B, SEED, T0, feed
+
+from monitor.store import Store
+from monitor.store.schema import articles
+from monitor.store.story_tables import stories, story_articles, story_postings
+from monitor.stories import StoryEngine, StorySettings, list_stories
+from monitor.story_model import ArticleVectors, featurize
+from monitor.story_split import check_sizes, split
+
+QUAKE_B3 = [
+    *QUAKE_B,
+    (
+        "Padang schools shut after earthquake",
+        "Schools in Padang stayed closed on Wednesday after Tuesday's magnitude 5.6 earthquake in West Sumatra killed seven people and damaged a mosque.",
+    ),
+]
+SETTINGS = StorySettings()
+
+
+def vectors(items: list[tuple[str, str]]) -> list[ArticleVectors]:
+    df: Counter[int] = Counter()
+    out = []
+    for n, (title, text) in enumerate(items):
+        doc = featurize(title, text, SETTINGS.title_weight)
+        out.append(ArticleVectors.build(doc, df, n, SETTINGS.rare_df))
+        df.update(set(doc.words) | set(doc.ents))
+    return out
+
+
+def test_sizes_checked_grow_geometrically() -> None:
+    sizes = sorted(check_sizes(limit=100))
+    assert sizes == [4, 6, 9, 13, 20, 30, 45, 68]
+
+
+def test_two_events_in_one_story_are_cut_between_them() -> None:
+    found = split(vectors(QUAKE_A + QUAKE_B3), np.asarray(SETTINGS.weights))
+    assert found is not None
+    score, cut = found
+    assert cut.tolist() in ([True] * 3 + [False] * 3, [False] * 3 + [True] * 3)
+    assert score < SETTINGS.split_threshold
+
+
+def test_one_event_is_not_split() -> None:
+    found = split(vectors(SEED), np.asarray(SETTINGS.weights))
+    assert found is not None and found[0] > SETTINGS.split_threshold + 2.0  # with margin
+    assert split(vectors(SEED[:3]), np.asarray(SETTINGS.weights)) is None  # too few to cut
+
+
+def story_of(store: Store) -> dict[int, int]:
+    with store.begin() as conn:
+        return {r[0]: r[1] for r in conn.execute(sa.select(articles.c.id, articles.c.story_id))}
+
+
+def test_engine_splits_a_story_holding_two_events(store: Store) -> None:
+    merging = StoryEngine(StorySettings(threshold=-100.0))  # every article joins the best story
+    joined = feed(store, merging, QUAKE_A + QUAKE_B3, 0, T0)
+    assert len(set(joined[:5])) == 1  # as decided on arrival; the sixth arrival split the story
+    final = story_of(store)
+    ids = sorted(final)
+    a, b = {final[i] for i in ids[:3]}, {final[i] for i in ids[3:]}
+    assert a == {joined[0]} and len(b) == 1 and b != a  # the first member's half keeps the story
+    (new,) = b
+    assert joined[5] == new  # the assignment returned is where the article ended up
+    with store.begin() as conn:
+        rows = {r.id: r for r in conn.execute(sa.select(stories))}
+        assert rows[joined[0]].size == 3 and rows[new].size == 3
+        assert rows[joined[0]].title in [t for t, _ in QUAKE_A]
+        assert rows[new].title in [t for t, _ in QUAKE_B3]
+        q = sa.select(story_articles.c.article_id, story_articles.c.story_id)
+        member_of = {r[0]: r[1] for r in conn.execute(q)}
+        assert member_of == final
+        assert conn.execute(
+            sa.select(sa.func.count()).where(story_postings.c.story_id == new)
+        ).scalar()
+        views = {v.id: v for v in list_stories(conn)}
+    assert len(views[new].articles) == 3 and len(views[joined[0]].articles) == 3
+    # the next report of the second event finds it under its own story
+    more = [("Padang counts damage", QUAKE_B3[1][1].replace("Seven people died", "Seven died"))]
+    assert feed(store, StoryEngine(), more, 10, T0) == [new]
+
+
+def test_a_story_with_pruned_text_is_left_as_it_is(store: Store) -> None:
+    merging = StoryEngine(StorySettings(threshold=-100.0))
+    joined = feed(store, merging, QUAKE_A + QUAKE_B3[:2], 0, T0)
+    with store.begin() as conn:
+        conn.execute(
+            sa.update(articles).where(articles.c.id == min(story_of(store))).values(text=None)
+        )
+    joined += feed(store, merging, QUAKE_B3[2:], 5, T0)
+    assert set(story_of(store).values()) == set(joined) == {joined[0]}
