@@ -39,10 +39,13 @@ from monitor.story_model import (  # noqa: E402
     join_features,
     member_cosine,
 )
+from monitor.story_split import check_sizes, split  # noqa: E402
+from monitor.story_text import Doc  # noqa: E402
 from monitor.story_vectors import Keys, Vals  # noqa: E402
 from stories import BASE, DATA, published, scores, streams  # noqa: E402
 
 Rows = list[dict[str, str]]
+CHECK_SIZES = check_sizes()
 
 
 @dataclass
@@ -58,6 +61,9 @@ class Memory:
     postings: defaultdict[int, dict[int, datetime]] = field(
         default_factory=lambda: defaultdict(dict)
     )
+    docs: defaultdict[int, list[tuple[int, Doc, datetime]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )  # each story's members (stream index, features, seen), for re-examining it
 
 
 def when(row: dict[str, str], i: int, dated: bool) -> datetime:
@@ -125,7 +131,46 @@ def replay(
         mem.df.update(set(doc.words) | set(doc.ents))
         mem.n += 1
         pred.append(sid)
+        mem.docs[sid].append((i, doc, seen))
+        if weights is not None and mem.sizes[sid] in CHECK_SIZES:
+            reexamine(mem, sid, s, weights, pred)
     return xs, ys, pred
+
+
+def reexamine(
+    mem: Memory, sid: int, s: StorySettings, weights: npt.NDArray[np.float64], pred: list[int]
+) -> None:
+    """The engine's re-examination (`StoryEngine._reexamine`): members featurized again with
+    the document frequencies of now, the story split in two when `story_split.split` says so."""
+    items = mem.docs[sid]
+    if len(items) > s.split_max_size:
+        return
+    vecs = [ArticleVectors.build(doc, mem.df, mem.n, s.rare_df) for _, doc, _ in items]
+    found = split(vecs, weights)
+    if found is None or found[0] >= s.split_threshold:
+        return
+    keep = found[1] if found[1][0] else ~found[1]
+    new = len(mem.cents)
+    mem.cents.append(Centroid.empty())
+    mem.sizes.append(0)
+    mem.members.append([])
+    mem.last.append(items[0][2])
+    words = mem.members[sid]
+    for target, side in ((sid, keep), (new, ~keep)):
+        part = [(t, v, w) for t, v, w, k in zip(items, vecs, words, side, strict=True) if k]
+        centroid = Centroid.empty()
+        for _, vec, _ in part:
+            centroid = centroid.add(vec)
+        mem.cents[target], mem.sizes[target] = centroid, len(part)
+        mem.members[target] = [w for _, _, w in part]
+        mem.last[target] = max(t[2] for t, _, _ in part)
+        mem.docs[target] = [t for t, _, _ in part]
+    moved = [v for v, k in zip(vecs, keep, strict=True) if not k]
+    for (i, _, seen), vec in zip(mem.docs[new], moved, strict=True):
+        pred[i] = new
+        for k in vec.top_terms(s.candidate_terms):
+            prev = mem.postings[k].get(new)
+            mem.postings[k][new] = max(prev, seen) if prev else seen
 
 
 def fit(

@@ -13,7 +13,8 @@ from monitor.store.schema import articles
 from monitor.store.story_tables import stories, story_articles, story_postings
 from monitor.stories import StoryEngine, StorySettings, list_stories
 from monitor.story_model import ArticleVectors, featurize
-from monitor.story_split import check_sizes, split
+from monitor.story_split import _bipartition, _similarities, check_sizes, split
+from monitor.story_vectors import cos
 
 QUAKE_B3 = [
     *QUAKE_B,
@@ -96,3 +97,41 @@ def test_a_story_with_pruned_text_is_left_as_it_is(store: Store) -> None:
         )
     joined += feed(store, merging, QUAKE_B3[2:], 5, T0)
     assert set(story_of(store).values()) == set(joined) == {joined[0]}
+
+
+def naive_bipartition(sims: np.ndarray) -> np.ndarray | None:
+    """The sweep cut written out: every threshold on the eigenvector, sums recomputed each time."""
+    deg = sims.sum(axis=1)
+    lap = np.eye(len(sims)) - sims / np.sqrt(np.outer(deg, deg) + 1e-12)
+    fiedler = np.linalg.eigh(lap)[1][:, 1]
+    best = None
+    for value in np.unique(fiedler)[:-1]:
+        left = fiedler <= value
+        a, b = int(left.sum()), int((~left).sum())
+        if a < 2 or b < 2:
+            continue
+        within = sims[np.ix_(left, left)].sum() + sims[np.ix_(~left, ~left)].sum()
+        gap = within / (a * (a - 1) + b * (b - 1)) - sims[np.ix_(left, ~left)].mean()
+        if best is None or gap > best[0]:
+            best = (gap, left)
+    return None if best is None else best[1]
+
+
+def test_sweep_cut_by_running_sums_is_the_written_out_one() -> None:
+    rng = np.random.default_rng(3)
+    for m in (4, 5, 9, 30, 120):
+        for _ in range(5):
+            x = rng.random((m, m)) ** 3
+            sims = np.triu(x, 1) + np.triu(x, 1).T
+            fast, slow = _bipartition(sims), naive_bipartition(sims)
+            assert fast is not None and slow is not None
+            assert fast.tolist() == slow.tolist()
+
+
+def test_similarities_are_the_pairwise_word_cosines() -> None:
+    vecs = vectors(QUAKE_A + QUAKE_B3 + SEED)
+    sims = _similarities(vecs)
+    for a, va in enumerate(vecs):
+        for b, vb in enumerate(vecs):
+            want = 0.0 if a == b else cos(va.words_k, va.words_v, vb.words_k, vb.words_v)
+            assert abs(sims[a, b] - want) < 1e-12

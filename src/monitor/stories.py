@@ -186,7 +186,9 @@ class StoryEngine:
         originals = [m for m in rows if m.duplicate_of is None]
         if any(m.text is None for m in originals):
             return set(), 0  # pruned text: the members cannot be compared again
-        docs = [featurize(m.title, m.text or "", s.title_weight, self._hashes) for m in originals]
+        docs = [
+            featurize(m.title or "", m.text or "", s.title_weight, self._hashes) for m in originals
+        ]
         terms = sorted({t for d in docs for t in (*d.words, *d.ents)})
         df, n = split_writes.document_frequencies(conn, terms)
         vecs = [ArticleVectors.build(d, df, n, s.rare_df) for d in docs]
@@ -207,7 +209,8 @@ class StoryEngine:
             centrality = [centroid.cosine(v.words_k, v.words_v) for v in part]
             head = [m for m in originals if m.article_id in ids][int(np.argmax(centrality))]
             members = [m for m in rows if (m.duplicate_of or m.article_id) in ids]
-            split_writes.rewrite(conn, sid, centroid.pack(), members, (head.title, head.article_id))
+            title = (head.title or "", head.article_id)
+            split_writes.rewrite(conn, sid, centroid.pack(), members, title)
         for m, vec in zip(originals, vecs, strict=True):
             if m.article_id in moved:
                 writes.upsert_postings(conn, vec.top_terms(s.candidate_terms), new_id, m.seen)

@@ -19,7 +19,6 @@ import numpy as np
 import numpy.typing as npt
 
 from monitor.story_model import ArticleVectors, Centroid, join_features, member_cosine
-from monitor.story_vectors import cos
 
 __all__ = ["check_sizes", "split"]
 
@@ -42,39 +41,56 @@ def split(
     """The best two-way cut of a story's *members* (in arrival order) and its join score: the
     lower, over both ways round, of the mean score of one half's members joining the other half
     (age 0, linkage to the other half's members). None when no cut leaves two on each side."""
-    m = len(members)
-    if m < 4:
+    if len(members) < 4:
         return None
-    sims = np.zeros((m, m))
-    for a in range(m):
-        va = members[a]
-        for b in range(a + 1, m):
-            vb = members[b]
-            sims[a, b] = sims[b, a] = cos(va.words_k, va.words_v, vb.words_k, vb.words_v)
-    cut = _bipartition(sims)
+    cut = _bipartition(_similarities(members))
     if cut is None:
         return None
     return min(_side(members, cut, ~cut, weights), _side(members, ~cut, cut, weights)), cut
 
 
+def _similarities(members: list[ArticleVectors]) -> npt.NDArray[np.float64]:
+    """Word cosines between every two members (0 on the diagonal), as one matrix product."""
+    keys = np.unique(np.concatenate([v.words_k for v in members]))
+    dense = np.zeros((len(members), len(keys)))
+    for row, vec in zip(dense, members, strict=True):
+        row[np.searchsorted(keys, vec.words_k)] = vec.words_v
+    norms = np.linalg.norm(dense, axis=1)
+    norms[norms == 0] = 1.0
+    dense /= norms[:, None]
+    sims = dense @ dense.T
+    np.fill_diagonal(sims, 0.0)
+    return sims
+
+
 def _bipartition(sims: npt.NDArray[np.float64]) -> Mask | None:
     """The sweep cut of the normalised Laplacian's second eigenvector with the largest gap
     between mean similarity within the halves and across them (two members on each side)."""
+    m = len(sims)
     deg = sims.sum(axis=1)
-    lap = np.eye(len(sims)) - sims / np.sqrt(np.outer(deg, deg) + 1e-12)
+    lap = np.eye(m) - sims / np.sqrt(np.outer(deg, deg) + 1e-12)
     _, vecs = np.linalg.eigh(lap)
     fiedler = vecs[:, 1]
-    best: tuple[float, Mask] | None = None
-    for value in np.unique(fiedler)[:-1]:
-        left = fiedler <= value
-        a, b = int(left.sum()), int((~left).sum())
-        if a < 2 or b < 2:
-            continue
-        within = sims[np.ix_(left, left)].sum() + sims[np.ix_(~left, ~left)].sum()
-        gap = within / (a * (a - 1) + b * (b - 1)) - sims[np.ix_(left, ~left)].mean()
+    order = np.argsort(fiedler, kind="stable")
+    total = float(sims.sum())
+    inner = cross = 0.0  # similarity sums within the first k (ordered pairs) and across
+    best: tuple[float, int] | None = None
+    for k in range(1, m - 1):
+        i = order[k - 1]
+        inner += 2.0 * float(sims[i, order[: k - 1]].sum())
+        cross = float(deg[order[:k]].sum()) - inner
+        if k < 2 or fiedler[order[k]] == fiedler[i]:
+            continue  # two on each side, and no cut between equal values
+        a, b = k, m - k
+        within = inner + (total - inner - 2.0 * cross)
+        gap = within / (a * (a - 1) + b * (b - 1)) - cross / (a * b)
         if best is None or gap > best[0]:
-            best = (gap, left)
-    return None if best is None else best[1]
+            best = (gap, k)
+    if best is None:
+        return None
+    left = np.zeros(m, dtype=bool)
+    left[order[: best[1]]] = True
+    return left
 
 
 def _side(

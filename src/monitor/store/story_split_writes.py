@@ -16,8 +16,8 @@ class Member:
     article_id: int
     seen: datetime
     duplicate_of: int | None
-    title: str
-    text: str | None  # None once pruned
+    title: str | None
+    text: str | None  # None once pruned (or the article row is gone)
 
 
 def members(conn: sa.Connection, story_id: int) -> list[Member]:
@@ -30,7 +30,7 @@ def members(conn: sa.Connection, story_id: int) -> list[Member]:
             articles.c.title,
             articles.c.text,
         )
-        .join(articles, articles.c.id == story_articles.c.article_id)
+        .outerjoin(articles, articles.c.id == story_articles.c.article_id)
         .where(story_articles.c.story_id == story_id)
         .order_by(story_articles.c.article_id)
     )
