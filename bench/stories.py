@@ -232,12 +232,16 @@ def main() -> int:
     ap.add_argument("--speed-only", action="store_true")
     ap.add_argument("--only", default="ecbplus,gva", help="files to run (name prefixes)")
     ap.add_argument("--repeat", type=int, default=1, help="speed runs (best is printed)")
+    ap.add_argument(
+        "--no-split", action="store_true", help="without re-examining stories (story_split)"
+    )
     args = ap.parse_args()
     if not DATA.exists():
         print(f"skipped: {DATA} is absent")
         return 0
-    settings = (
-        StorySettings() if args.threshold is None else StorySettings(threshold=args.threshold)
+    settings = StorySettings(
+        threshold=StorySettings().threshold if args.threshold is None else args.threshold,
+        split_max_size=0 if args.no_split else StorySettings().split_max_size,
     )
     print(f"threshold {settings.threshold}")
     totals: dict[str, list[dict[str, float]]] = defaultdict(list)

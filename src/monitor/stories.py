@@ -69,7 +69,7 @@ class StorySettings:
     title_weight: float = 2.0
     rare_df: int = 9  # an entity seen in at most this many articles is "specific"
     split_threshold: float = -3.0  # a story whose halves score below this for each other splits
-    split_max_size: int = 200  # larger stories are not re-examined (the work is quadratic)
+    split_max_size: int = 200  # larger stories are not re-examined (the work is quadratic); 0: none
     dedup: DedupSettings = field(default_factory=DedupSettings)
 
 
@@ -169,7 +169,8 @@ class StoryEngine:
             conn, story_id, meta[story_id], article_id, article.title, vec, centroid, seen
         )
         writes.upsert_postings(conn, keys, story_id, seen)
-        if not new and sizes[story_id] + 1 in _CHECK_SIZES:
+        grown = sizes.get(story_id, 0) + 1
+        if not new and grown in _CHECK_SIZES and grown <= s.split_max_size:
             moved, new_id = self._reexamine(conn, story_id)
             if article_id in moved:
                 story_id = new_id
