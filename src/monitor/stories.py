@@ -68,7 +68,7 @@ class StorySettings:
     link_members: int = 5  # most recent members of a candidate compared one by one
     title_weight: float = 2.0
     rare_df: int = 9  # an entity seen in at most this many articles is "specific"
-    split_threshold: float = -3.0  # a story whose halves score below this for each other splits
+    split_threshold: float = -2.5  # a story whose halves score below this for each other splits
     split_max_size: int = 200  # larger stories are not re-examined (the work is quadratic); 0: none
     dedup: DedupSettings = field(default_factory=DedupSettings)
 

@@ -25,8 +25,8 @@ __all__ = ["check_sizes", "split"]
 Mask = npt.NDArray[np.bool_]
 
 
-def check_sizes(first: int = 4, factor: float = 1.5, limit: int = 10_000) -> frozenset[int]:
-    """The story sizes at which a story is re-examined: 4, 6, 9, 13, 20, 30, … (each ×1.5), so
+def check_sizes(first: int = 4, factor: float = 2.0, limit: int = 10_000) -> frozenset[int]:
+    """The story sizes at which a story is re-examined: 4, 8, 16, 32, 64, … (each ×2), so
     the work per article stays bounded however large a story grows."""
     out, x = set(), float(first)
     while x <= limit:
