@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import sqlalchemy as sa
@@ -21,6 +22,20 @@ QUAKE_B3 = [
     (
         "Padang schools shut after earthquake",
         "Schools in Padang stayed closed on Wednesday after Tuesday's magnitude 5.6 earthquake in West Sumatra killed seven people and damaged a mosque.",
+    ),
+]
+QUAKE_A4 = [
+    *QUAKE_A,
+    (
+        "Mamuju survivors sleep outside after quake",
+        "Thousands in Mamuju spent the night outdoors after Friday's magnitude 6.1 earthquake in West Sulawesi, which killed 34 people and wrecked the hospital.",
+    ),
+]
+QUAKE_B4 = [
+    *QUAKE_B3,
+    (
+        "Padang mosque damaged in Tuesday quake",
+        "Engineers inspected the cracked mosque in Padang a day after the magnitude 5.6 earthquake that killed seven people across West Sumatra on Tuesday.",
     ),
 ]
 SETTINGS = StorySettings()
@@ -42,10 +57,10 @@ def test_sizes_checked_grow_geometrically() -> None:
 
 
 def test_two_events_in_one_story_are_cut_between_them() -> None:
-    found = split(vectors(QUAKE_A + QUAKE_B3), np.asarray(SETTINGS.weights))
+    found = split(vectors(QUAKE_A4 + QUAKE_B4), np.asarray(SETTINGS.weights))
     assert found is not None
     score, cut = found
-    assert cut.tolist() in ([True] * 3 + [False] * 3, [False] * 3 + [True] * 3)
+    assert cut.tolist() in ([True] * 4 + [False] * 4, [False] * 4 + [True] * 4)
     assert score < SETTINGS.split_threshold
 
 
@@ -62,19 +77,19 @@ def story_of(store: Store) -> dict[int, int]:
 
 def test_engine_splits_a_story_holding_two_events(store: Store) -> None:
     merging = StoryEngine(StorySettings(threshold=-100.0))  # every article joins the best story
-    joined = feed(store, merging, QUAKE_A + QUAKE_B3, 0, T0)
-    assert len(set(joined[:5])) == 1  # as decided on arrival; the sixth arrival split the story
+    joined = feed(store, merging, QUAKE_A4 + QUAKE_B4, 0, T0)
+    assert len(set(joined[:7])) == 1  # as decided on arrival; the eighth (a check) split it
     final = story_of(store)
     ids = sorted(final)
-    a, b = {final[i] for i in ids[:3]}, {final[i] for i in ids[3:]}
+    a, b = {final[i] for i in ids[:4]}, {final[i] for i in ids[4:]}
     assert a == {joined[0]} and len(b) == 1 and b != a  # the first member's half keeps the story
     (new,) = b
-    assert joined[5] == new  # the assignment returned is where the article ended up
+    assert joined[7] == new  # the assignment returned is where the article ended up
     with store.begin() as conn:
         rows = {r.id: r for r in conn.execute(sa.select(stories))}
-        assert rows[joined[0]].size == 3 and rows[new].size == 3
-        assert rows[joined[0]].title in [t for t, _ in QUAKE_A]
-        assert rows[new].title in [t for t, _ in QUAKE_B3]
+        assert rows[joined[0]].size == 4 and rows[new].size == 4
+        assert rows[joined[0]].title in [t for t, _ in QUAKE_A4]
+        assert rows[new].title in [t for t, _ in QUAKE_B4]
         q = sa.select(story_articles.c.article_id, story_articles.c.story_id)
         member_of = {r[0]: r[1] for r in conn.execute(q)}
         assert member_of == final
@@ -82,7 +97,7 @@ def test_engine_splits_a_story_holding_two_events(store: Store) -> None:
             sa.select(sa.func.count()).where(story_postings.c.story_id == new)
         ).scalar()
         views = {v.id: v for v in list_stories(conn)}
-    assert len(views[new].articles) == 3 and len(views[joined[0]].articles) == 3
+    assert len(views[new].articles) == 4 and len(views[joined[0]].articles) == 4
     # the next report of the second event finds it under its own story
     more = [("Padang counts damage", QUAKE_B3[1][1].replace("Seven people died", "Seven died"))]
     assert feed(store, StoryEngine(), more, 10, T0) == [new]
@@ -90,12 +105,12 @@ def test_engine_splits_a_story_holding_two_events(store: Store) -> None:
 
 def test_a_story_with_pruned_text_is_left_as_it_is(store: Store) -> None:
     merging = StoryEngine(StorySettings(threshold=-100.0))
-    joined = feed(store, merging, QUAKE_A + QUAKE_B3[:2], 0, T0)
+    joined = feed(store, merging, QUAKE_A4 + QUAKE_B4[:3], 0, T0)
     with store.begin() as conn:
         conn.execute(
             sa.update(articles).where(articles.c.id == min(story_of(store))).values(text=None)
         )
-    joined += feed(store, merging, QUAKE_B3[2:], 5, T0)
+    joined += feed(store, merging, QUAKE_B4[3:], 7, T0)
     assert set(story_of(store).values()) == set(joined) == {joined[0]}
 
 
@@ -135,3 +150,19 @@ def test_similarities_are_the_pairwise_word_cosines() -> None:
         for b, vb in enumerate(vecs):
             want = 0.0 if a == b else cos(va.words_k, va.words_v, vb.words_k, vb.words_v)
             assert abs(sims[a, b] - want) < 1e-12
+
+
+def test_restart_before_the_split_gives_the_same_stories(tmp_path: Path) -> None:
+    stream = QUAKE_A4 + QUAKE_B4
+    merging = StorySettings(threshold=-100.0)
+    one = Store.open(tmp_path / "a")
+    feed(one, StoryEngine(merging), stream, 0, T0)
+    straight = story_of(one)
+    one.close()
+    two = Store.open(tmp_path / "b")
+    feed(two, StoryEngine(merging), stream[:6], 0, T0)
+    two.close()
+    again = Store.open(tmp_path / "b")  # a new process: nothing but the store survives
+    feed(again, StoryEngine(merging), stream[6:], 6, T0)
+    assert story_of(again) == straight and len(set(straight.values())) == 2
+    again.close()
