@@ -13,7 +13,7 @@ from monitor.store import Store
 from monitor.store.schema import articles
 from monitor.store.story_tables import stories, story_articles, story_postings
 from monitor.stories import StoryEngine, StorySettings, list_stories
-from monitor.story_model import ArticleVectors, featurize
+from monitor.story_model import ArticleVectors, featurize, member_cosine
 from monitor.story_split import _bipartition, _similarities, check_sizes, split
 from monitor.story_vectors import cos
 
@@ -143,13 +143,14 @@ def test_sweep_cut_by_running_sums_is_the_written_out_one() -> None:
             assert fast.tolist() == slow.tolist()
 
 
-def test_similarities_are_the_pairwise_word_cosines() -> None:
+def test_similarities_are_the_pairwise_word_cosines_and_linkages() -> None:
     vecs = vectors(QUAKE_A + QUAKE_B3 + SEED)
-    sims = _similarities(vecs)
+    sims, links = _similarities(vecs)
     for a, va in enumerate(vecs):
         for b, vb in enumerate(vecs):
             want = 0.0 if a == b else cos(va.words_k, va.words_v, vb.words_k, vb.words_v)
             assert abs(sims[a, b] - want) < 1e-12
+            assert abs(links[a, b] - member_cosine(va, vb.member_words())) < 1e-12
 
 
 def test_restart_before_the_split_gives_the_same_stories(tmp_path: Path) -> None:

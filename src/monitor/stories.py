@@ -10,6 +10,7 @@ the same assignments. The method and its measured quality are in docs/stories.md
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -30,6 +31,7 @@ from monitor.story_model import (
     LINK,
     ArticleVectors,
     Centroid,
+    Doc,
     featurize,
     member_cosine,
     unpack_sparse,
@@ -74,6 +76,7 @@ class StorySettings:
 
 
 _CHECK_SIZES = check_sizes()
+_DOC_MEMO = 512  # featurized articles kept (about 20 KB each with their text)
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,9 @@ class StoryEngine:
         self.settings = settings or StorySettings()
         self.copies = CopyIndex(self.settings.dedup)
         self._hashes: dict[str, int] = {}  # term → hash memo, bounded; holds no store state
+        # featurize memo (title, text) → Doc, least recently used out: a story's re-examination
+        # finds its recent members here instead of tokenizing them again; holds no store state
+        self._docs: OrderedDict[tuple[str, str], Doc] = OrderedDict()
 
     def process(self, conn: sa.Connection, article_id: int, article: Article) -> Assignment:
         seen = writes.seen_time(conn, article_id, article)
@@ -122,13 +128,24 @@ class StoryEngine:
         writes.mark(conn, article_id, None, story_id)
         return Assignment(None, story_id, new)
 
+    def _featurize(self, title: str, text: str) -> Doc:
+        key = (title, text)
+        doc = self._docs.get(key)
+        if doc is not None:
+            self._docs.move_to_end(key)
+            return doc
+        if len(self._hashes) > 500_000:
+            self._hashes.clear()
+        doc = self._docs[key] = featurize(title, text, self.settings.title_weight, self._hashes)
+        if len(self._docs) > _DOC_MEMO:
+            self._docs.popitem(last=False)
+        return doc
+
     def _cluster(
         self, conn: sa.Connection, article_id: int, article: Article, seen: datetime
     ) -> tuple[int, bool]:
         s = self.settings
-        if len(self._hashes) > 500_000:
-            self._hashes.clear()
-        doc = featurize(article.title, article.text, s.title_weight, self._hashes)
+        doc = self._featurize(article.title, article.text)
         terms = sorted(set(doc.words) | set(doc.ents))
         df = writes.take_df(conn, terms)  # counts this article; returns the counts before it
         n = writes.take_count(conn, "articles")
@@ -187,9 +204,7 @@ class StoryEngine:
         originals = [m for m in rows if m.duplicate_of is None]
         if any(m.text is None for m in originals):
             return set(), 0  # pruned text: the members cannot be compared again
-        docs = [
-            featurize(m.title or "", m.text or "", s.title_weight, self._hashes) for m in originals
-        ]
+        docs = [self._featurize(m.title or "", m.text or "") for m in originals]
         terms = sorted({t for d in docs for t in (*d.words, *d.ents)})
         df, n = split_writes.document_frequencies(conn, terms)
         vecs = [ArticleVectors.build(d, df, n, s.rare_df) for d in docs]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from monitor.story_model import ArticleVectors, Centroid, join_features, member_cosine
+from monitor.story_model import ArticleVectors, Centroid, join_features
 
 __all__ = ["check_sizes", "split"]
 
@@ -43,24 +43,34 @@ def split(
     (age 0, linkage to the other half's members). None when no cut leaves two on each side."""
     if len(members) < 4:
         return None
-    cut = _bipartition(_similarities(members))
+    sims, links = _similarities(members)
+    cut = _bipartition(sims)
     if cut is None:
         return None
-    return min(_side(members, cut, ~cut, weights), _side(members, ~cut, cut, weights)), cut
+    scores = (_side(members, cut, ~cut, links, weights), _side(members, ~cut, cut, links, weights))
+    return min(scores), cut
 
 
-def _similarities(members: list[ArticleVectors]) -> npt.NDArray[np.float64]:
-    """Word cosines between every two members (0 on the diagonal), as one matrix product."""
+def _similarities(
+    members: list[ArticleVectors],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Word cosines between every two members (0 on the diagonal), and each member's linkage to
+    every other (`member_cosine`: its words against the other's kept top 50), as two matrix
+    products over the members' word keys."""
     keys = np.unique(np.concatenate([v.words_k for v in members]))
-    dense = np.zeros((len(members), len(keys)))
-    for row, vec in zip(dense, members, strict=True):
+    whole = np.zeros((len(members), len(keys)))
+    top = np.zeros_like(whole)
+    for row, kept, vec in zip(whole, top, members, strict=True):
         row[np.searchsorted(keys, vec.words_k)] = vec.words_v
-    norms = np.linalg.norm(dense, axis=1)
-    norms[norms == 0] = 1.0
-    dense /= norms[:, None]
-    sims = dense @ dense.T
+        tk, tv = vec.member_words()
+        kept[np.searchsorted(keys, tk)] = tv
+    for dense in (whole, top):
+        norms = np.linalg.norm(dense, axis=1)
+        norms[norms == 0] = 1.0
+        dense /= norms[:, None]
+    sims = whole @ whole.T
     np.fill_diagonal(sims, 0.0)
-    return sims
+    return sims, whole @ top.T
 
 
 def _bipartition(sims: npt.NDArray[np.float64]) -> Mask | None:
@@ -94,17 +104,20 @@ def _bipartition(sims: npt.NDArray[np.float64]) -> Mask | None:
 
 
 def _side(
-    members: list[ArticleVectors], story: Mask, joining: Mask, weights: npt.NDArray[np.float64]
+    members: list[ArticleVectors],
+    story: Mask,
+    joining: Mask,
+    links: npt.NDArray[np.float64],
+    weights: npt.NDArray[np.float64],
 ) -> float:
     """Mean join score of the *joining* members to a story made of the *story* members."""
     centroid = Centroid.empty()
-    kept = [v for v, keep in zip(members, story, strict=True) if keep]
-    for vec in kept:
-        centroid = centroid.add(vec)
-    words = [v.member_words() for v in kept]
+    size = int(story.sum())
+    for vec, keep in zip(members, story, strict=True):
+        if keep:
+            centroid = centroid.add(vec)
     zs = []
-    for vec, join in zip(members, joining, strict=True):
-        if join:
-            link = max(member_cosine(vec, w) for w in words)
-            zs.append(float(np.dot(weights, join_features(vec, centroid, len(kept), 0.0, link))))
+    for j in np.flatnonzero(joining):
+        link = float(links[j, story].max())
+        zs.append(float(np.dot(weights, join_features(members[j], centroid, size, 0.0, link))))
     return float(np.mean(zs))

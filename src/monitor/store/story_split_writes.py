@@ -8,7 +8,8 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from monitor.store.schema import articles
-from monitor.store.story_tables import stories, story_articles, story_counters, term_stats
+from monitor.store.story_tables import stories, story_articles, story_counters
+from monitor.store.story_writes import _run
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,12 @@ def members(conn: sa.Connection, story_id: int) -> list[Member]:
 def document_frequencies(conn: sa.Connection, terms: list[int]) -> tuple[dict[int, int], int]:
     """The stored document frequencies of *terms* and the number of articles counted (read only)."""
     df: dict[int, int] = {}
-    for i in range(0, len(terms), 500):
-        q = sa.select(term_stats.c.term, term_stats.c.df).where(
-            term_stats.c.term.in_(terms[i : i + 500])
-        )
-        df.update({int(t): int(d) for t, d in conn.execute(q)})
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    for i in range(0, len(terms), 2000):  # driver level: thousands of rows, no row objects
+        chunk = terms[i : i + 2000]
+        marks = ", ".join([mark] * len(chunk))
+        sql = f"SELECT term, df FROM term_stats WHERE term IN ({marks})"
+        df.update(_run(conn, sql, tuple(chunk)))
     n = conn.execute(
         sa.select(story_counters.c.value).where(story_counters.c.name == "articles")
     ).scalar()
