@@ -158,9 +158,7 @@ def reexamine(
     words = mem.members[sid]
     for target, side in ((sid, keep), (new, ~keep)):
         part = [(t, v, w) for t, v, w, k in zip(items, vecs, words, side, strict=True) if k]
-        centroid = Centroid.empty()
-        for _, vec, _ in part:
-            centroid = centroid.add(vec)
+        centroid = Centroid.of([vec for _, vec, _ in part])
         mem.cents[target], mem.sizes[target] = centroid, len(part)
         mem.members[target] = [w for _, _, w in part]
         mem.last[target] = max(t[2] for t, _, _ in part)

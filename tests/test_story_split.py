@@ -13,7 +13,7 @@ from monitor.store import Store
 from monitor.store.schema import articles
 from monitor.store.story_tables import stories, story_articles, story_postings
 from monitor.stories import StoryEngine, StorySettings, list_stories
-from monitor.story_model import ArticleVectors, featurize, member_cosine
+from monitor.story_model import ArticleVectors, Centroid, featurize, member_cosine
 from monitor.story_split import _bipartition, _similarities, check_sizes, split
 from monitor.story_vectors import cos
 
@@ -167,3 +167,15 @@ def test_restart_before_the_split_gives_the_same_stories(tmp_path: Path) -> None
     feed(again, StoryEngine(merging), stream[6:], 6, T0)
     assert story_of(again) == straight and len(set(straight.values())) == 2
     again.close()
+
+
+def test_centroid_of_members_is_their_sum_capped_once() -> None:
+    vecs = vectors(QUAKE_A4 + QUAKE_B4 + SEED)
+    one_by_one = Centroid.empty()
+    for vec in vecs:
+        one_by_one = one_by_one.add(vec)
+    at_once = Centroid.of(vecs)
+    for (ak, av), (bk, bv) in zip(one_by_one.channels, at_once.channels, strict=True):
+        assert ak.tolist() == bk.tolist() and np.allclose(av, bv)  # no channel reached its cap
+    words, _ = Centroid.of(vectors(QUAKE_A4 + QUAKE_B4 + SEED) * 40).channels[0]
+    assert len(words) <= 400  # the word channel's cap

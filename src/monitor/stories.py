@@ -219,9 +219,7 @@ class StoryEngine:
         for sid, side in ((story_id, keep), (new_id, ~keep)):
             ids = {m.article_id for m, k in zip(originals, side, strict=True) if k}
             part = [v for v, k in zip(vecs, side, strict=True) if k]
-            centroid = Centroid.empty()
-            for vec in part:
-                centroid = centroid.add(vec)
+            centroid = Centroid.of(part)
             centrality = [centroid.cosine(v.words_k, v.words_v) for v in part]
             head = [m for m in originals if m.article_id in ids][int(np.argmax(centrality))]
             members = [m for m in rows if (m.duplicate_of or m.article_id) in ids]

@@ -18,7 +18,7 @@ from monitor.story_pack import pack as _pack
 from monitor.story_pack import unpack as _unpack
 from monitor.story_pack import unpack_sparse
 from monitor.story_text import Doc, featurize
-from monitor.story_vectors import Keys, Vals, contains, cos, merge, missing, norm, sparse
+from monitor.story_vectors import Keys, Vals, contains, cos, merge, missing, norm, sparse, total
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -180,21 +180,35 @@ class Centroid:
         return _pack(list(self.channels))
 
     def add(self, vec: ArticleVectors) -> Centroid:
-        mine = (
-            (vec.words_k, vec.words_v),
-            (vec.ents_k, vec.ents_v),
-            (vec.title_k, vec.title_v),
-            (vec.numbers, np.ones(len(vec.numbers))),
-            (vec.years, np.ones(len(vec.years))),
-            (vec.dates, np.ones(len(vec.dates))),
-            *((keys, np.ones(len(keys))) for keys in vec.lede),
-        )
         return Centroid(
-            tuple(merge(c, m, cap) for c, m, cap in zip(self.channels, mine, _CAPS, strict=True))
+            tuple(
+                merge(c, m, cap)
+                for c, m, cap in zip(self.channels, _channels(vec), _CAPS, strict=True)
+            )
         )
+
+    @classmethod
+    def of(cls, vecs: list[ArticleVectors]) -> Centroid:
+        """The centroid of *vecs* summed at once, each channel capped once at the end (a story
+        rebuilt from its members; `add` caps after every member)."""
+        parts = [_channels(vec) for vec in vecs]
+        return cls(tuple(total([p[i] for p in parts], cap) for i, cap in enumerate(_CAPS)))
 
     def cosine(self, keys: Keys, vals: Vals) -> float:
         return cos(keys, vals, *self.channels[0])
+
+
+def _channels(vec: ArticleVectors) -> tuple[tuple[Keys, Vals], ...]:
+    """What an article adds to each centroid channel (counts of 1 for the sets)."""
+    return (
+        (vec.words_k, vec.words_v),
+        (vec.ents_k, vec.ents_v),
+        (vec.title_k, vec.title_v),
+        (vec.numbers, np.ones(len(vec.numbers))),
+        (vec.years, np.ones(len(vec.years))),
+        (vec.dates, np.ones(len(vec.dates))),
+        *((keys, np.ones(len(keys))) for keys in vec.lede),
+    )
 
 
 def join_features(

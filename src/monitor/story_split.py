@@ -111,11 +111,8 @@ def _side(
     weights: npt.NDArray[np.float64],
 ) -> float:
     """Mean join score of the *joining* members to a story made of the *story* members."""
-    centroid = Centroid.empty()
+    centroid = Centroid.of([vec for vec, keep in zip(members, story, strict=True) if keep])
     size = int(story.sum())
-    for vec, keep in zip(members, story, strict=True):
-        if keep:
-            centroid = centroid.add(vec)
     zs = []
     for j in np.flatnonzero(joining):
         link = float(links[j, story].max())

@@ -61,6 +61,18 @@ def merge(a: tuple[Keys, Vals], b: tuple[Keys, Vals], cap: int) -> tuple[Keys, V
     return uniq, sums
 
 
+def total(parts: list[tuple[Keys, Vals]], cap: int) -> tuple[Keys, Vals]:
+    """The sum of sparse vectors, the *cap* largest kept (ties: lower key), as `merge` keeps."""
+    keys = np.concatenate([k for k, _ in parts]) if parts else np.zeros(0, dtype=np.int64)
+    vals = np.concatenate([v for _, v in parts]) if parts else np.zeros(0)
+    uniq, where = np.unique(keys, return_inverse=True)
+    sums = np.bincount(where, weights=vals, minlength=len(uniq)).astype(np.float64)
+    if len(uniq) > cap:
+        keep = np.sort(np.lexsort((uniq, -sums))[:cap])
+        uniq, sums = uniq[keep], sums[keep]
+    return uniq.astype(np.int64), sums
+
+
 def missing(found: npt.NDArray[np.bool_]) -> float:
     """Share of False in a non-empty mask: ``(~found).mean()``, the same float (count / n)."""
     return float(len(found) - int(np.count_nonzero(found))) / len(found)
