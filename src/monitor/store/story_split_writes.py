@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from monitor.store.schema import articles
 from monitor.store.story_tables import stories, story_articles, story_counters
-from monitor.store.story_writes import _run
+from monitor.store.story_writes import _run, _time
 
 
 @dataclass(frozen=True)
@@ -22,20 +22,18 @@ class Member:
 
 
 def members(conn: sa.Connection, story_id: int) -> list[Member]:
-    """Every member of a story (copies included), in arrival (article id) order."""
-    q = (
-        sa.select(
-            story_articles.c.article_id,
-            story_articles.c.seen,
-            story_articles.c.duplicate_of,
-            articles.c.title,
-            articles.c.text,
-        )
-        .outerjoin(articles, articles.c.id == story_articles.c.article_id)
-        .where(story_articles.c.story_id == story_id)
-        .order_by(story_articles.c.article_id)
+    """Every member of a story (copies included), in arrival (article id) order: one statement
+    at driver level (it runs each time a story reaches a size it is checked at)."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    rows = _run(
+        conn,
+        "SELECT m.article_id, m.seen, m.duplicate_of, a.title, a.text FROM story_articles AS m "
+        f"LEFT JOIN articles AS a ON a.id = m.article_id WHERE m.story_id = {mark} "
+        "ORDER BY m.article_id",
+        (story_id,),
     )
-    return [Member(*row) for row in conn.execute(q)]
+    load = _time(conn, True)
+    return [Member(int(r[0]), load(r[1]), r[2], r[3], r[4]) for r in rows]
 
 
 def document_frequencies(conn: sa.Connection, terms: list[int]) -> tuple[dict[int, int], int]:
