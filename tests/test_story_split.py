@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import sqlalchemy as sa
-from tests.test_stories import QUAKE_A, QUAKE_B, SEED, T0, feed
 
 from monitor.store import Store
 from monitor.store.schema import articles
@@ -16,6 +15,7 @@ from monitor.stories import StoryEngine, StorySettings, list_stories
 from monitor.story_model import ArticleVectors, Centroid, featurize, member_cosine
 from monitor.story_split import _bipartition, _similarities, check_sizes, split
 from monitor.story_vectors import cos
+from test_stories import QUAKE_A, QUAKE_B, SEED, T0, feed
 
 QUAKE_B3 = [
     *QUAKE_B,
