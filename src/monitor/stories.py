@@ -211,18 +211,19 @@ class StoryEngine:
         found = split(vecs, np.asarray(s.weights, dtype=np.float64))
         if found is None or found[0] >= s.split_threshold:
             return set(), 0
-        keep = found[1] if found[1][0] else ~found[1]
-        moved = {m.article_id for m, k in zip(originals, keep, strict=True) if not k}
-        group = [m for m in rows if (m.duplicate_of or m.article_id) in moved]
+        halves = []  # (which originals, their ids, every member with the copies) per half
+        for side in (found[1], ~found[1]):  # the half with the first member keeps the story
+            ids = {m.article_id for m, k in zip(originals, side, strict=True) if k}
+            halves.append((side, ids, [m for m in rows if (m.duplicate_of or m.article_id) in ids]))
+        moved, group = halves[1][1], halves[1][2]
         new_id = self._new_story(conn, min(m.seen for m in group))
         split_writes.move(conn, [m.article_id for m in group], new_id)
-        for sid, side in ((story_id, keep), (new_id, ~keep)):
-            ids = {m.article_id for m, k in zip(originals, side, strict=True) if k}
+        for sid, (side, _, members) in zip((story_id, new_id), halves, strict=True):
             part = [v for v, k in zip(vecs, side, strict=True) if k]
             centroid = Centroid.of(part)
             centrality = [centroid.cosine(v.words_k, v.words_v) for v in part]
-            head = [m for m in originals if m.article_id in ids][int(np.argmax(centrality))]
-            members = [m for m in rows if (m.duplicate_of or m.article_id) in ids]
+            heads = [m for m, k in zip(originals, side, strict=True) if k]
+            head = heads[int(np.argmax(centrality))]
             title = (head.title or "", head.article_id)
             split_writes.rewrite(conn, sid, centroid.pack(), members, title)
         for m, vec in zip(originals, vecs, strict=True):

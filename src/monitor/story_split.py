@@ -40,13 +40,16 @@ def split(
 ) -> tuple[float, Mask] | None:
     """The best two-way cut of a story's *members* (in arrival order) and its join score: the
     lower, over both ways round, of the mean score of one half's members joining the other half
-    (age 0, linkage to the other half's members). None when no cut leaves two on each side."""
+    (age 0, linkage to the other half's members). The cut is True for the half holding the first
+    member (the one that keeps the story). None when no cut leaves two on each side."""
     if len(members) < 4:
         return None
     sims, links = _similarities(members)
     cut = _bipartition(sims)
     if cut is None:
         return None
+    if not cut[0]:
+        cut = ~cut
     scores = (_side(members, cut, ~cut, links, weights), _side(members, ~cut, cut, links, weights))
     return min(scores), cut
 

@@ -55,10 +55,7 @@ def merge(a: tuple[Keys, Vals], b: tuple[Keys, Vals], cap: int) -> tuple[Keys, V
     sums = np.zeros(len(uniq))
     sums[np.searchsorted(uniq, a[0])] += a[1]
     sums[np.searchsorted(uniq, b[0])] += b[1]
-    if len(uniq) > cap:
-        keep = np.sort(np.lexsort((uniq, -sums))[:cap])
-        uniq, sums = uniq[keep], sums[keep]
-    return uniq, sums
+    return _capped(uniq, sums, cap)
 
 
 def total(parts: list[tuple[Keys, Vals]], cap: int) -> tuple[Keys, Vals]:
@@ -67,10 +64,15 @@ def total(parts: list[tuple[Keys, Vals]], cap: int) -> tuple[Keys, Vals]:
     vals = np.concatenate([v for _, v in parts]) if parts else np.zeros(0)
     uniq, where = np.unique(keys, return_inverse=True)
     sums = np.bincount(where, weights=vals, minlength=len(uniq)).astype(np.float64)
-    if len(uniq) > cap:
-        keep = np.sort(np.lexsort((uniq, -sums))[:cap])
-        uniq, sums = uniq[keep], sums[keep]
-    return uniq.astype(np.int64), sums
+    return _capped(uniq.astype(np.int64), sums, cap)
+
+
+def _capped(keys: Keys, sums: Vals, cap: int) -> tuple[Keys, Vals]:
+    """The *cap* largest of a sparse vector (ties: lower key), in key order."""
+    if len(keys) > cap:
+        keep = np.sort(np.lexsort((keys, -sums))[:cap])
+        keys, sums = keys[keep], sums[keep]
+    return keys, sums
 
 
 def missing(found: npt.NDArray[np.bool_]) -> float:
