@@ -149,7 +149,7 @@ def reexamine(
     found = split(vecs, weights)
     if found is None or found[0] >= s.split_threshold:
         return
-    keep = found[1] if found[1][0] else ~found[1]
+    keep = found[1]  # the half with the first member keeps the story
     new = len(mem.cents)
     mem.cents.append(Centroid.empty())
     mem.sizes.append(0)
@@ -216,6 +216,21 @@ def fit_two_stage(
     return w
 
 
+def examples(
+    train: list[tuple[str, Rows, bool]],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Teacher-forced examples of *train*'s streams (features, joined), from a wider candidate
+    set than the shipped one (more negatives per article)."""
+    base = StorySettings(max_candidates=40, link_members=20)
+    xs: list[npt.NDArray[np.float64]] = []
+    ys: list[int] = []
+    for _name, rows, dated in train:
+        x, y, _ = replay(rows, dated, base, None)
+        xs += x
+        ys += y
+    return np.array(xs), np.array(ys, dtype=float)
+
+
 def fold(row: dict[str, str]) -> int:
     """The held-out half a dev row belongs to: by ECB+ topic pair, or by GVA incident."""
     cluster = row["cluster"]
@@ -227,25 +242,24 @@ def fold(row: dict[str, str]) -> int:
 def holdout(runs: list[tuple[str, Rows, bool]], l2: float, gate: float, t: float) -> None:
     """2-fold: fit on one half of the ECB+ topics and GVA incidents, score the other half online;
     print the mean of both folds per file."""
-    base = StorySettings(max_candidates=40, link_members=20)
     out = defaultdict(list)
     for k in (0, 1):
-        xs: list[npt.NDArray[np.float64]] = []
-        ys: list[int] = []
-        for _name, rows, dated in runs[2:]:
-            x, y, _ = replay([r for r in rows if fold(r) == k], dated, base, None)
-            xs += x
-            ys += y
-        w = fit_two_stage(np.array(xs), np.array(ys, dtype=float), l2, gate)
+        half = [(name, [r for r in rows if fold(r) == k], dated) for name, rows, dated in runs[2:]]
+        w = fit_two_stage(*examples(half), l2, gate)
         for name, rows, dated in runs:
             test = [r for r in rows if fold(r) != k]
             _, _, pred = replay(test, dated, StorySettings(threshold=t), w)
             out[name.split()[0]].append(scores([r["cluster"] for r in test], pred))
+    print(f"held out, threshold {t:.2f}: " + summary(out), flush=True)
+
+
+def summary(out: dict[str, list[dict[str, float]]]) -> str:
+    """BCubed P/R/F1 per file, each the mean over its runs (the ECB+ shuffles)."""
     line = []
     for key, res in out.items():
         m = {k: sum(r[k] for r in res) / len(res) for k in res[0]}
         line.append(f"{key} P {m['P']:.3f} R {m['R']:.3f} F1 {m['F1']:.3f}")
-    print(f"held out, threshold {t:.2f}: " + " | ".join(line), flush=True)
+    return " | ".join(line)
 
 
 def main() -> int:
@@ -279,20 +293,13 @@ def main() -> int:
     if args.holdout is not None:
         holdout(runs, args.l2, args.gate, args.holdout)
         return 0
-    # Examples come from a wider candidate set than the shipped one (more negatives per article).
-    base = StorySettings(max_candidates=40, link_members=20)
     if args.eval:
         w = np.array(DEFAULT_WEIGHTS)
     else:
-        xs: list[npt.NDArray[np.float64]] = []
-        ys: list[int] = []
         train = {"both": runs[2:], "ecbplus": runs[2:3], "gva": runs[3:]}[args.train]
-        for _name, rows, dated in train:  # one ECB+ shuffle and/or GVA
-            x, y, _ = replay(rows, dated, base, None)
-            xs += x
-            ys += y
-        w = fit_two_stage(np.array(xs), np.array(ys, dtype=float), args.l2, args.gate)
-        print(f"{len(ys)} examples, {sum(ys)} joins")
+        x, y = examples(train)  # one ECB+ shuffle and/or GVA
+        w = fit_two_stage(x, y, args.l2, args.gate)
+        print(f"{len(y)} examples, {int(y.sum())} joins")
         print("weights = (" + ", ".join(f"{v:.2f}" for v in w) + ")")
     for t in [float(v) for v in args.thresholds.split(",")]:
         s = StorySettings(threshold=t)  # the shipped settings but the threshold
@@ -300,11 +307,7 @@ def main() -> int:
         for name, rows, dated in runs:
             _, _, pred = replay(rows, dated, s, w, args.oracle_first)
             out[name.split()[0]].append(scores([r["cluster"] for r in rows], pred))
-        line = []
-        for key, res in out.items():
-            m = {k: sum(r[k] for r in res) / len(res) for k in res[0]}
-            line.append(f"{key} P {m['P']:.3f} R {m['R']:.3f} F1 {m['F1']:.3f}")
-        print(f"threshold {t:.2f}: " + " | ".join(line), flush=True)
+        print(f"threshold {t:.2f}: " + summary(out), flush=True)
     return 0
 
 
