@@ -34,7 +34,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from monitor.dedup import CopyIndex
+from monitor.stories.copies import CopyIndex
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 WRAPPERS = [

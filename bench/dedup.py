@@ -32,12 +32,12 @@ import numpy as np
 import psutil
 import sqlalchemy as sa
 
-from monitor.dedup import jaccard
 from monitor.models import Article
 from monitor.store import articles as store_articles
 from monitor.store.db import Store
-from monitor.stories import StoryEngine, prune
-from monitor.story_model import ArticleVectors, Centroid, featurize
+from monitor.stories.copies import jaccard
+from monitor.stories.engine import StoryEngine, prune
+from monitor.stories.model import ArticleVectors, Centroid, featurize
 from monitor.urls import canonical_url
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

@@ -22,7 +22,7 @@ import psutil
 import trafilatura
 
 from metrics import Score, corpus_score
-from monitor.extract import TRAFILATURA_OPTIONS, ExtractPool, extract_article
+from monitor.extract.article import TRAFILATURA_OPTIONS, ExtractPool, extract_article
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "extraction"
 OPTION_SETS: dict[str, dict[str, Any]] = {

@@ -29,8 +29,8 @@ import numpy as np
 import numpy.typing as npt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from monitor.stories import StorySettings  # noqa: E402
-from monitor.story_model import (  # noqa: E402
+from monitor.stories.engine import StorySettings  # noqa: E402
+from monitor.stories.model import (  # noqa: E402
     DEFAULT_WEIGHTS,
     FEATURES,
     ArticleVectors,
@@ -39,9 +39,9 @@ from monitor.story_model import (  # noqa: E402
     join_features,
     member_cosine,
 )
-from monitor.story_split import check_sizes, split  # noqa: E402
-from monitor.story_text import Doc  # noqa: E402
-from monitor.story_vectors import Keys, Vals  # noqa: E402
+from monitor.stories.split import check_sizes, split  # noqa: E402
+from monitor.stories.text import Doc  # noqa: E402
+from monitor.stories.vectors import Keys, Vals  # noqa: E402
 from stories import BASE, DATA, published, scores, streams  # noqa: E402
 
 Rows = list[dict[str, str]]

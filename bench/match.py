@@ -20,9 +20,9 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from monitor.match import MatchDoc, Matcher, TopicSpec
-from monitor.query import And, Leaf, Node, Not, parse_query
-from monitor.query_text import fold, tokenize
+from monitor.topics.match import MatchDoc, Matcher, TopicSpec
+from monitor.topics.query import And, Leaf, Node, Not, parse_query
+from monitor.topics.text import fold, tokenize
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 CORPUS = DATA / "extraction" / "ground-truth.json"

@@ -3,7 +3,7 @@
     .venv/bin/python bench/poll.py [--feeds 2000] [--feedparser-sample N] [--latency 0.1]
 
 Rows: (a) news-monitor's poll path, (b) a sequential feedparser.parse(url) loop (rss2email),
-(c) raw httpx GETs at the same limits, (d) the fetch stage alone (monitor.fetch.Fetcher);
+(c) raw httpx GETs at the same limits, (d) the fetch stage alone (monitor.fetch.client.Fetcher);
 cold only, (a0) the poll path without the per-article stages (fetch, parse, store).
 Targets (issue 2): warm (a) ≥ 70 % of (c) feeds/s; cold (a) ≥ 20× (b) feeds/s.
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 from feedfarm import FeedFarm
 from fetch_baselines import Measurement, Validators, measure_feedparser, measure_httpx, timed
 from monitor.errors import FetchError
-from monitor.fetch import Fetcher, FetchSettings
+from monitor.fetch.client import Fetcher, FetchSettings
 
 SETTINGS = FetchSettings()
 
@@ -99,7 +99,7 @@ def idle_daemon_rss(state_dir: Path, settle: float = 8.0) -> float:
 
 
 def measure_fetcher(urls: list[str], validators: Validators | None = None) -> Measurement:
-    """(d) monitor.fetch.Fetcher alone (no parsing), default settings, bodies kept."""
+    """(d) monitor.fetch.client.Fetcher alone (no parsing), default settings, bodies kept."""
     validators = validators or {}
 
     async def run() -> tuple[Counter[int], Validators]:

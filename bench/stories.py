@@ -34,8 +34,8 @@ from monitor.store.story_tables import (
     story_postings,
     term_stats,
 )
-from monitor.stories import StoryEngine, StorySettings
-from monitor.story_model import ArticleVectors, Centroid, featurize
+from monitor.stories.engine import StoryEngine, StorySettings
+from monitor.stories.model import ArticleVectors, Centroid, featurize
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "stories"
 BASE = datetime(2020, 1, 1, tzinfo=UTC)

@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from monitor import render
-from monitor.digest import Digest, DigestSource, DigestStory
+from monitor.digest import render
+from monitor.digest.build import Digest, DigestSource, DigestStory
 
 T0 = datetime(2024, 5, 2, 5, 40, tzinfo=UTC)
 TZ = "Europe/Berlin"

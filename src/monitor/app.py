@@ -11,18 +11,18 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from monitor import topics
 from monitor.config import Config
 from monitor.errors import MonitorError
-from monitor.extract import ExtractPool
-from monitor.fetch import Fetcher, FetchSettings
-from monitor.ingest import ArticleStage
+from monitor.extract.article import ExtractPool
+from monitor.fetch.client import Fetcher, FetchSettings
+from monitor.ingest.pipeline import Pipeline, PollOutcome, utcnow
+from monitor.ingest.stages import ArticleStage
 from monitor.models import Article
-from monitor.pipeline import Pipeline, PollOutcome, utcnow
 from monitor.store import Store
 from monitor.store import sources as source_store
 from monitor.store.sources import SourceRow
-from monitor.stories import StoryEngine, StorySettings
+from monitor.stories.engine import StoryEngine, StorySettings
+from monitor.topics import stage as topics
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ import argparse
 import asyncio
 from typing import Any
 
-from monitor import delivery
 from monitor.cli.context import Context
-from monitor.pipeline import utcnow
+from monitor.digest import delivery
+from monitor.ingest.pipeline import utcnow
 
 
 def register(sub: Any) -> None:
@@ -28,7 +28,7 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
     setup_logging(args.verbose, config.settings.log_level)
     if args.once:
         return asyncio.run(_once(ctx))
-    from monitor.scheduler import Daemon
+    from monitor.daemon.scheduler import Daemon
 
     return asyncio.run(Daemon(ctx.config_path, config, ctx.environ).run())
 

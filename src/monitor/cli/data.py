@@ -12,11 +12,11 @@ from monitor.cli.context import Context
 from monitor.cli.output import plural
 from monitor.config.values import parse_duration
 from monitor.errors import MonitorError, QueryError
-from monitor.importer import import_jsonl
-from monitor.match import Matcher, TopicSpec
-from monitor.pipeline import utcnow
+from monitor.ingest.importer import import_jsonl
+from monitor.ingest.pipeline import utcnow
 from monitor.store import articles as article_store
-from monitor.topics import match_stored, topic_specs
+from monitor.topics.match import Matcher, TopicSpec
+from monitor.topics.stage import match_stored, topic_specs
 
 
 def register(sub: Any) -> None:
@@ -89,7 +89,7 @@ def _open(path: str) -> Any:
 
 
 def cmd_stories(args: argparse.Namespace, ctx: Context) -> int:
-    from monitor.stories import list_stories
+    from monitor.stories.engine import list_stories
 
     if args.topic and ctx.config.topic(args.topic) is None:
         raise MonitorError(

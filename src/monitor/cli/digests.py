@@ -6,10 +6,10 @@ import argparse
 import asyncio
 from typing import Any
 
-from monitor import delivery
 from monitor.cli.context import Context
+from monitor.digest import delivery
 from monitor.errors import MonitorError
-from monitor.pipeline import utcnow
+from monitor.ingest.pipeline import utcnow
 
 
 def register(sub: Any) -> None:

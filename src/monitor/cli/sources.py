@@ -11,8 +11,8 @@ from monitor.cli.output import Progress, clip, iso, short_iso, short_time, table
 from monitor.config import edit
 from monitor.config.values import format_duration
 from monitor.errors import ConfigError, MonitorError
-from monitor.pipeline import PollOutcome
-from monitor.probe import probe_url
+from monitor.ingest.pipeline import PollOutcome
+from monitor.ingest.probe import probe_url
 from monitor.store import articles as article_store
 from monitor.store import sources as source_store
 
@@ -168,7 +168,7 @@ def cmd_feeds_test(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
     app = ctx.app
-    from monitor.delivery import delivery_status
+    from monitor.digest.delivery import delivery_status
 
     with app.store.connect() as conn:
         rows = source_store.all_sources(conn, app.source_names)

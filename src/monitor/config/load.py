@@ -105,16 +105,18 @@ def _settings(s: Section, path: Path, env: Mapping[str, str]) -> Settings:
         database_url = secret(s, "database_url_env", env)
     f = s.section("fetch")
     f.check_keys(_FETCH)
-    fetch = FetchConfig(  # unset keys stay None: monitor.fetch.FetchSettings holds the defaults
-        connect_timeout=f.opt("connect_timeout", parse_duration),
-        read_timeout=f.opt("read_timeout", parse_duration),
-        total_timeout=f.opt("total_timeout", parse_duration),
-        max_body_bytes=f.opt("max_body_size", parse_size),
-        max_redirects=f.opt("max_redirects", as_int),
-        per_host_limit=f.opt("per_host_limit", as_int),
-        global_limit=f.opt("global_limit", as_int),
-        user_agent=f.opt("user_agent", as_str),
-        http2=f.opt("http2", as_bool),
+    fetch = (
+        FetchConfig(  # unset keys stay None: monitor.fetch.client.FetchSettings holds the defaults
+            connect_timeout=f.opt("connect_timeout", parse_duration),
+            read_timeout=f.opt("read_timeout", parse_duration),
+            total_timeout=f.opt("total_timeout", parse_duration),
+            max_body_bytes=f.opt("max_body_size", parse_size),
+            max_redirects=f.opt("max_redirects", as_int),
+            per_host_limit=f.opt("per_host_limit", as_int),
+            global_limit=f.opt("global_limit", as_int),
+            user_agent=f.opt("user_agent", as_str),
+            http2=f.opt("http2", as_bool),
+        )
     )
     return Settings(
         timezone=tz,
@@ -220,7 +222,7 @@ def _topics(root: Section, feeds: list[FeedConfig]) -> list[TopicConfig]:
 
 def query_error(query: str) -> QueryError | None:
     """The QueryError of a malformed query, or None."""
-    from monitor.query import parse_query
+    from monitor.topics.query import parse_query
 
     try:
         parse_query(query)

@@ -150,7 +150,7 @@ def digests(
 
 
 def schedule_error(schedule: str) -> str | None:
-    from monitor.schedules import validate_schedule
+    from monitor.digest.schedules import validate_schedule
 
     result: str | None = validate_schedule(schedule)
     return result

@@ -7,7 +7,7 @@ import numpy as np
 import sqlalchemy as sa
 from alembic.operations import Operations
 
-from monitor.dedup import DedupSettings, band_keys
+from monitor.stories.copies import DedupSettings, band_keys
 
 VERSION = 6
 _BATCH = 5000

@@ -1,0 +1,219 @@
+"""The daemon: APScheduler wiring (tick, digests, maintenance, watchdog), signals, config reload.
+
+A short *tick* job claims due sources from the store (`next_check_at`, leased so that no source
+is polled twice at once) and starts their polls with bounded concurrency; there is not one
+APScheduler job per feed. First SIGTERM/SIGINT: stop claiming, let the polls in hand finish
+(up to `shutdown_grace`), exit 0. Second: cancel them and any job in progress, exit at once
+(quietly: no traceback). SIGHUP: reload the config; a broken file is reported and the old
+config kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Mapping
+from pathlib import Path
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from monitor.app import App
+from monitor.config import Config, load_config
+from monitor.daemon.sdnotify import Notifier
+from monitor.digest import delivery
+from monitor.errors import ConfigError
+from monitor.ingest.pipeline import Pipeline, utcnow
+from monitor.store.sources import SourceRow
+from monitor.stories.engine import PruneReport, prune
+
+log = logging.getLogger(__name__)
+
+DIGEST_CHECK_SECONDS = 15.0
+MAINTENANCE_SECONDS = 3600.0
+
+
+class Daemon:
+    def __init__(self, config_path: Path, config: Config, environ: Mapping[str, str]) -> None:
+        self.config_path = config_path
+        self.environ = environ
+        self.app = App(config)
+        self.notifier = Notifier(environ)
+        self.stopping = asyncio.Event()
+        self.force_stop = False
+        self.in_flight: dict[asyncio.Task[object], SourceRow] = {}
+        self.jobs: set[asyncio.Task[object]] = set()  # scheduler jobs running right now
+        self.pipeline: Pipeline | None = None
+
+    @property
+    def config(self) -> Config:
+        return self.app.config
+
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._on_stop_signal, sig)
+        loop.add_signal_handler(signal.SIGHUP, self._on_reload)
+        settings = self.config.settings
+        scheduler = AsyncIOScheduler(
+            timezone=settings.timezone,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
+        )
+        now = utcnow()
+        scheduler.add_job(
+            self.tick, "interval", seconds=settings.tick, next_run_time=now, id="tick"
+        )
+        scheduler.add_job(
+            self.digests, "interval", seconds=DIGEST_CHECK_SECONDS, next_run_time=now, id="digests"
+        )
+        scheduler.add_job(
+            self.maintenance,
+            "interval",
+            seconds=MAINTENANCE_SECONDS,
+            next_run_time=now,
+            id="maintenance",
+        )
+        if self.notifier.watchdog_seconds:
+            scheduler.add_job(
+                self.notifier.watchdog,
+                "interval",
+                seconds=self.notifier.watchdog_seconds / 2,
+                id="watchdog",
+            )
+        async with self.app.pipeline() as pipeline:
+            self.pipeline = pipeline
+            scheduler.start()
+            self.notifier.ready(f"watching {len(self.app.source_names)} sources")
+            log.info(
+                "daemon started: %d sources, %d digests, state %s",
+                len(self.app.source_names),
+                len(self.config.digests),
+                self.app.store.safe_url,
+            )
+            await self.stopping.wait()
+            self.notifier.stopping()
+            # pause, not shutdown: APScheduler's asyncio executor cancels the jobs in progress
+            # on shutdown (wait or not), so a tick cancelled mid-claim logged a traceback and
+            # lost its chance to hand its sources back; they end first, then the polls
+            scheduler.pause()
+            await self._finish_jobs()
+            await self._drain()
+            scheduler.shutdown(wait=False)
+        self.app.close()
+        log.info("daemon stopped")
+        return 0
+
+    def _on_stop_signal(self, sig: signal.Signals) -> None:
+        if self.stopping.is_set():
+            log.warning("second %s: stopping now", sig.name)
+            self.force_stop = True
+            for task in [*self.in_flight, *self.jobs]:
+                task.cancel()
+            return
+        log.info("%s: finishing the work in hand (send again to stop at once)", sig.name)
+        self.stopping.set()
+
+    def _on_reload(self) -> None:
+        try:
+            config = load_config(self.config_path, self.environ)
+        except ConfigError as exc:
+            log.error(
+                "reload: %s is invalid, keeping the running config:\n%s", self.config_path, exc
+            )
+            return
+        self.app.reconfigure(config)
+        if self.pipeline is not None:
+            self.pipeline.config = config
+            self.pipeline.stages = self.app.stages
+        log.info("reload: %s applied (%d sources)", self.config_path, len(self.app.source_names))
+        self.notifier.status(f"watching {len(self.app.source_names)} sources")
+
+    async def _drain(self) -> None:
+        tasks = list(self.in_flight)
+        if not tasks:
+            return
+        grace = self.config.settings.shutdown_grace
+        log.info("waiting up to %.0fs for %d polls in hand", grace, len(tasks))
+        _, pending = await asyncio.wait(tasks, timeout=grace)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+            await asyncio.to_thread(
+                self._release, [self.in_flight[t] for t in pending if t in self.in_flight]
+            )
+
+    async def _finish_jobs(self) -> None:
+        """Let a tick/digest/maintenance job in progress end, so none is cancelled mid-way."""
+        running = {t for t in self.jobs if t is not asyncio.current_task() and not t.done()}
+        if running:
+            await asyncio.wait(running, timeout=self.config.settings.shutdown_grace)
+
+    def _track(self) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self.jobs.add(task)
+            task.add_done_callback(self.jobs.discard)
+
+    def _release(self, rows: list[SourceRow]) -> None:
+        from monitor.store import sources as source_store
+
+        with self.app.store.begin() as conn:
+            source_store.release(conn, [r.id for r in rows])
+
+    async def tick(self) -> None:
+        """Claim due sources up to the free concurrency and start their polls."""
+        self._track()
+        if self.stopping.is_set() or self.pipeline is None:
+            return
+        free = self.config.settings.concurrency - len(self.in_flight)
+        if free <= 0:
+            return
+        try:
+            claimed = await asyncio.to_thread(self.app.claim, self.app.source_names, free)
+        except asyncio.CancelledError:
+            if self.force_stop:  # a second SIGTERM; leases the claim still takes name this
+                log.info("tick: stopped while claiming")  # process: the next start takes them
+                return
+            raise
+        if self.stopping.is_set():  # SIGTERM came while claiming: hand the sources back
+            await asyncio.to_thread(self._release, claimed)
+            return
+        for source in claimed:
+            task: asyncio.Task[object] = asyncio.create_task(self.pipeline.poll(source))
+            self.in_flight[task] = source
+            task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[object]) -> None:
+        self.in_flight.pop(task, None)
+
+    async def digests(self) -> None:
+        self._track()
+        if self.stopping.is_set():
+            return
+        try:
+            await delivery.run_due(self.app.store, self.config, utcnow())
+        except asyncio.CancelledError:
+            if not self.force_stop:
+                raise
+            log.info("digests: stopped (unsent messages stay in the outbox)")
+        except Exception:
+            log.exception("digests: unexpected error")
+
+    async def maintenance(self) -> None:
+        """Retention: prune old article text and dedup/story state (off the event loop)."""
+        self._track()
+        try:
+            report = await asyncio.to_thread(self._prune)
+            log.info("maintenance: %s", report)
+        except asyncio.CancelledError:
+            if not self.force_stop:
+                raise
+            log.info("maintenance: stopped (prune goes on at the next start)")
+        except Exception:
+            log.exception("maintenance: unexpected error")
+
+    def _prune(self) -> PruneReport:
+        s = self.config.settings
+        # in committed batches: a large store is never pruned in one transaction
+        return prune(self.app.store.engine, utcnow(), s.retention, s.fingerprint_retention)

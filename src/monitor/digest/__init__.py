@@ -1,0 +1,12 @@
+"""Digests: build (new coverage per digest × channel), render, schedules, delivery, channels.
+
+`build` reads what a channel has not been shown; `render` is pure; `delivery` owns the outbox
+(build → render → store → send → mark, exactly once); `channels/` holds one module per
+channel type and their registry. May import: store, config, errors, models. Must not import
+fetch, parse, extract, ingest, stories or topics.
+"""
+
+from monitor.digest.build import Digest, DigestSource, DigestStory
+from monitor.digest.schedules import Schedule, parse_schedule
+
+__all__ = ["Digest", "DigestSource", "DigestStory", "Schedule", "parse_schedule"]

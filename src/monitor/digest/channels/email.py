@@ -1,0 +1,126 @@
+"""The email channel: multipart/alternative (text + HTML) over SMTP, plain, STARTTLS or TLS."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import smtplib
+import ssl
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+
+from monitor.config.model import ChannelConfig
+from monitor.digest import render
+from monitor.digest.build import Digest
+from monitor.digest.render import Message, header_safe
+from monitor.errors import DeliveryError
+
+log = logging.getLogger(__name__)
+
+
+class EmailSender:
+    """Renders a digest as one email and sends it with smtplib (in a thread)."""
+
+    def __init__(self, channel: ChannelConfig) -> None:
+        self.channel = channel
+
+    def render(self, digest: Digest, tz: str) -> list[Message]:
+        return [
+            Message(
+                subject=render.subject(digest),
+                text=render.text(digest, tz),
+                html=render.html(digest, tz),
+                created=digest.built_at.isoformat(),
+            )
+        ]
+
+    def build(self, message: Message, message_id: str) -> EmailMessage:
+        """The MIME message; every header value is a single line."""
+        ch = self.channel
+        if not ch.to or not ch.sender:
+            raise DeliveryError(
+                f"channel {ch.name!r}: an email channel needs `to:` and `from:`",
+                retryable=False,
+            )
+        domain = parseaddr(ch.sender)[1].rpartition("@")[2] or "news-monitor.invalid"
+        created = datetime.fromisoformat(message.created) if message.created else datetime.now(UTC)
+        msg = EmailMessage()
+        msg["Subject"] = header_safe(message.subject)
+        msg["From"] = header_safe(ch.sender)
+        msg["To"] = ", ".join(header_safe(a) for a in ch.to)
+        if ch.reply_to:
+            msg["Reply-To"] = header_safe(ch.reply_to)
+        if ch.list_id:
+            msg["List-Id"] = header_safe(ch.list_id)
+        msg["Date"] = format_datetime(created)
+        msg["Message-ID"] = f"<{header_safe(message_id)}@{header_safe(domain)}>"
+        msg["Auto-Submitted"] = "auto-generated"
+        msg.set_content(message.text)
+        if message.html:
+            msg.add_alternative(message.html, subtype="html")
+        return msg
+
+    async def send(self, message: Message, *, message_id: str) -> None:
+        msg = self.build(message, message_id)
+        await asyncio.to_thread(self._send, msg)
+
+    def _send(self, msg: EmailMessage) -> None:
+        ch, cfg = self.channel, self.channel.smtp
+        where = f"channel {ch.name!r} (SMTP {cfg.host}:{cfg.port})"
+        try:
+            context = ssl.create_default_context()
+            smtp: smtplib.SMTP
+            if cfg.ssl:
+                smtp = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout, context=context)
+            else:
+                smtp = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
+            with smtp:
+                smtp.ehlo()
+                if cfg.starttls and not cfg.ssl:
+                    smtp.starttls(context=context)
+                    smtp.ehlo()
+                if cfg.username:
+                    smtp.login(cfg.username, cfg.password or "")
+                refused = smtp.send_message(msg, to_addrs=list(ch.to))
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _ in exc.recipients.values()]
+            raise DeliveryError(
+                f"{where}: every recipient refused: {_codes(exc.recipients)}",
+                "check `to:` and the server's relay rules",
+                retryable=any(400 <= c < 500 for c in codes),
+            ) from exc
+        except smtplib.SMTPAuthenticationError as exc:
+            raise DeliveryError(
+                f"{where}: authentication failed ({exc.smtp_code})",
+                "check smtp.username and the password in password_env",
+                retryable=False,
+            ) from exc
+        except smtplib.SMTPNotSupportedError as exc:
+            raise DeliveryError(
+                f"{where}: {exc}",
+                "the server offers no STARTTLS/AUTH: check smtp.starttls, smtp.ssl and smtp.port",
+                retryable=False,
+            ) from exc
+        except smtplib.SMTPResponseException as exc:
+            text = exc.smtp_error
+            if isinstance(text, bytes):
+                text = text.decode("utf-8", "replace")
+            raise DeliveryError(
+                f"{where}: server answered {exc.smtp_code} {header_safe(str(text))}",
+                retryable=not 500 <= exc.smtp_code < 600,
+            ) from exc
+        except ssl.SSLCertVerificationError as exc:
+            raise DeliveryError(
+                f"{where}: TLS certificate not trusted: {exc.verify_message}",
+                "the server's certificate must match smtp.host and chain to a trusted CA",
+                retryable=False,
+            ) from exc
+        except (smtplib.SMTPException, OSError) as exc:  # refused, reset, timeout, DNS, TLS
+            raise DeliveryError(f"{where}: {exc.__class__.__name__}: {exc}") from exc
+        if refused:  # the others got it: a retry would send them a second copy, so log only
+            log.warning("%s: delivered, but refused for %s", where, _codes(refused))
+
+
+def _codes(recipients: dict[str, tuple[int, bytes]]) -> str:
+    return ", ".join(f"{addr} ({code})" for addr, (code, _) in sorted(recipients.items()))

@@ -1,0 +1,88 @@
+"""The slack channel: Block Kit messages posted to an incoming webhook with httpx."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+from monitor.config.model import ChannelConfig
+from monitor.digest import render
+from monitor.digest.build import Digest
+from monitor.digest.render import Message
+from monitor.errors import DeliveryError
+
+
+class SlackSender:
+    """One webhook POST per Message; a digest too long for one message becomes several."""
+
+    def __init__(self, channel: ChannelConfig, transport: httpx.AsyncBaseTransport | None = None):
+        self.channel = channel
+        self.transport = transport
+
+    def render(self, digest: Digest, tz: str) -> list[Message]:
+        subject = render.subject(digest)
+        created = digest.built_at.isoformat()
+        return [
+            Message(subject=subject, text=str(p["text"]), slack=json.dumps(p), created=created)
+            for p in render.slack(digest, tz)
+        ]
+
+    async def send(self, message: Message, *, message_id: str) -> None:
+        name = self.channel.name
+        url = self.channel.webhook_url
+        if not url:
+            raise DeliveryError(
+                f"channel {name!r}: no Slack webhook URL",
+                "set webhook_url_env: to the name of an environment variable holding it",
+                retryable=False,
+            )
+        try:
+            async with httpx.AsyncClient(
+                timeout=self.channel.timeout, transport=self.transport, follow_redirects=False
+            ) as client:
+                response = await client.post(
+                    url,
+                    content=message.slack.encode("utf-8"),
+                    headers={"Content-Type": "application/json; charset=utf-8"},
+                )
+        except httpx.TimeoutException as exc:
+            raise DeliveryError(f"channel {name!r}: Slack webhook timed out") from exc
+        except httpx.HTTPError as exc:  # never include the URL: it is the secret
+            raise DeliveryError(
+                f"channel {name!r}: Slack webhook unreachable: {type(exc).__name__}"
+            ) from exc
+        status = response.status_code
+        if 200 <= status < 300:
+            return
+        detail = response.text.strip()[:200] or response.reason_phrase
+        if status == 429:
+            raise DeliveryError(
+                f"channel {name!r}: Slack rate limit (429 {detail})",
+                retry_after=retry_after(response.headers.get("retry-after")),
+            )
+        if status >= 500:
+            raise DeliveryError(f"channel {name!r}: Slack answered {status} {detail}")
+        raise DeliveryError(
+            f"channel {name!r}: Slack refused the message ({status} {detail})",
+            "a 4xx is final: check the webhook URL (revoked? channel archived?) and the payload",
+            retryable=False,
+        )
+
+
+def retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())

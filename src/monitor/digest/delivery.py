@@ -1,0 +1,296 @@
+"""Delivery: digests built on schedule, stored in the outbox, sent, retried, marked exactly once.
+
+The semantics (docs/delivery.md): a digest is rendered once and stored before it is sent; the
+watermark and the covered articles move in the same transaction that marks it delivered. A
+pending (undelivered) message is always sent before a new digest is built for that channel.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from monitor.config.model import ChannelConfig, Config, DigestConfig, Settings
+from monitor.digest import build as digests
+from monitor.digest import render
+from monitor.digest.channels import Sender, sender_for
+from monitor.digest.render import Message
+from monitor.digest.schedules import parse_schedule, realtime_due
+from monitor.errors import DeliveryError, MonitorError
+from monitor.store import Store, outbox
+from monitor.store import digest_queries as dq
+
+log = logging.getLogger(__name__)
+_SLUG = re.compile(r"[^A-Za-z0-9]+")
+# A send attempt leases its outbox row for this many channel timeouts (+1 min): long enough for
+# a split Slack digest, short enough that a crash mid-send is retried soon after a restart.
+LEASE_TIMEOUTS = 10
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    """What happened to one digest × channel in one run."""
+
+    digest: str
+    channel: str
+    status: str  # delivered | empty | not-due | waiting | busy | retrying | failed
+    message_id: str | None = None
+    stories: int = 0
+    error: str | None = None
+    next_attempt_at: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("delivered", "empty", "not-due", "busy")
+
+    def describe(self) -> str:
+        head = f"{self.digest} → {self.channel}: {self.status}"
+        if self.status == "delivered":
+            return f"{head} ({self.stories} stories, {self.message_id})"
+        if self.status == "retrying" and self.next_attempt_at is not None:
+            return f"{head} at {self.next_attempt_at.isoformat()} ({self.error})"
+        return f"{head} ({self.error})" if self.error else head
+
+
+async def run_due(store: Store, config: Config, now: datetime) -> list[DeliveryOutcome]:
+    """The daemon's tick: for every digest × channel, retry what is due, send what is due."""
+    outcomes: list[DeliveryOutcome] = []
+    for d in config.digests:
+        try:
+            outcomes += await run_digest(store, config, d.name, now)
+        except Exception as exc:  # one broken digest must not hold back the others
+            log.exception("digest %s: delivery run failed", d.name)
+            outcomes.append(DeliveryOutcome(d.name, "*", "failed", error=str(exc)))
+    return outcomes
+
+
+async def send_now(
+    store: Store, config: Config, digest_name: str, now: datetime
+) -> list[DeliveryOutcome]:
+    """`digest send NAME`: deliver now whatever the schedule (pending messages first)."""
+    return await run_digest(store, config, digest_name, now, force=True)
+
+
+async def run_digest(
+    store: Store, config: Config, digest_name: str, now: datetime, *, force: bool = False
+) -> list[DeliveryOutcome]:
+    """Build, enqueue and send digest *digest_name* to each of its channels if due (or forced)."""
+    cfg = _digest(config, digest_name)
+    outcomes: list[DeliveryOutcome] = []
+    for channel in _channels(config, cfg):
+        outcomes += await _run_pair(store, config.settings, cfg, channel, now, force)
+    return outcomes
+
+
+async def retry_pending(store: Store, config: Config, now: datetime) -> list[DeliveryOutcome]:
+    """Send every outbox message whose retry time has come (channels still configured)."""
+    with store.connect() as conn:
+        rows = outbox.due(conn, now)
+    outcomes = []
+    for row in rows:
+        channel = config.channels.get(row.channel)
+        if channel is not None:
+            outcomes.append(
+                await _attempt(
+                    store, config.settings, row.digest, row.id, sender_for(channel), channel, now
+                )
+            )
+    return outcomes
+
+
+def preview(
+    store: Store,
+    config: Config,
+    digest_name: str,
+    fmt: str = "text",
+    *,
+    channel: str | None = None,
+    now: datetime | None = None,
+) -> str:
+    """The next digest for *channel* (default: the first) rendered as text, html or slack JSON."""
+    cfg = _digest(config, digest_name)
+    name = channel or (cfg.channels[0] if cfg.channels else "preview")
+    with store.connect() as conn:
+        built = digests.build(conn, cfg, name, now or datetime.now(UTC))
+    tz = config.settings.timezone
+    if fmt == "html":
+        return render.html(built, tz)
+    if fmt == "slack":
+        return json.dumps(render.slack(built, tz), indent=2, ensure_ascii=False)
+    return render.text(built, tz)
+
+
+def delivery_status(conn: sa.Connection, config: Config | None = None) -> list[dict[str, Any]]:
+    """Per digest × channel: last delivery, pending retries, last error (`status --json`)."""
+    pairs = outbox.pairs(conn)
+    if config is not None:
+        pairs = [(d.name, c) for d in config.digests for c in d.channels]
+    return [outbox.pair_status(conn, d, c) for d, c in pairs]
+
+
+async def _run_pair(
+    store: Store,
+    settings: Settings,
+    cfg: DigestConfig,
+    channel: ChannelConfig,
+    now: datetime,
+    force: bool,
+) -> list[DeliveryOutcome]:
+    try:
+        sender = sender_for(channel)
+    except DeliveryError as exc:
+        return [DeliveryOutcome(cfg.name, channel.name, "failed", error=str(exc))]
+    outcomes: list[DeliveryOutcome] = []
+    with store.connect() as conn:
+        waiting = outbox.pending(conn, cfg.name, channel.name)
+    if waiting is not None:  # never build a second digest on top of an undelivered one
+        due_at = waiting.next_attempt_at
+        if not force and due_at is not None and due_at > now:
+            return [_outcome(waiting, "waiting", error=waiting.last_error, next_at=due_at)]
+        first = await _attempt(store, settings, cfg.name, waiting.id, sender, channel, now)
+        if first.status != "delivered":
+            return [first]
+        outcomes.append(first)
+    if not force and not _is_due(store, settings, cfg, channel.name, now):
+        return outcomes or [DeliveryOutcome(cfg.name, channel.name, "not-due")]
+    row_id, status = _enqueue(store, settings, cfg, channel.name, sender, now)
+    if row_id is None:
+        return [*outcomes, DeliveryOutcome(cfg.name, channel.name, status)]
+    outcomes.append(await _attempt(store, settings, cfg.name, row_id, sender, channel, now))
+    return outcomes
+
+
+def _is_due(
+    store: Store, settings: Settings, cfg: DigestConfig, channel: str, now: datetime
+) -> bool:
+    schedule = parse_schedule(cfg.schedule, settings.timezone)
+    with store.begin() as conn:
+        if schedule.realtime:
+            oldest, newest = digests.pending_window(conn, cfg, channel)
+            return realtime_due(oldest, newest, now, settings.realtime_debounce)
+        last_run = dq.state(conn, cfg.name, channel).last_run
+        if last_run is None:  # first sight: the first digest goes out at the next slot
+            outbox.touch_state(conn, cfg.name, channel, last_run=now)
+            return False
+        return schedule.is_due(last_run, now)
+
+
+def _enqueue(
+    store: Store, settings: Settings, cfg: DigestConfig, channel: str, sender: Sender, now: datetime
+) -> tuple[int | None, str]:
+    """Build and store the digest in one transaction; (None, why) when nothing is stored."""
+    with store.begin() as conn:
+        outbox.touch_state(conn, cfg.name, channel, last_run=now)  # write lock first
+        if outbox.pending(conn, cfg.name, channel) is not None:
+            return None, "busy"  # another worker enqueued one meanwhile
+        built = digests.build(conn, cfg, channel, now)
+        if built.empty and not cfg.send_empty:
+            return None, "empty"
+        messages = sender.render(built, settings.timezone)
+        message_id = ".".join(
+            [now.strftime("%Y%m%d%H%M%S"), secrets.token_hex(4), _slug(cfg.name), _slug(channel)]
+        )
+        row_id = outbox.enqueue(
+            conn,
+            now,
+            digest=cfg.name,
+            channel=channel,
+            message_id=message_id,
+            subject=messages[0].subject if messages else "",
+            payload=json.dumps([m.to_json() for m in messages]),
+            stories=built.total_stories,
+            watermark=built.watermark,
+            articles=json.dumps(
+                {"shown": list(built.shown_article_ids), "hidden": list(built.hidden_article_ids)}
+            ),
+        )
+    log.info("digest %s → %s: queued %s (%s)", cfg.name, channel, message_id, built.summary)
+    return row_id, "queued"
+
+
+async def _attempt(
+    store: Store,
+    settings: Settings,
+    digest: str,
+    row_id: int,
+    sender: Sender,
+    channel: ChannelConfig,
+    now: datetime,
+) -> DeliveryOutcome:
+    """One send attempt of an outbox row: claim, send the remaining parts, mark."""
+    lease = timedelta(seconds=channel.timeout * LEASE_TIMEOUTS + 60)
+    with store.begin() as conn:
+        row = outbox.claim(conn, row_id, now, lease)
+    if row is None:
+        return DeliveryOutcome(digest, channel.name, "busy")
+    messages = [Message.from_json(m) for m in row.payload]
+    try:
+        for index in range(row.parts_sent, len(messages)):
+            part_id = row.message_id if len(messages) == 1 else f"{row.message_id}.{index + 1}"
+            await sender.send(messages[index], message_id=part_id)
+            if index + 1 < len(messages):
+                with store.begin() as conn:
+                    outbox.progress(conn, row.id, index + 1)
+    except Exception as exc:
+        error = exc if isinstance(exc, DeliveryError) else None
+        if error is None:
+            log.exception("digest %s → %s: unexpected error while sending", row.digest, row.channel)
+        message = str(exc) if error is not None else f"{type(exc).__name__}: {exc}"
+        retry = error is None or error.retryable
+        next_at = now + _backoff(settings, row.attempts, error.retry_after if error else None)
+        with store.begin() as conn:
+            outbox.mark_failed(conn, row.id, message, next_at if retry else None)
+        log.warning("digest %s → %s: %s", row.digest, row.channel, message)
+        if not retry:
+            return _outcome(row, "failed", error=message)
+        return _outcome(row, "retrying", error=message, next_at=next_at)
+    with store.begin() as conn:
+        outbox.mark_delivered(conn, row.id, now)
+    log.info("digest %s → %s: delivered %s", row.digest, row.channel, row.message_id)
+    return _outcome(row, "delivered")
+
+
+def _backoff(settings: Settings, attempts: int, retry_after: float | None) -> timedelta:
+    """Retry-After when the channel gave one, else base · 2^(attempts-1); both capped."""
+    if retry_after is not None:
+        delay = retry_after
+    else:
+        delay = settings.delivery_retry_base * 2 ** max(attempts - 1, 0)
+    return timedelta(seconds=min(max(delay, 0.0), settings.delivery_retry_cap))
+
+
+def _outcome(
+    row: outbox.OutboxRow, status: str, *, error: str | None = None, next_at: datetime | None = None
+) -> DeliveryOutcome:
+    return DeliveryOutcome(
+        row.digest, row.channel, status, row.message_id, row.stories, error, next_at
+    )
+
+
+def _digest(config: Config, name: str) -> DigestConfig:
+    cfg = config.digest(name)
+    if cfg is None:
+        known = ", ".join(d.name for d in config.digests) or "none"
+        raise MonitorError(f"no digest named {name!r}", f"configured digests: {known}")
+    return cfg
+
+
+def _channels(config: Config, cfg: DigestConfig) -> list[ChannelConfig]:
+    missing = [c for c in cfg.channels if c not in config.channels]
+    if missing:
+        raise MonitorError(
+            f"digest {cfg.name!r}: unknown channel(s) {', '.join(missing)}",
+            "define them under `channels:`",
+        )
+    return [config.channels[c] for c in cfg.channels]
+
+
+def _slug(value: str) -> str:
+    return _SLUG.sub("-", value).strip("-").lower()[:40] or "x"

@@ -1,0 +1,17 @@
+"""Fetch stage: one httpx client (conditional GET, caps, redirects), host pools, bounded decoders.
+
+May import: errors, models, config. Must not import any later stage or the store.
+"""
+
+from monitor.fetch.client import FEED_ACCEPT, PAGE_ACCEPT, Fetcher, FetchSettings
+from monitor.fetch.hostpool import HostPools
+from monitor.fetch.support import parse_retry_after
+
+__all__ = [
+    "FEED_ACCEPT",
+    "PAGE_ACCEPT",
+    "FetchSettings",
+    "Fetcher",
+    "HostPools",
+    "parse_retry_after",
+]

@@ -1,0 +1,24 @@
+"""Stories: syndicated copies (MinHash) folded onto their original, coverage grouped by event.
+
+`engine` runs both for each new article; the rest is pure code: `text`, `words`, `dates` and
+`lede` (features), `vectors` and `pack` (sparse vectors and their bytes), `model` and `score`
+(centroids and the join score), `split` (re-examining a grown story), `copies` (MinHash).
+May import: store, models, errors. Must not import fetch, parse, extract, topics or digest.
+"""
+
+from monitor.store.story_queries import PruneReport, StoryArticle, StoryView, list_stories, prune
+from monitor.stories.copies import CopyIndex, DedupSettings
+from monitor.stories.engine import Assignment, StoryEngine, StorySettings
+
+__all__ = [
+    "Assignment",
+    "CopyIndex",
+    "DedupSettings",
+    "PruneReport",
+    "StoryArticle",
+    "StoryEngine",
+    "StorySettings",
+    "StoryView",
+    "list_stories",
+    "prune",
+]

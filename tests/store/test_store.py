@@ -1,0 +1,201 @@
+"""The store contract, run over SQLite and PostgreSQL: migrations, identity, leases, atomicity."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from monitor.models import Article
+from monitor.store import Store, migrate
+from monitor.store import articles as article_store
+from monitor.store import sources as source_store
+from monitor.store.schema import article_sources, articles, metadata
+from texts import WIRE
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def article(url: str, source: str = "A", guid: str | None = None, title: str = "T") -> Article:
+    from monitor.urls import canonical_url
+
+    return Article(
+        url=url,
+        canonical_url=canonical_url(url),
+        title=title,
+        text="body",
+        source=source,
+        guid=guid,
+    )
+
+
+def test_migrations_produce_exactly_the_declared_schema(store: Store) -> None:
+    import importlib
+    import pkgutil
+
+    import monitor.store
+
+    for info in pkgutil.iter_modules(monitor.store.__path__):  # every module declaring tables
+        importlib.import_module(f"monitor.store.{info.name}")
+    with store.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert [d for d in diff if not (d[0] == "remove_table" and d[1].name == "schema_version")] == []
+    assert store.version == len(migrate.available())
+
+
+def test_migrating_twice_is_a_no_op(store: Store) -> None:
+    assert migrate.upgrade(store.engine) == store.version
+
+
+def test_same_article_through_two_sources_is_stored_once(store: Store) -> None:
+    with store.begin() as conn:
+        first = article_store.store(
+            conn, article("https://Example.com/a?utm_source=x#top", "A", "g1"), NOW
+        )
+        again = article_store.store(conn, article("https://example.com/a", "A", "g1"), NOW)
+        other = article_store.store(conn, article("https://example.com/a?fbclid=1", "B", "zz"), NOW)
+    assert first.new and not again.new and not other.new
+    assert first.article_id == again.article_id == other.article_id
+    with store.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(articles)).scalar() == 1
+        links = conn.execute(sa.select(article_sources.c.source, article_sources.c.guid)).all()
+        seen_guids, seen_urls = article_store.known(
+            conn, "A", ["g1", "g2"], ["https://example.com/a"]
+        )
+    assert sorted(links) == [("A", "g1"), ("B", "zz")]
+    assert seen_guids == {"g1"} and seen_urls == {"https://example.com/a"}
+
+
+def test_times_round_trip_as_aware_utc(store: Store) -> None:
+    published = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+    with store.begin() as conn:
+        a = Article("https://e.com/x", "https://e.com/x", "T", "b", "A", published=published)
+        article_store.store(conn, a, NOW)
+    with store.connect() as conn:
+        row = conn.execute(sa.select(articles.c.published, articles.c.stored_at)).one()
+    assert row.published == published and row.published.tzinfo is not None
+    assert row.stored_at == NOW
+
+
+def test_claims_lease_due_sources_once(store: Store) -> None:
+    with store.begin() as conn:
+        source_store.sync(conn, [("A", "http://a/", "feed"), ("B", "http://b/", "feed")], NOW)
+    lease = timedelta(minutes=10)
+    with store.begin() as conn:
+        claimed = source_store.claim_due(conn, ["A", "B"], NOW, 10, lease)
+    assert sorted(s.name for s in claimed) == ["A", "B"]
+    with store.begin() as conn:  # leased: nobody else gets them
+        assert source_store.claim_due(conn, ["A", "B"], NOW, 10, lease) == []
+        source_store.record(conn, claimed[0].id, next_check_at=NOW + timedelta(hours=1))
+    with store.begin() as conn:  # released but not due; the other one's lease expires later
+        assert source_store.claim_due(conn, ["A", "B"], NOW + timedelta(minutes=5), 10, lease) == []
+        late = source_store.claim_due(conn, ["A", "B"], NOW + timedelta(minutes=11), 10, lease)
+    assert [s.name for s in late] == [claimed[1].name]
+
+
+def test_sync_resets_a_source_whose_url_changed(store: Store) -> None:
+    with store.begin() as conn:
+        source_store.sync(conn, [("A", "http://a/", "feed")], NOW)
+        (row,) = source_store.all_sources(conn)
+        source_store.record(conn, row.id, etag='"x"', error_count=3, disabled=True)
+        source_store.sync(conn, [("A", "http://a2/", "feed")], NOW)
+        (row,) = source_store.all_sources(conn)
+    assert (
+        row.url == "http://a2/" and row.etag is None and not row.disabled and row.error_count == 0
+    )
+
+
+def test_a_failed_transaction_leaves_nothing_behind(store: Store) -> None:
+    with store.begin() as conn:
+        source_store.sync(conn, [("A", "http://a/", "feed")], NOW)
+    with pytest.raises(RuntimeError), store.begin() as conn:
+        article_store.store(conn, article("https://e.com/1"), NOW)
+        (row,) = source_store.all_sources(conn)
+        source_store.record(conn, row.id, etag='"new"')
+        raise RuntimeError("crash between storing and committing")
+    with store.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(articles)).scalar() == 0
+        (row,) = source_store.all_sources(conn)
+    assert row.etag is None
+
+
+def test_export_rows_have_the_spec_shape(store: Store) -> None:
+    with store.begin() as conn:
+        article_store.store(conn, article("https://e.com/1"), NOW)
+    with store.connect() as conn:
+        (row,) = list(article_store.export_rows(conn))
+    assert set(row) >= {
+        "id", "url", "canonical_url", "source", "title", "text", "published", "fetched",
+        "language", "topics", "story_id", "duplicate_of",
+    }  # fmt: skip
+    assert row["topics"] == [] and row["fetched"] == NOW.isoformat()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_v6_rebuilds_the_band_table_from_stored_fingerprints(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    import zlib
+
+    from alembic.operations import Operations
+
+    from monitor.store.story_tables import minhash_bands
+    from monitor.stories.copies import CopyIndex
+
+    url = (
+        f"sqlite:///{tmp_path / 'm.db'}"
+        if backend == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:  # a store as version 5 left it, with a fingerprint and its bands
+        migrate._version_table.create(conn)
+        for m in migrate.available()[:5]:
+            m.upgrade(Operations(MigrationContext.configure(conn)))
+            conn.execute(sa.insert(migrate._version_table).values(version=m.version))
+        index = CopyIndex()
+        words = WIRE.split()
+        sig = index.fingerprint(" ".join(words))
+        assert sig is not None
+        conn.execute(
+            sa.text("INSERT INTO fingerprints VALUES (:a, :s, :t)"),
+            [
+                {"a": 7, "s": sig.astype("<u4").tobytes(), "t": NOW.replace(tzinfo=None)},
+                {"a": 8, "s": b"\0" * 64, "t": NOW.replace(tzinfo=None)},  # another num_perm
+            ],
+        )
+        conn.execute(
+            sa.text("INSERT INTO minhash_bands (band, hash, article_id) VALUES (:b, :h, 7)"),
+            [{"b": i, "h": zlib.crc32(sig[3 * i : 3 * i + 3].tobytes())} for i in range(42)],
+        )
+    engine.dispose()
+    store = Store(url)
+    try:
+        assert store.version == 6
+        with store.begin() as conn:
+            rows = conn.execute(sa.select(minhash_bands)).all()
+            assert sorted(r.band_hash for r in rows) == sorted(index.hasher.band_keys(sig))
+            assert {r.article_id for r in rows} == {7}
+            copy = words[: int(len(words) * 0.8)]
+            copy[5] = "reportedly"
+            found = index.find_original(conn, index.fingerprint(" ".join(copy)))  # type: ignore[arg-type]
+        assert found is not None and found[0] == 7 and found[1] >= 0.4
+    finally:
+        store.close()
+
+
+def test_an_sqlite_too_old_for_the_store_is_a_clear_error() -> None:
+    from monitor.errors import StoreError
+    from monitor.store.db import check_sqlite
+
+    check_sqlite((3, 35, 0))
+    with pytest.raises(StoreError) as info:
+        check_sqlite((3, 31, 1))
+    assert "SQLite 3.31.1 is too old" in str(info.value)
+    assert "database_url" in (info.value.hint or "")
