@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from monitor.app import fetch_settings
 from monitor.config import load_config
 from monitor.config.edit import add_feed, remove_feed
 from monitor.config.values import parse_duration, parse_size
 from monitor.errors import ConfigError, MonitorError
+from monitor.fetch import fetch_settings
 from monitor.fetch.client import FetchSettings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -6,16 +6,16 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from monitor.clock import utcnow
 from monitor.config import Config
 from monitor.errors import MonitorError
 from monitor.extract.article import ExtractPool
-from monitor.fetch.client import Fetcher, FetchSettings
-from monitor.ingest.pipeline import Pipeline, PollOutcome, utcnow
+from monitor.fetch.client import Fetcher, fetch_settings
+from monitor.ingest.pipeline import Pipeline, PollOutcome
 from monitor.ingest.stages import ArticleStage
 from monitor.models import Article
 from monitor.store import Store
@@ -25,12 +25,6 @@ from monitor.stories.engine import StoryEngine, StorySettings
 from monitor.topics import stage as topics
 
 log = logging.getLogger(__name__)
-
-
-def fetch_settings(config: Config) -> FetchSettings:
-    """The fetch stage's settings from `settings.fetch` (same fields; unset ones keep the default)."""
-    given = {k: v for k, v in asdict(config.settings.fetch).items() if v is not None}
-    return replace(FetchSettings(), **given)
 
 
 class StoryStage:

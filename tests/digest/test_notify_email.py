@@ -11,7 +11,7 @@ from test_render import HOSTILE, digest, story
 
 from monitor.digest.channels import sender_for
 from monitor.digest.channels.email import EmailSender
-from monitor.digest.render import Message
+from monitor.digest.message import Message
 from monitor.errors import DeliveryError
 from peers import SmtpPeer, authenticator, free_port, make_cert, server_tls, smtp_server
 

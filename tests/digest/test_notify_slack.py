@@ -13,7 +13,7 @@ from test_render import HOSTILE, digest, story
 from monitor.config.model import ChannelConfig
 from monitor.digest.channels import sender_for
 from monitor.digest.channels.slack import SlackSender, retry_after
-from monitor.digest.render import Message
+from monitor.digest.message import Message
 from monitor.errors import DeliveryError
 from peers import SlackPeer, free_port, slack_server
 

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from demosite import write_config
 from httpserver import Exchange, LocalServer, redirect, respond
 from monitor.app import App
+from monitor.clock import utcnow
 from monitor.config import load_config
-from monitor.ingest.pipeline import utcnow
 from monitor.store import sources as source_store
 from monitor.store.schema import article_sources, articles, topic_matches
 

@@ -7,8 +7,8 @@ import asyncio
 from typing import Any
 
 from monitor.cli.context import Context
+from monitor.clock import utcnow
 from monitor.digest import delivery
-from monitor.ingest.pipeline import utcnow
 
 
 def register(sub: Any) -> None:

@@ -10,10 +10,10 @@ from typing import Any
 
 from monitor.cli.context import Context
 from monitor.cli.output import plural
+from monitor.clock import utcnow
 from monitor.config.values import parse_duration
 from monitor.errors import MonitorError, QueryError
 from monitor.ingest.importer import import_jsonl
-from monitor.ingest.pipeline import utcnow
 from monitor.store import articles as article_store
 from monitor.topics.match import Matcher, TopicSpec
 from monitor.topics.stage import match_stored, topic_specs

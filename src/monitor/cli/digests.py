@@ -7,9 +7,9 @@ import asyncio
 from typing import Any
 
 from monitor.cli.context import Context
+from monitor.clock import utcnow
 from monitor.digest import delivery
 from monitor.errors import MonitorError
-from monitor.ingest.pipeline import utcnow
 
 
 def register(sub: Any) -> None:

@@ -105,18 +105,16 @@ def _settings(s: Section, path: Path, env: Mapping[str, str]) -> Settings:
         database_url = secret(s, "database_url_env", env)
     f = s.section("fetch")
     f.check_keys(_FETCH)
-    fetch = (
-        FetchConfig(  # unset keys stay None: monitor.fetch.client.FetchSettings holds the defaults
-            connect_timeout=f.opt("connect_timeout", parse_duration),
-            read_timeout=f.opt("read_timeout", parse_duration),
-            total_timeout=f.opt("total_timeout", parse_duration),
-            max_body_bytes=f.opt("max_body_size", parse_size),
-            max_redirects=f.opt("max_redirects", as_int),
-            per_host_limit=f.opt("per_host_limit", as_int),
-            global_limit=f.opt("global_limit", as_int),
-            user_agent=f.opt("user_agent", as_str),
-            http2=f.opt("http2", as_bool),
-        )
+    fetch = FetchConfig(  # unset keys stay None: monitor.fetch.FetchSettings holds the defaults
+        connect_timeout=f.opt("connect_timeout", parse_duration),
+        read_timeout=f.opt("read_timeout", parse_duration),
+        total_timeout=f.opt("total_timeout", parse_duration),
+        max_body_bytes=f.opt("max_body_size", parse_size),
+        max_redirects=f.opt("max_redirects", as_int),
+        per_host_limit=f.opt("per_host_limit", as_int),
+        global_limit=f.opt("global_limit", as_int),
+        user_agent=f.opt("user_agent", as_str),
+        http2=f.opt("http2", as_bool),
     )
     return Settings(
         timezone=tz,

@@ -10,7 +10,7 @@ from pathlib import Path
 class FetchConfig:
     """HTTP client limits (settings.fetch) as written: None where the file leaves a key out.
 
-    The defaults live in one place, `monitor.fetch.client.FetchSettings`; `app.fetch_settings` merges.
+    The defaults live in one place, `monitor.fetch.FetchSettings`; `monitor.fetch.fetch_settings` merges.
     """
 
     connect_timeout: float | None = None

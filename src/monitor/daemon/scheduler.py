@@ -19,11 +19,12 @@ from pathlib import Path
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from monitor.app import App
+from monitor.clock import utcnow
 from monitor.config import Config, load_config
 from monitor.daemon.sdnotify import Notifier
 from monitor.digest import delivery
 from monitor.errors import ConfigError
-from monitor.ingest.pipeline import Pipeline, utcnow
+from monitor.ingest.pipeline import Pipeline
 from monitor.store.sources import SourceRow
 from monitor.stories.engine import PruneReport, prune
 

@@ -12,16 +12,17 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
+from monitor.clock import utcnow
 from monitor.config.model import ChannelConfig, Config, DigestConfig, Settings
 from monitor.digest import build as digests
 from monitor.digest import render
 from monitor.digest.channels import Sender, sender_for
-from monitor.digest.render import Message
+from monitor.digest.message import Message
 from monitor.digest.schedules import parse_schedule, realtime_due
 from monitor.errors import DeliveryError, MonitorError
 from monitor.store import Store, outbox
@@ -118,7 +119,7 @@ def preview(
     cfg = _digest(config, digest_name)
     name = channel or (cfg.channels[0] if cfg.channels else "preview")
     with store.connect() as conn:
-        built = digests.build(conn, cfg, name, now or datetime.now(UTC))
+        built = digests.build(conn, cfg, name, now or utcnow())
     tz = config.settings.timezone
     if fmt == "html":
         return render.html(built, tz)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import textwrap
-from dataclasses import asdict, dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -22,24 +21,6 @@ SLACK_MAX_HEADER = 150
 SLACK_MAX_CONTEXT = 2000
 SLACK_MESSAGE_BUDGET = 11000  # characters of block text per message, below Slack's total cap
 _HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
-
-
-@dataclass(frozen=True)
-class Message:
-    """One message for a channel: what the outbox stores and a sender sends."""
-
-    subject: str
-    text: str
-    html: str = ""
-    slack: str = ""  # one Slack payload, JSON
-    created: str = ""  # ISO 8601: when the digest was built (the email Date)
-
-    def to_json(self) -> dict[str, str]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, str]) -> Message:
-        return cls(**data)
 
 
 def header_safe(text: str) -> str:

@@ -19,6 +19,7 @@ import trafilatura
 from lxml import etree
 from trafilatura.settings import Document
 
+from monitor.clock import utcnow
 from monitor.models import Entry, Extracted
 
 log = logging.getLogger(__name__)
@@ -136,7 +137,7 @@ def _date(value: object) -> datetime | None:
     except ValueError:
         return None
     parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-    return parsed if parsed <= datetime.now(UTC) + FUTURE_SLACK else None
+    return parsed if parsed <= utcnow() + FUTURE_SLACK else None
 
 
 def drop_title_line(text: str, title: str) -> str:

@@ -3,7 +3,7 @@
 May import: errors, models, config. Must not import any later stage or the store.
 """
 
-from monitor.fetch.client import FEED_ACCEPT, PAGE_ACCEPT, Fetcher, FetchSettings
+from monitor.fetch.client import FEED_ACCEPT, PAGE_ACCEPT, Fetcher, FetchSettings, fetch_settings
 from monitor.fetch.hostpool import HostPools
 from monitor.fetch.support import parse_retry_after
 
@@ -13,5 +13,6 @@ __all__ = [
     "FetchSettings",
     "Fetcher",
     "HostPools",
+    "fetch_settings",
     "parse_retry_after",
 ]

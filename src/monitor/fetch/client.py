@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from types import TracebackType
 from typing import Self
 
@@ -13,6 +13,7 @@ import h2.exceptions
 import httpx
 
 from monitor import __version__
+from monitor.config import Config
 from monitor.errors import (
     ConnectFailed,
     FetchError,
@@ -31,7 +32,13 @@ from monitor.fetch.support import (  # parse_retry_after: re-exported, part of t
 )
 from monitor.models import FetchResult
 
-__all__ = ["FetchSettings", "Fetcher", "default_ssl_context", "parse_retry_after"]
+__all__ = [
+    "FetchSettings",
+    "Fetcher",
+    "default_ssl_context",
+    "fetch_settings",
+    "parse_retry_after",
+]
 
 MiB = 1024 * 1024
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -56,6 +63,12 @@ class FetchSettings:
     global_limit: int = 50
     user_agent: str = f"news-monitor/{__version__} (+https://github.com/news-monitor/news-monitor)"
     http2: bool = True
+
+
+def fetch_settings(config: Config) -> FetchSettings:
+    """The fetch stage's settings from `settings.fetch` (same fields; unset ones keep the default)."""
+    given = {k: v for k, v in asdict(config.settings.fetch).items() if v is not None}
+    return replace(FetchSettings(), **given)
 
 
 @dataclass(frozen=True)

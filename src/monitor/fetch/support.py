@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import httpx
 
+from monitor.clock import utcnow
 from monitor.errors import BodyTooLarge, FetchError, HTTPStatusError
 
 
@@ -29,7 +30,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return max(0.0, (when - (now or utcnow())).total_seconds())
 
 
 def _server_now(headers: dict[str, str]) -> datetime | None:

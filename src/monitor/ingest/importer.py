@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from monitor.ingest.pipeline import utcnow
+from monitor.clock import utcnow
 from monitor.ingest.stages import ArticleStage, ingest
 from monitor.models import Article
 from monitor.store import Store

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from monitor.clock import utcnow
 from monitor.config import Config, FeedConfig
 from monitor.errors import FetchError, HTTPStatusError, MonitorError, ParseError
 from monitor.extract.article import ExtractPool
@@ -48,10 +49,6 @@ class PollOutcome:
     new_articles: int = 0
     not_modified: bool = False
     error: str | None = None
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Pipeline:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from monitor.app import fetch_settings
 from monitor.config import Config
 from monitor.errors import FetchError, ParseError
 from monitor.extract.article import extract_article
-from monitor.fetch.client import PAGE_ACCEPT, Fetcher, FetchSettings
+from monitor.fetch.client import PAGE_ACCEPT, Fetcher, FetchSettings, fetch_settings
 from monitor.ingest.assemble import body_text, feed_text_of, wants_page
 from monitor.models import ParsedFeed
 from monitor.parse.feeds import parse_feed

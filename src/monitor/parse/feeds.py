@@ -17,6 +17,7 @@ from feedparser.datetimes import _parse_date
 from feedparser.sanitizer import _sanitize_html
 from feedparser.urls import resolve_relative_uris
 
+from monitor.clock import utcnow
 from monitor.errors import ParseError
 from monitor.models import Entry, ParsedFeed
 from monitor.parse.pages import discover
@@ -59,7 +60,7 @@ def parse_feed(
     hdrs = {k.lower(): v for k, v in (headers or {}).items()}
     if not body.strip():
         raise ParseError(f"{url}: empty body, no feed", hint="check that the URL serves a feed")
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     try:
         if _looks_like_json(body, hdrs):
             return _parse_json_feed(body, url, now)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from monitor.clock import utcnow
 from monitor.models import Article
 from monitor.store.schema import articles
 from monitor.store.story_tables import (
@@ -163,7 +164,7 @@ def seen_time(conn: sa.Connection, article_id: int, article: Article) -> datetim
     ).scalar()
     if isinstance(stored, datetime):
         return stored
-    return article.fetched or datetime.now(UTC)
+    return article.fetched or utcnow()
 
 
 def root(conn: sa.Connection, article_id: int) -> int:

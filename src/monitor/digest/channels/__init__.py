@@ -14,7 +14,7 @@ from monitor.digest.build import Digest
 from monitor.digest.channels.apprise import AppriseSender
 from monitor.digest.channels.email import EmailSender
 from monitor.digest.channels.slack import SlackSender
-from monitor.digest.render import Message
+from monitor.digest.message import Message
 from monitor.errors import DeliveryError
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from monitor.config.model import ChannelConfig
 from monitor.digest import render
 from monitor.digest.build import Digest
-from monitor.digest.render import Message
+from monitor.digest.message import Message
 from monitor.errors import DeliveryError
 
 

@@ -6,14 +6,16 @@ import asyncio
 import logging
 import smtplib
 import ssl
-from datetime import UTC, datetime
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
+from monitor.clock import utcnow
 from monitor.config.model import ChannelConfig
 from monitor.digest import render
 from monitor.digest.build import Digest
-from monitor.digest.render import Message, header_safe
+from monitor.digest.message import Message
+from monitor.digest.render import header_safe
 from monitor.errors import DeliveryError
 
 log = logging.getLogger(__name__)
@@ -44,7 +46,7 @@ class EmailSender:
                 retryable=False,
             )
         domain = parseaddr(ch.sender)[1].rpartition("@")[2] or "news-monitor.invalid"
-        created = datetime.fromisoformat(message.created) if message.created else datetime.now(UTC)
+        created = datetime.fromisoformat(message.created) if message.created else utcnow()
         msg = EmailMessage()
         msg["Subject"] = header_safe(message.subject)
         msg["From"] = header_safe(ch.sender)

@@ -8,10 +8,11 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
+from monitor.clock import utcnow
 from monitor.config.model import ChannelConfig
 from monitor.digest import render
 from monitor.digest.build import Digest
-from monitor.digest.render import Message
+from monitor.digest.message import Message
 from monitor.errors import DeliveryError
 
 
@@ -85,4 +86,4 @@ def retry_after(value: str | None, now: datetime | None = None) -> float | None:
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return max(0.0, (when - (now or utcnow())).total_seconds())
