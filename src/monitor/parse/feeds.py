@@ -88,7 +88,7 @@ def _parse_xml_feed(
     )
     hdrs["content-location"] = base
     # a stream, never the bytes themselves: feedparser would open bytes naming a local file
-    # no sanitising here: feed HTML is only ever turned into text (extract.html_to_text drops
+    # no sanitising here: feed HTML is only ever turned into text (ingest/assemble.html_to_text drops
     # scripts and styles) and escaped on output, and the sanitiser is a third of parse time
     d = parse_rss(body, hdrs) if fast else None  # plain RSS 2.0: same values, a third the time
     if d is None:
