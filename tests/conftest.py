@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,8 @@ from monitor.store import Store
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 SITE = Path(__file__).resolve().parent / "data" / "site"
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# the one place the PostgreSQL test database is named (docs/decisions.md)
+PG_URL = os.environ.get("MONITOR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def shared_data(*parts: str) -> Path:
@@ -35,7 +37,8 @@ def _pg_available() -> str | None:
         engine.dispose()
         return None
     except Exception as exc:  # any failure means: no PostgreSQL here
-        return f"PostgreSQL at 127.0.0.1:5432/test is not reachable ({exc.__class__.__name__})"
+        shown = sa.make_url(PG_URL).render_as_string(hide_password=True)
+        return f"PostgreSQL at {shown} is not reachable ({exc.__class__.__name__})"
 
 
 _PG_SKIP: list[str | None] = []
@@ -58,7 +61,7 @@ def pg_url() -> Iterator[str]:
     with admin.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+        yield f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
     finally:
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.urls import canonical_from_page, canonical_url
+from monitor.urls import canonical_from_page, canonical_url, registrable_domain
 
 
 def test_tracking_parameters_do_not_change_identity() -> None:
@@ -61,3 +61,28 @@ def test_canonical_to_home_page_or_other_site_is_ignored() -> None:
     assert canonical_from_page("https://www.example.com/", None, url) == url
     assert canonical_from_page("https://aggregator.example.org/x", None, url) == url
     assert canonical_from_page("  ", "javascript:void(0)", url) == url
+
+
+@pytest.mark.parametrize(
+    ("host", "site"),
+    [
+        ("www.example.com", "example.com"),
+        ("amp.example.com", "example.com"),
+        ("Example.COM.", "example.com"),
+        ("news.bbc.co.uk", "bbc.co.uk"),
+        ("www.abc.net.au", "abc.net.au"),
+        ("m.taz.de", "taz.de"),  # a three-letter name under a country code is no second level
+        ("edition.cnn.de", "cnn.de"),
+        ("127.0.0.1", "127.0.0.1"),  # an IP address is its own site, not "0.1"
+        ("::1", "::1"),
+    ],
+)
+def test_registrable_domain(host: str, site: str) -> None:
+    assert registrable_domain(host) == site
+
+
+def test_canonical_on_the_desktop_host_of_a_short_named_site_is_the_same_site() -> None:
+    # urls.py and pages.py had two rules; urls.py took m.taz.de for a site of its own
+    url = "https://m.taz.de/Legion-an-der-Grenze/!6012345/"
+    canonical = "https://taz.de/Legion-an-der-Grenze/!6012345/"
+    assert canonical_from_page(canonical, None, url) == canonical

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "piwik_", "hsa_", "_hs")
@@ -34,6 +35,8 @@ _TRACKING_NAMES = frozenset(
         "cid",
     }
 )
+# the second-level labels under which a country's sites register: bbc.co.uk, abc.net.au, gob.mx
+SECOND_LEVEL = frozenset(["co", "com", "net", "org", "gov", "edu", "ac", "or", "ne", "go", "gob"])
 
 
 def is_tracking_param(name: str) -> bool:
@@ -98,7 +101,9 @@ def canonical_from_page(page_canonical: str | None, og_url: str | None, url: str
         absolute = urljoin(url, candidate.strip())
         if urlsplit(absolute).scheme not in ("http", "https"):
             continue
-        if _site(domain_of(absolute)) != _site(domain_of(url)):
+        if registrable_domain(urlsplit(absolute).hostname or "") != registrable_domain(
+            urlsplit(url).hostname or ""
+        ):
             continue
         if urlsplit(absolute).path.strip("/") == "" and urlsplit(url).path.strip("/") != "":
             continue  # a canonical pointing at the home page is a template bug, not identity
@@ -106,13 +111,18 @@ def canonical_from_page(page_canonical: str | None, og_url: str | None, url: str
     return own
 
 
-def _site(host: str) -> str:
-    """The registrable part of a host, roughly: its last two labels (three for co.uk-style)."""
-    if host.startswith("amp."):
-        host = host[4:]
+def registrable_domain(host: str) -> str:
+    """The site a host name belongs to, approximately: its last two labels (www., amp., m. and
+    other subdomains ignored), three under a country's second level (bbc.co.uk), an IP whole."""
+    host = host.lower().rstrip(".")
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
     labels = host.split(".")
-    keep = 3 if len(labels) >= 3 and len(labels[-2]) <= 3 and len(labels[-1]) == 2 else 2
-    return ".".join(labels[-keep:])
+    if len(labels) >= 3 and labels[-2] in SECOND_LEVEL and len(labels[-1]) == 2:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
 
 
 def domain_of(url: str) -> str:

@@ -94,6 +94,15 @@ def test_is_article_url(url: str, article: bool) -> None:
     assert is_article_url(url, "x.example") is article
 
 
+def test_links_to_another_ip_address_are_another_site() -> None:
+    html = b"""<html><body>
+      <a href="http://127.0.0.1:8080/a/123456">Legion fighters cross the border</a>
+      <a href="http://10.0.0.1/a/654321">Legion fighters seize a village</a>
+    </body></html>"""
+    links = discover(html, "http://127.0.0.1:8080/news/")
+    assert [e.url for e in links.entries] == ["http://127.0.0.1:8080/a/123456"]
+
+
 def test_related_links_on_real_article_pages() -> None:
     if not SHARED_PAGES.is_dir():
         pytest.skip(

@@ -1,8 +1,8 @@
 """Assemble stage: a feed entry and its extracted page (if fetched) → the Article to store; no I/O.
 
 Which text an article gets (the feed's own, or its page's without a repeated headline) and
-whose metadata wins (the entry's, then the page's). The pipeline fetches and extracts the page
-when `wants_page` says so; `feeds test` (probe.py) shows the same choice without storing.
+whose metadata wins (the entry's, then the page's). `steps.article_of` fetches and extracts the
+page when `wants_page` says so, for the pipeline and for `feeds test` (probe.py) alike.
 """
 
 from __future__ import annotations

@@ -20,13 +20,11 @@ from monitor.clock import utcnow
 from monitor.config import Config, FeedConfig
 from monitor.errors import FetchError, HTTPStatusError, MonitorError, ParseError
 from monitor.extract.article import ExtractPool
-from monitor.fetch.client import PAGE_ACCEPT, Fetcher
+from monitor.fetch.client import Fetcher
 from monitor.ingest import polling
-from monitor.ingest.assemble import build_article, feed_text_of, wants_page
 from monitor.ingest.stages import ArticleStage, ingest
-from monitor.models import Article, Entry, Extracted, FetchResult, ParsedFeed
-from monitor.parse.feeds import parse_feed
-from monitor.parse.pages import discover
+from monitor.ingest.steps import article_of, entries_of
+from monitor.models import Article, Entry, FetchResult, ParsedFeed
 from monitor.store import Store
 from monitor.store import articles as article_store
 from monitor.store import sources as source_store
@@ -36,7 +34,6 @@ from monitor.urls import canonical_url
 log = logging.getLogger(__name__)
 
 MAX_NEW_PER_POLL = 200  # a first poll of a huge archive feed takes the newest first
-EXTRACT_TIMEOUT = 120.0  # seconds one page may take in the pool before the feed text is used
 
 
 @dataclass(frozen=True)
@@ -112,21 +109,14 @@ class Pipeline:
 
         The section page's validators (not its feed's) drive the next conditional GET.
         """
-        if feed.type != "page":
-            return await asyncio.to_thread(parse_feed, result.body, result.url, result.headers)
-        links = await asyncio.to_thread(discover, result.body, result.url, result.headers)
-        if links.feed_url:
-            log.info("poll source=%s stage=pages using its feed %s", source.name, links.feed_url)
-            feed_result = await self.fetcher.fetch(links.feed_url)
-            try:
-                return await asyncio.to_thread(
-                    parse_feed, feed_result.body, feed_result.url, feed_result.headers
-                )
-            except ParseError:
-                log.warning(
-                    "poll source=%s stage=pages its feed is unreadable; using links", source.name
-                )
-        return ParsedFeed(entries=list(links.entries), format="html-links")
+        read = await entries_of(self.fetcher, result, feed.type)
+        if read.feed_url:
+            log.info("poll source=%s stage=pages using its feed %s", source.name, read.feed_url)
+        if read.feed_error is not None:
+            log.warning(
+                "poll source=%s stage=pages its feed is unreadable; using links", source.name
+            )
+        return read.parsed
 
     async def _articles(
         self, source: SourceRow, feed: FeedConfig, parsed: ParsedFeed
@@ -162,27 +152,24 @@ class Pipeline:
     async def _article(
         self, source: SourceRow, feed: FeedConfig, entry: Entry, canon: str
     ) -> Article | None:
-        assert entry.url is not None
-        feed_text = feed_text_of(entry)
-        use_feed = not wants_page(feed.full_text, entry, feed_text)
-        extracted: Extracted | None = None
-        if not use_feed:
-            try:
-                page = await self.fetcher.fetch(entry.url, accept=PAGE_ACCEPT)
-                extracted = await asyncio.wait_for(
-                    self.extractor.extract(page.body, page.url), EXTRACT_TIMEOUT
-                )
-            except TimeoutError:
-                log.warning("poll source=%s stage=extract timed out on %s", source.name, entry.url)
-            except FetchError as exc:
-                log.warning(
-                    "poll source=%s stage=extract page %s: %s", source.name, entry.url, exc.message
-                )
-            if extracted is None and not feed_text:
-                log.warning("poll source=%s stage=extract no text for %s", source.name, entry.url)
-        return build_article(
-            entry, canon, extracted, feed_text, source=source.name, fetched=self.clock()
+        read = await article_of(
+            self.fetcher,
+            self.extractor,
+            entry,
+            canon,
+            feed.full_text,
+            source=source.name,
+            clock=self.clock,
         )
+        if read.timed_out:
+            log.warning("poll source=%s stage=extract timed out on %s", source.name, entry.url)
+        if read.page_error is not None:
+            log.warning(
+                "poll source=%s stage=extract page %s: %s", source.name, entry.url, read.page_error
+            )
+        if read.no_text:
+            log.warning("poll source=%s stage=extract no text for %s", source.name, entry.url)
+        return read.article
 
     async def _failed(
         self, source: SourceRow, feed: FeedConfig, exc: BaseException, message: str

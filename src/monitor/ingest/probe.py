@@ -1,72 +1,116 @@
-"""`feeds test`: fetch one URL and show what the pipeline would extract, without storing anything."""
+"""`feeds test`: fetch one URL and show what the pipeline would store, storing nothing.
+
+It runs the pipeline's own steps (`ingest/steps.py`): the same parsing, the same page fetch
+and extraction (in the pool, with the timeout), the same title and text. A URL that is a
+configured feed is read with that feed's `full_text:`; any other with the default, `auto`.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from monitor.config import Config
+from monitor.clock import utcnow
+from monitor.config import Config, FeedConfig
 from monitor.errors import FetchError, ParseError
-from monitor.extract.article import extract_article
-from monitor.fetch.client import PAGE_ACCEPT, Fetcher, FetchSettings, fetch_settings
-from monitor.ingest.assemble import body_text, feed_text_of, wants_page
-from monitor.models import ParsedFeed
-from monitor.parse.feeds import parse_feed
-from monitor.parse.pages import discover
+from monitor.extract.article import ExtractPool
+from monitor.fetch.client import Fetcher, FetchSettings, fetch_settings
+from monitor.ingest.steps import (
+    EXTRACT_TIMEOUT,
+    EntryArticle,
+    SourceEntries,
+    article_of,
+    entries_of,
+)
+from monitor.models import Entry, FetchResult
+from monitor.urls import canonical_url
 
 
 async def probe_url(
     url: str, config: Config | None, *, kind: str | None, limit: int
 ) -> dict[str, Any]:
+    """The report of `feeds test URL`: `kind` "feed" or "page", or None to try a feed first."""
     settings = fetch_settings(config) if config else FetchSettings()
+    feed = _configured(config, url)
     report: dict[str, Any] = {"url": url, "ok": False, "items": []}
-    async with Fetcher(settings) as fetcher:
-        try:
-            result = await fetcher.fetch(url)
-            parsed: ParsedFeed | None = None
-            if kind != "page":
-                try:
-                    parsed = parse_feed(result.body, result.url, result.headers)
-                except ParseError:
-                    if kind == "feed":
-                        raise
-            if parsed is None:
-                links = discover(result.body, result.url, result.headers)
-                report["feed_url"] = links.feed_url
-                if links.feed_url:
-                    feed = await fetcher.fetch(links.feed_url)
-                    parsed = parse_feed(feed.body, feed.url, feed.headers)
-                else:
-                    parsed = ParsedFeed(entries=list(links.entries), format="html-links")
-            report.update(
-                ok=True,
-                format=parsed.format,
-                entries=len(parsed.entries),
-                malformed=parsed.malformed,
-            )
-            for entry in parsed.entries[:limit]:
-                item: dict[str, Any] = {
-                    "title": entry.title,
-                    "url": entry.url,
-                    "published": entry.published.isoformat() if entry.published else None,
-                    "language": None,
-                }
-                feed_text = feed_text_of(entry)
-                extracted = None
-                if entry.url and wants_page("auto", entry, feed_text):
-                    try:
-                        page = await fetcher.fetch(entry.url, accept=PAGE_ACCEPT)
-                        extracted = extract_article(page.body, page.url)
-                    except FetchError as exc:
-                        item["page_error"] = exc.message
-                text_from = "page" if extracted and extracted.text else "feed"
-                item.update(text=body_text(extracted, entry.title, feed_text), text_from=text_from)
-                if extracted is not None:
-                    item.update(
-                        language=extracted.language,
-                        canonical_url=extracted.canonical_url,
-                        author=extracted.author,
-                    )
-                report["items"].append(item)
-        except (FetchError, ParseError) as exc:
-            report.update(error=exc.message, hint=exc.hint)
+    extractor = ExtractPool(config.settings.extract_workers if config else None)
+    try:
+        async with Fetcher(settings) as fetcher:
+            try:
+                result = await fetcher.fetch(url)
+                read = await _entries(fetcher, result, kind)
+                if read.page:
+                    report["feed_url"] = read.feed_url
+                if read.feed_error is not None:
+                    report["feed_error"] = read.feed_error
+                report.update(
+                    ok=True,
+                    format=read.parsed.format,
+                    entries=len(read.parsed.entries),
+                    malformed=read.parsed.malformed,
+                )
+                entries = [e for e in read.parsed.entries if e.url][:limit]  # as the pipeline
+                built = await asyncio.gather(
+                    *(_article(fetcher, extractor, feed, e) for e in entries)
+                )
+                report["items"] = [_item(e, b) for e, b in zip(entries, built, strict=True)]
+            except (FetchError, ParseError) as exc:
+                report.update(error=exc.message, hint=exc.hint)
+    finally:
+        extractor.close()
     return report
+
+
+def _configured(config: Config | None, url: str) -> FeedConfig:
+    """The configured feed at `url`, else a feed with every default."""
+    for feed in config.feeds if config else []:
+        if feed.url == url or canonical_url(feed.url) == canonical_url(url):
+            return feed
+    return FeedConfig(url=url, name=url)
+
+
+async def _entries(fetcher: Fetcher, result: FetchResult, kind: str | None) -> SourceEntries:
+    """The document read as `kind`; without one, as a feed, else as a section page."""
+    if kind != "page":
+        try:
+            return await entries_of(fetcher, result, "feed")
+        except ParseError:
+            if kind is not None:
+                raise
+    return await entries_of(fetcher, result, "page")
+
+
+async def _article(
+    fetcher: Fetcher, extractor: ExtractPool, feed: FeedConfig, entry: Entry
+) -> EntryArticle:
+    assert entry.url is not None
+    return await article_of(
+        fetcher,
+        extractor,
+        entry,
+        canonical_url(entry.url),
+        feed.full_text,
+        source=feed.name,
+        clock=utcnow,
+    )
+
+
+def _item(entry: Entry, built: EntryArticle) -> dict[str, Any]:
+    """One entry as the pipeline would store it (title, text, metadata) and how it was read."""
+    article = built.article
+    published = article.published if article else entry.published
+    item: dict[str, Any] = {
+        "title": article.title if article else entry.title,
+        "url": entry.url,
+        "published": published.isoformat() if published else None,
+        "language": article.language if article else None,
+        "text": article.text if article else "",
+        "text_from": built.text_from,
+    }
+    if built.page_error is not None:
+        item["page_error"] = built.page_error
+    if built.timed_out:
+        item["page_error"] = f"extraction took longer than {EXTRACT_TIMEOUT:g} s"
+    if article is not None:
+        item.update(canonical_url=article.canonical_url, author=article.author)
+    return item

@@ -12,6 +12,7 @@ import lxml.html
 from lxml import etree
 
 from monitor.models import Entry
+from monitor.urls import registrable_domain
 
 MAX_LINKS = 100
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
@@ -102,7 +103,6 @@ DATE_PATH = re.compile(r"/(19|20)\d\d([/-])(0?[1-9]|1[0-2])\2")
 NUMERIC_ID = re.compile(r"(^|\D)\d{4,}(\D|$)")
 WORD = re.compile(r"[^\W\d_]{2,}")
 NAV_XPATH = "ancestor::nav | ancestor::header | ancestor::footer | ancestor::*[@role='navigation']"
-SECOND_LEVEL = frozenset(["co", "com", "net", "org", "gov", "edu", "ac", "or", "ne", "go", "gob"])
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,7 @@ def _feed_url(tree: Any, base: str) -> str | None:
 
 
 def _article_links(tree: Any, base: str, page_url: str, limit: int) -> list[Entry]:
-    site = _site(urlsplit(page_url).hostname or "")
+    site = registrable_domain(urlsplit(page_url).hostname or "")
     page = urldefrag(page_url)[0].rstrip("/")
     titles: dict[str, tuple[int, str]] = {}
     for anchor in tree.xpath("//body//a[@href]"):
@@ -180,7 +180,7 @@ def _anchor_title(anchor: Any) -> tuple[int, str]:
 def is_article_url(url: str, site: str) -> bool:
     """Whether `url` on registrable site `site` looks like an article, not navigation or assets."""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or _site(parts.hostname or "") != site:
+    if parts.scheme not in ("http", "https") or registrable_domain(parts.hostname or "") != site:
         return False
     if any(key.lower() in NOT_ARTICLE_QUERY for key, _ in parse_qsl(parts.query)):
         return False
@@ -194,11 +194,3 @@ def is_article_url(url: str, site: str) -> bool:
     if NUMERIC_ID.search(slug) and not re.fullmatch(r"(19|20)\d\d", slug):
         return True  # an id: /news/world-europe-68912345, /a/123456.html
     return bool(DATE_PATH.search(path)) and len(segments) >= 4  # /2024/05/07/slug
-
-
-def _site(host: str) -> str:
-    """The registrable part of a host name (www. and other subdomains ignored), approximately."""
-    labels = host.lower().rstrip(".").split(".")
-    if len(labels) >= 3 and labels[-2] in SECOND_LEVEL and len(labels[-1]) == 2:
-        return ".".join(labels[-3:])  # bbc.co.uk, abc.net.au
-    return ".".join(labels[-2:])

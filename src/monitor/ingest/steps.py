@@ -1,0 +1,108 @@
+"""A source's steps between fetch and store, shared by `Pipeline.poll` and `feeds test`.
+
+`entries_of` reads the fetched document (a feed, or a section page: its own feed or its article
+links); `article_of` turns one entry into the article to store (the page fetched when
+`wants_page` says so, extracted in the pool with a timeout, then `build_article`). Neither
+logs nor stores: they return records, and the pipeline logs and stores what they say.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from monitor.errors import FetchError, ParseError
+from monitor.extract.article import ExtractPool
+from monitor.fetch.client import PAGE_ACCEPT, Fetcher
+from monitor.ingest.assemble import build_article, feed_text_of, wants_page
+from monitor.models import Article, Entry, Extracted, FetchResult, ParsedFeed
+from monitor.parse.feeds import parse_feed
+from monitor.parse.pages import discover
+
+EXTRACT_TIMEOUT = 120.0  # seconds one page may take in the pool before the feed text is used
+
+
+@dataclass(frozen=True)
+class SourceEntries:
+    """A document's entries; for a section page, the feed it advertises and why it was not used."""
+
+    parsed: ParsedFeed
+    page: bool = False  # read as a section page
+    feed_url: str | None = None
+    feed_error: str | None = None  # the page's feed was unreadable: its links were used
+
+
+@dataclass(frozen=True)
+class EntryArticle:
+    """What one entry became, and how: the page wanted, extracted, failed or timed out."""
+
+    article: Article | None  # None with neither text nor title (nothing to store)
+    page_wanted: bool
+    extracted: Extracted | None = None
+    page_error: str | None = None  # the page could not be fetched; the feed's text is used
+    timed_out: bool = False  # extraction took longer than EXTRACT_TIMEOUT
+    no_text: bool = False  # the page was wanted, and neither it nor the feed gave text
+
+    @property
+    def text_from(self) -> str:
+        return "page" if self.extracted is not None and self.extracted.text else "feed"
+
+
+async def entries_of(fetcher: Fetcher, result: FetchResult, kind: str) -> SourceEntries:
+    """The entries of a fetched feed, or (`kind` "page") a section page's feed's or its links.
+
+    Raises ParseError for an unreadable feed; a section page's unreadable feed gives its links.
+    """
+    if kind != "page":
+        parsed = await asyncio.to_thread(parse_feed, result.body, result.url, result.headers)
+        return SourceEntries(parsed)
+    links = await asyncio.to_thread(discover, result.body, result.url, result.headers)
+    feed_error = None
+    if links.feed_url:
+        feed = await fetcher.fetch(links.feed_url)
+        try:
+            parsed = await asyncio.to_thread(parse_feed, feed.body, feed.url, feed.headers)
+            return SourceEntries(parsed, True, links.feed_url)
+        except ParseError as exc:
+            feed_error = exc.message
+    parsed = ParsedFeed(entries=list(links.entries), format="html-links")
+    return SourceEntries(parsed, True, links.feed_url, feed_error)
+
+
+async def article_of(
+    fetcher: Fetcher,
+    extractor: ExtractPool,
+    entry: Entry,
+    canon: str,
+    full_text: str,
+    *,
+    source: str,
+    clock: Callable[[], datetime],
+) -> EntryArticle:
+    """The article entry `entry` (canonical URL `canon`) becomes under `full_text:`."""
+    assert entry.url is not None
+    feed_text = feed_text_of(entry)
+    if not wants_page(full_text, entry, feed_text):
+        article = build_article(entry, canon, None, feed_text, source=source, fetched=clock())
+        return EntryArticle(article, page_wanted=False)
+    extracted: Extracted | None = None
+    page_error: str | None = None
+    timed_out = False
+    try:
+        page = await fetcher.fetch(entry.url, accept=PAGE_ACCEPT)
+        extracted = await asyncio.wait_for(extractor.extract(page.body, page.url), EXTRACT_TIMEOUT)
+    except TimeoutError:
+        timed_out = True
+    except FetchError as exc:
+        page_error = exc.message
+    article = build_article(entry, canon, extracted, feed_text, source=source, fetched=clock())
+    return EntryArticle(
+        article,
+        page_wanted=True,
+        extracted=extracted,
+        page_error=page_error,
+        timed_out=timed_out,
+        no_text=extracted is None and not feed_text,
+    )
