@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 import httpx
 
-from monitor.clock import utcnow
 from monitor.config.model import ChannelConfig
 from monitor.digest import render
 from monitor.digest.build import Digest
 from monitor.digest.message import Message
 from monitor.errors import DeliveryError
+from monitor.fetch.support import parse_retry_after  # the one Retry-After rule
 
 
 class SlackSender:
@@ -62,7 +60,7 @@ class SlackSender:
         if status == 429:
             raise DeliveryError(
                 f"channel {name!r}: Slack rate limit (429 {detail})",
-                retry_after=retry_after(response.headers.get("retry-after")),
+                retry_after=parse_retry_after(response.headers.get("retry-after")),
             )
         if status >= 500:
             raise DeliveryError(f"channel {name!r}: Slack answered {status} {detail}")
@@ -71,19 +69,3 @@ class SlackSender:
             "a 4xx is final: check the webhook URL (revoked? channel archived?) and the payload",
             retryable=False,
         )
-
-
-def retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or utcnow())).total_seconds())
