@@ -6,6 +6,7 @@ import asyncio
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 
 from monitor.config.model import ChannelConfig, Config
 from monitor.digest import delivery
+from monitor.digest.channels.email import EmailSender
 from monitor.digest.delivery import DeliveryOutcome
 from monitor.store import Store, outbox
 from monitor.store.delivery_tables import delivery_outbox
@@ -63,10 +65,6 @@ def send(store: Store, cfg: Config, now: datetime) -> list[DeliveryOutcome]:
 
 def due(store: Store, cfg: Config, now: datetime) -> list[DeliveryOutcome]:
     return asyncio.run(delivery.run_due(store, cfg, now))
-
-
-def retry(store: Store, cfg: Config, now: datetime) -> list[DeliveryOutcome]:
-    return asyncio.run(delivery.retry_pending(store, cfg, now))
 
 
 def statuses(outcomes: list[DeliveryOutcome]) -> list[str]:
@@ -130,17 +128,17 @@ def test_smtp_refusing_then_4xx_then_recovering_delivers_once(
     assert "ConnectionRefusedError" in (status_row(store, cfg)["last_error"] or "")
     smtp_peer.up()
     smtp_peer.answer = "451 4.3.0 mailbox busy, try later"
-    (o,) = retry(store, cfg, T0 + S)
+    (o,) = due(store, cfg, T0 + S)
     assert o.status == "retrying" and o.next_attempt_at == T0 + 3 * S  # 1 s, then 2 s
     row = status_row(store, cfg)
     assert row["pending"] == 1 and row["attempts"] == 2 and "451" in row["last_error"]
     # a scheduled run meanwhile neither sends early nor builds a second digest on top
     assert statuses(due(store, cfg, T0 + 2 * S)) == ["waiting"]
     smtp_peer.answer = None
-    assert retry(store, cfg, T0 + 2 * S) == []
-    (o,) = retry(store, cfg, T0 + 3 * S)
+    assert statuses(due(store, cfg, T0 + 2 * S)) == ["waiting"]
+    (o,) = due(store, cfg, T0 + 3 * S)
     assert o.status == "delivered"
-    assert retry(store, cfg, T0 + H) == []
+    assert statuses(due(store, cfg, T0 + H)) == ["not-due"]
     assert statuses(send(store, cfg, T0 + H)) == ["empty"]
     assert len(smtp_peer.received) == 1
     assert status_row(store, cfg)["last_error"] is None
@@ -152,10 +150,10 @@ def test_slack_429_and_500_are_retried(store: Store, slack_peer: SlackPeer) -> N
     slack_peer.script = [(429, {"Retry-After": "3"}), (500, {})]
     (o,) = send(store, cfg, T0)
     assert o.status == "retrying" and o.next_attempt_at == T0 + 3 * S
-    assert retry(store, cfg, T0 + 2 * S) == []
-    (o,) = retry(store, cfg, T0 + 3 * S)
+    assert statuses(due(store, cfg, T0 + 2 * S)) == ["waiting"]
+    (o,) = due(store, cfg, T0 + 3 * S)
     assert o.status == "retrying" and "500" in (o.error or "")
-    (o,) = retry(store, cfg, T0 + 10 * S)
+    (o,) = due(store, cfg, T0 + 10 * S)
     assert o.status == "delivered"
     assert len(slack_peer.accepted) == 1 and slack_peer.requests == 3
 
@@ -168,7 +166,7 @@ def test_split_slack_digest_resumes_at_the_failed_part(store: Store, slack_peer:
     slack_peer.script = [None, (503, {})]
     (o,) = send(store, cfg, T0)
     assert o.status == "retrying" and len(slack_peer.accepted) == 1
-    (o,) = retry(store, cfg, T0 + H)
+    (o,) = due(store, cfg, T0 + H)
     assert o.status == "delivered"
     parts = slack_peer.accepted
     assert len(parts) >= 3
@@ -231,6 +229,31 @@ def test_lease_of_a_killed_sender_is_taken_over_at_once(
 
 def _killed(*args: Any) -> None:
     raise KeyboardInterrupt("killed after the send, before the mark")
+
+
+def test_render_runs_outside_the_write_transaction_and_a_stale_build_is_dropped(
+    store: Store, smtp_peer: SmtpPeer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = config(smtp_peer.channel())
+    seed(Data(store))
+    real = EmailSender.render
+    meanwhile: list[list[DeliveryOutcome]] = []
+
+    def render_while_another_worker_delivers(self: EmailSender, *args: Any) -> Any:
+        if not meanwhile:  # the first render: another worker sends the same digest meanwhile
+            meanwhile.append([])
+            worker = threading.Thread(target=lambda: meanwhile.append(send(store, cfg, T0)))
+            worker.start()
+            worker.join(10)  # it would wait forever for a write lock held by this render
+            assert not worker.is_alive(), "render held the write transaction"
+        return real(self, *args)
+
+    monkeypatch.setattr(EmailSender, "render", render_while_another_worker_delivers)
+    assert statuses(send(store, cfg, T0)) == ["busy"]  # its build is stale: nothing stored
+    assert statuses(meanwhile[1]) == ["delivered"]
+    assert len(smtp_peer.received) == 1
+    assert statuses(send(store, cfg, T0 + H)) == ["empty"]
+    assert len(smtp_peer.received) == 1
 
 
 def test_cron_schedule_first_sight_slots_and_downtime(store: Store, smtp_peer: SmtpPeer) -> None:
@@ -318,7 +341,7 @@ def test_each_channel_has_its_own_watermark(
     seed(Data(store))
     slack_peer.script = [(500, {})]
     assert statuses(send(store, cfg, T0)) == ["delivered", "retrying"]
-    assert statuses(retry(store, cfg, T0 + H)) == ["delivered"]
+    assert statuses(due(store, cfg, T0 + H)) == ["not-due", "delivered"]
     assert len(smtp_peer.received) == 1 and len(slack_peer.accepted) == 1
     with store.connect() as conn:
         rows = delivery.delivery_status(conn, cfg)
