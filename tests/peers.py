@@ -22,7 +22,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from httpserver import Exchange, LocalServer
-from monitor.config.model import ChannelConfig, Config, DigestConfig, Settings, SmtpConfig
+from monitor.config.model import ChannelConfig, Config, DigestConfig, Settings
+from monitor.digest.channels.email import EmailChannel, SmtpConfig
 from monitor.store import Store
 from monitor.store.schema import article_sources, articles, topic_matches
 
@@ -88,17 +89,16 @@ class SmtpPeer:
             self.controller.stop()
             self.controller = None
 
-    def channel(self, **changes: Any) -> ChannelConfig:
+    def channel(self, **changes: Any) -> EmailChannel:
         smtp = SmtpConfig(host="127.0.0.1", port=self.port, timeout=5, **changes.pop("smtp", {}))
         values: dict[str, Any] = {
             "name": "analysts",
-            "type": "email",
             "to": ("analyst@example.com",),
             "sender": "news-monitor@example.org",
             "smtp": smtp,
         }
         values.update(changes)
-        return ChannelConfig(**values)
+        return EmailChannel(**values)
 
 
 @contextmanager

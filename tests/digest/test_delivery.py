@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from monitor.config.model import ChannelConfig, Config
 from monitor.digest import delivery
 from monitor.digest.channels.email import EmailSender
+from monitor.digest.channels.slack import SlackChannel
 from monitor.digest.delivery import DeliveryOutcome
 from monitor.store import Store, outbox
 from monitor.store.delivery_tables import delivery_outbox
@@ -55,8 +56,8 @@ def slack_peer() -> Iterator[SlackPeer]:
         yield peer
 
 
-def slack_channel(peer: SlackPeer) -> ChannelConfig:
-    return ChannelConfig(name="team-slack", type="slack", webhook_url=peer.url, timeout=5)
+def slack_channel(peer: SlackPeer) -> SlackChannel:
+    return SlackChannel(name="team-slack", webhook_url=peer.url, timeout=5)
 
 
 def send(store: Store, cfg: Config, now: datetime) -> list[DeliveryOutcome]:

@@ -9,9 +9,8 @@ from collections.abc import Iterator
 import pytest
 from test_render import HOSTILE, digest, story
 
-from monitor.config.model import ChannelConfig
 from monitor.digest.channels import sender_for
-from monitor.digest.channels.slack import SlackSender
+from monitor.digest.channels.slack import SlackChannel, SlackSender
 from monitor.digest.message import Message
 from monitor.errors import DeliveryError
 from peers import SlackPeer, free_port, slack_server
@@ -23,8 +22,8 @@ def slack_peer() -> Iterator[SlackPeer]:
         yield peer
 
 
-def channel(url: str | None) -> ChannelConfig:
-    return ChannelConfig(name="team-slack", type="slack", webhook_url=url, timeout=5)
+def channel(url: str | None) -> SlackChannel:
+    return SlackChannel(name="team-slack", webhook_url=url, timeout=5)
 
 
 def send_all(sender: SlackSender, messages: list[Message]) -> None:

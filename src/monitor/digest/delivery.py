@@ -21,7 +21,7 @@ from monitor.clock import utcnow
 from monitor.config.model import ChannelConfig, Config, DigestConfig, Settings
 from monitor.digest import build as digests
 from monitor.digest import render
-from monitor.digest.channels import Sender, sender_for
+from monitor.digest.channels.registry import Sender, sender_for
 from monitor.digest.message import Message
 from monitor.digest.schedules import parse_schedule, realtime_due
 from monitor.errors import DeliveryError, MonitorError

@@ -3,21 +3,46 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 
 import httpx
 
+from monitor.config.fields import Section, secret_or_value
 from monitor.config.model import ChannelConfig
 from monitor.digest import render
 from monitor.digest.build import Digest
+from monitor.digest.channels.registry import expect
 from monitor.digest.message import Message
 from monitor.errors import DeliveryError
 from monitor.fetch.support import parse_retry_after  # the one Retry-After rule
 
 
+@dataclass(frozen=True, kw_only=True)
+class SlackChannel(ChannelConfig):
+    """`type: slack`: the incoming-webhook URL (a secret, from `webhook_url_env`)."""
+
+    type: str = "slack"
+    webhook_url: str | None = field(default=None, repr=False)
+
+
+class SlackType:
+    """The slack channel type: its keys, its config record, its sender."""
+
+    name: str = "slack"
+    keys: tuple[str, ...] = ("webhook_url", "webhook_url_env")
+
+    def parse(self, s: Section, common: ChannelConfig, env: Mapping[str, str]) -> SlackChannel:
+        return SlackChannel(**asdict(common), webhook_url=secret_or_value(s, "webhook_url", env))
+
+    def sender(self, channel: ChannelConfig) -> SlackSender:
+        return SlackSender(expect(channel, SlackChannel))
+
+
 class SlackSender:
     """One webhook POST per Message; a digest too long for one message becomes several."""
 
-    def __init__(self, channel: ChannelConfig, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(self, channel: SlackChannel, transport: httpx.AsyncBaseTransport | None = None):
         self.channel = channel
         self.transport = transport
 
@@ -69,3 +94,6 @@ class SlackSender:
             "a 4xx is final: check the webhook URL (revoked? channel archived?) and the payload",
             retryable=False,
         )
+
+
+CHANNEL_TYPE = SlackType()
