@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -232,29 +232,36 @@ def _killed(*args: Any) -> None:
     raise KeyboardInterrupt("killed after the send, before the mark")
 
 
+def in_another_worker(run: Callable[[], list[DeliveryOutcome]]) -> list[DeliveryOutcome]:
+    """Run a delivery in a thread, as a second worker would, and wait (not forever) for it."""
+    done: list[list[DeliveryOutcome]] = []
+    worker = threading.Thread(target=lambda: done.append(run()))
+    worker.start()
+    worker.join(10)
+    assert done, "the other worker waited for a write lock held across render"
+    return done[0]
+
+
 def test_render_runs_outside_the_write_transaction_and_a_stale_build_is_dropped(
     store: Store, smtp_peer: SmtpPeer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cfg = config(smtp_peer.channel())
     seed(Data(store))
-    real = EmailSender.render
-    meanwhile: list[list[DeliveryOutcome]] = []
+    renders: list[str] = []
+    other: list[DeliveryOutcome] = []
+    render = EmailSender.render
 
-    def render_while_another_worker_delivers(self: EmailSender, *args: Any) -> Any:
-        if not meanwhile:  # the first render: another worker sends the same digest meanwhile
-            meanwhile.append([])
-            worker = threading.Thread(target=lambda: meanwhile.append(send(store, cfg, T0)))
-            worker.start()
-            worker.join(10)  # it would wait forever for a write lock held by this render
-            assert not worker.is_alive(), "render held the write transaction"
-        return real(self, *args)
+    def slow_render(sender: EmailSender, built: Any, tz: str) -> Any:
+        renders.append(built.name)
+        if len(renders) == 1:  # while this worker renders, another sends the same digest
+            other.extend(in_another_worker(lambda: send(store, cfg, T0)))
+        return render(sender, built, tz)
 
-    monkeypatch.setattr(EmailSender, "render", render_while_another_worker_delivers)
+    monkeypatch.setattr(EmailSender, "render", slow_render)
     assert statuses(send(store, cfg, T0)) == ["busy"]  # its build is stale: nothing stored
-    assert statuses(meanwhile[1]) == ["delivered"]
+    assert statuses(other) == ["delivered"] and len(renders) == 2
     assert len(smtp_peer.received) == 1
     assert statuses(send(store, cfg, T0 + H)) == ["empty"]
-    assert len(smtp_peer.received) == 1
 
 
 def test_cron_schedule_first_sight_slots_and_downtime(store: Store, smtp_peer: SmtpPeer) -> None:

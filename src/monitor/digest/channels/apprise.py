@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
-from monitor.config.fields import Section, secret_or_value
 from monitor.config.model import ChannelConfig
 from monitor.digest import render
 from monitor.digest.build import Digest
-from monitor.digest.channels.registry import expect
+from monitor.digest.channels.registry import SecretUrlType
 from monitor.digest.message import Message
 from monitor.errors import DeliveryError
 
@@ -23,19 +21,6 @@ class AppriseChannel(ChannelConfig):
 
     type: str = "apprise"
     apprise_url: str | None = field(default=None, repr=False)
-
-
-class AppriseType:
-    """The apprise channel type: its keys, its config record, its sender."""
-
-    name: str = "apprise"
-    keys: tuple[str, ...] = ("url", "url_env")
-
-    def parse(self, s: Section, common: ChannelConfig, env: Mapping[str, str]) -> AppriseChannel:
-        return AppriseChannel(**asdict(common), apprise_url=secret_or_value(s, "url", env))
-
-    def sender(self, channel: ChannelConfig) -> AppriseSender:
-        return AppriseSender(expect(channel, AppriseChannel))
 
 
 class AppriseSender:
@@ -69,7 +54,7 @@ class AppriseSender:
             raise DeliveryError(f"channel {self.channel.name!r}: Apprise could not notify")
 
 
-CHANNEL_TYPE = AppriseType()
+CHANNEL_TYPE = SecretUrlType("apprise", "url", AppriseChannel, "apprise_url", AppriseSender)
 
 
 def _apprise() -> Any:

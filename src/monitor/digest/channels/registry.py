@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import asdict
 from importlib.metadata import entry_points
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
-from monitor.config.fields import Section
+from monitor.config.fields import Section, secret_or_value
 from monitor.config.model import ChannelConfig
 from monitor.digest.build import Digest
 from monitor.digest.message import Message
@@ -57,6 +58,23 @@ class ChannelType(Protocol):
     def sender(self, channel: ChannelConfig) -> Sender:
         """The sender for a channel this type parsed."""
         ...
+
+
+class SecretUrlType(Generic[C]):
+    """A ChannelType whose one setting is a secret URL: `KEY_env` (or `KEY` for local tests)."""
+
+    def __init__(
+        self, name: str, key: str, record: type[C], field: str, sender: Callable[[C], Sender]
+    ) -> None:
+        self.name, self.key, self.keys = name, key, (key, f"{key}_env")
+        self.record, self.field, self.make = record, field, sender
+
+    def parse(self, s: Section, common: ChannelConfig, env: Mapping[str, str]) -> C:
+        values: dict[str, Any] = {**asdict(common), self.field: secret_or_value(s, self.key, env)}
+        return self.record(**values)
+
+    def sender(self, channel: ChannelConfig) -> Sender:
+        return self.make(expect(channel, self.record))
 
 
 CHANNEL_TYPES: dict[str, ChannelType] = {}

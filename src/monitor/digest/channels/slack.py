@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import httpx
 
-from monitor.config.fields import Section, secret_or_value
 from monitor.config.model import ChannelConfig
 from monitor.digest import render
 from monitor.digest.build import Digest
-from monitor.digest.channels.registry import expect
+from monitor.digest.channels.registry import SecretUrlType
 from monitor.digest.message import Message
 from monitor.errors import DeliveryError
 from monitor.fetch.support import parse_retry_after  # the one Retry-After rule
@@ -24,19 +22,6 @@ class SlackChannel(ChannelConfig):
 
     type: str = "slack"
     webhook_url: str | None = field(default=None, repr=False)
-
-
-class SlackType:
-    """The slack channel type: its keys, its config record, its sender."""
-
-    name: str = "slack"
-    keys: tuple[str, ...] = ("webhook_url", "webhook_url_env")
-
-    def parse(self, s: Section, common: ChannelConfig, env: Mapping[str, str]) -> SlackChannel:
-        return SlackChannel(**asdict(common), webhook_url=secret_or_value(s, "webhook_url", env))
-
-    def sender(self, channel: ChannelConfig) -> SlackSender:
-        return SlackSender(expect(channel, SlackChannel))
 
 
 class SlackSender:
@@ -96,4 +81,4 @@ class SlackSender:
         )
 
 
-CHANNEL_TYPE = SlackType()
+CHANNEL_TYPE = SecretUrlType("slack", "webhook_url", SlackChannel, "webhook_url", SlackSender)
