@@ -35,6 +35,7 @@ class Exchange:
         self.request = seen
         self.stop = stop
         self.sent_head = False
+        self._body: bytes | None = None
 
     @property
     def headers(self) -> dict[str, str]:
@@ -72,6 +73,13 @@ class Exchange:
         self.start(status, all_headers)
         if body:
             self.write(body)
+
+    def body(self) -> bytes:
+        """The request body (by Content-Length), read once."""
+        if self._body is None:
+            length = int(self.headers.get("content-length", 0))
+            self._body = self._handler.rfile.read(length) if length else b""
+        return self._body
 
     def sleep(self, seconds: float) -> bool:
         """Wait, waking early when the server stops; False if it stopped."""

@@ -1,4 +1,4 @@
-"""Local test peers for delivery: an aiosmtpd SMTP server, a Slack webhook endpoint, store data."""
+"""Local test peers for delivery: an aiosmtpd SMTP server, a Slack webhook route, store data."""
 
 from __future__ import annotations
 
@@ -7,14 +7,12 @@ import shutil
 import socket
 import ssl
 import subprocess
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +21,9 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from monitor.config.model import ChannelConfig, Config, DigestConfig, Settings, SmtpConfig
+from httpserver import Exchange, LocalServer
+from monitor.config.model import ChannelConfig, Config, DigestConfig, Settings
+from monitor.digest.channels.email import EmailChannel, SmtpConfig
 from monitor.store import Store
 from monitor.store.schema import article_sources, articles, topic_matches
 
@@ -89,17 +89,16 @@ class SmtpPeer:
             self.controller.stop()
             self.controller = None
 
-    def channel(self, **changes: Any) -> ChannelConfig:
+    def channel(self, **changes: Any) -> EmailChannel:
         smtp = SmtpConfig(host="127.0.0.1", port=self.port, timeout=5, **changes.pop("smtp", {}))
         values: dict[str, Any] = {
             "name": "analysts",
-            "type": "email",
             "to": ("analyst@example.com",),
             "sender": "news-monitor@example.org",
             "smtp": smtp,
         }
         values.update(changes)
-        return ChannelConfig(**values)
+        return EmailChannel(**values)
 
 
 @contextmanager
@@ -175,59 +174,45 @@ def slack_problems(payload: Any) -> list[str]:
 
 @dataclass
 class SlackPeer:
-    """A webhook endpoint: scripted answers first (status, headers), then 200 "ok"."""
+    """A webhook endpoint, a route of LocalServer: scripted answers first, then 200 "ok"."""
 
-    url: str
+    url: str = ""
     script: list[tuple[int, dict[str, str]] | None] = field(default_factory=list)  # None: normal
     accepted: list[dict[str, Any]] = field(default_factory=list)
     requests: int = 0
     validate: bool = True  # False: accept any JSON (for Apprise's json:// notifications)
 
+    def __call__(self, ex: Exchange) -> None:
+        body = ex.body()
+        self.requests += 1
+        scripted = self.script.pop(0) if self.script else None
+        if scripted is not None:
+            status, headers = scripted
+            return _answer(ex, status, "rate_limited" if status == 429 else "error", headers)
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return _answer(ex, 400, "invalid_payload")
+        if self.validate and slack_problems(payload):
+            return _answer(ex, 400, "invalid_blocks")
+        self.accepted.append(payload)
+        _answer(ex, 200, "ok")
+
+
+def _answer(ex: Exchange, status: int, text: str, headers: dict[str, str] | None = None) -> None:
+    ex.send(status, text.encode(), {**(headers or {}), "Content-Type": "text/plain"})
+
+
+SLACK_PATH = "/services/T0/B0/secret"
+
 
 @contextmanager
 def slack_server() -> Iterator[SlackPeer]:
-    """A running Slack webhook peer; test modules wrap it in a fixture."""
-    peer: SlackPeer
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            peer.requests += 1
-            scripted = peer.script.pop(0) if peer.script else None
-            if scripted is not None:
-                status, headers = scripted
-                return self._answer(status, "rate_limited" if status == 429 else "error", headers)
-            try:
-                payload = json.loads(body)
-            except ValueError:
-                return self._answer(400, "invalid_payload")
-            if peer.validate and slack_problems(payload):
-                return self._answer(400, "invalid_blocks")
-            peer.accepted.append(payload)
-            self._answer(200, "ok")
-
-        def _answer(self, status: int, text: str, headers: dict[str, str] | None = None) -> None:
-            data = text.encode()
-            self.send_response(status)
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.send_header("Content-Type", "text/plain")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    peer = SlackPeer(f"http://127.0.0.1:{server.server_address[1]}/services/T0/B0/secret")
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    """A running Slack webhook peer on a LocalServer; test modules wrap it in a fixture."""
+    peer = SlackPeer()
+    with LocalServer({SLACK_PATH: peer}) as server:
+        peer.url = server.url(SLACK_PATH)
         yield peer
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 # --------------------------------------------------------------------------- store data

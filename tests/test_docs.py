@@ -10,6 +10,8 @@ import pytest
 from monitor.cli import build_parser
 from monitor.config import load as config_load
 from monitor.config import outputs as config_outputs
+from monitor.digest.channels import channel_types
+from monitor.digest.channels.email import SMTP_KEYS
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DOC = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
@@ -22,8 +24,8 @@ KEYS = sorted(
     | set(config_load._FEED)
     | set(config_load._TOPIC)
     | set(config_outputs._DIGEST)
-    | set(config_outputs._SMTP)
-    | {k for keys in config_outputs._CHANNEL.values() for k in keys}
+    | set(SMTP_KEYS)
+    | {k for kind in channel_types().values() for k in ("type", *kind.keys, "timeout")}
 )
 
 

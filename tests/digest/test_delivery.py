@@ -6,7 +6,8 @@ import asyncio
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ import sqlalchemy as sa
 
 from monitor.config.model import ChannelConfig, Config
 from monitor.digest import delivery
+from monitor.digest.channels.email import EmailSender
+from monitor.digest.channels.slack import SlackChannel
 from monitor.digest.delivery import DeliveryOutcome
 from monitor.store import Store, outbox
 from monitor.store.delivery_tables import delivery_outbox
@@ -53,8 +56,8 @@ def slack_peer() -> Iterator[SlackPeer]:
         yield peer
 
 
-def slack_channel(peer: SlackPeer) -> ChannelConfig:
-    return ChannelConfig(name="team-slack", type="slack", webhook_url=peer.url, timeout=5)
+def slack_channel(peer: SlackPeer) -> SlackChannel:
+    return SlackChannel(name="team-slack", webhook_url=peer.url, timeout=5)
 
 
 def send(store: Store, cfg: Config, now: datetime) -> list[DeliveryOutcome]:
@@ -63,10 +66,6 @@ def send(store: Store, cfg: Config, now: datetime) -> list[DeliveryOutcome]:
 
 def due(store: Store, cfg: Config, now: datetime) -> list[DeliveryOutcome]:
     return asyncio.run(delivery.run_due(store, cfg, now))
-
-
-def retry(store: Store, cfg: Config, now: datetime) -> list[DeliveryOutcome]:
-    return asyncio.run(delivery.retry_pending(store, cfg, now))
 
 
 def statuses(outcomes: list[DeliveryOutcome]) -> list[str]:
@@ -130,17 +129,17 @@ def test_smtp_refusing_then_4xx_then_recovering_delivers_once(
     assert "ConnectionRefusedError" in (status_row(store, cfg)["last_error"] or "")
     smtp_peer.up()
     smtp_peer.answer = "451 4.3.0 mailbox busy, try later"
-    (o,) = retry(store, cfg, T0 + S)
+    (o,) = due(store, cfg, T0 + S)
     assert o.status == "retrying" and o.next_attempt_at == T0 + 3 * S  # 1 s, then 2 s
     row = status_row(store, cfg)
     assert row["pending"] == 1 and row["attempts"] == 2 and "451" in row["last_error"]
     # a scheduled run meanwhile neither sends early nor builds a second digest on top
     assert statuses(due(store, cfg, T0 + 2 * S)) == ["waiting"]
     smtp_peer.answer = None
-    assert retry(store, cfg, T0 + 2 * S) == []
-    (o,) = retry(store, cfg, T0 + 3 * S)
+    assert statuses(due(store, cfg, T0 + 2 * S)) == ["waiting"]
+    (o,) = due(store, cfg, T0 + 3 * S)
     assert o.status == "delivered"
-    assert retry(store, cfg, T0 + H) == []
+    assert statuses(due(store, cfg, T0 + H)) == ["not-due"]
     assert statuses(send(store, cfg, T0 + H)) == ["empty"]
     assert len(smtp_peer.received) == 1
     assert status_row(store, cfg)["last_error"] is None
@@ -152,10 +151,10 @@ def test_slack_429_and_500_are_retried(store: Store, slack_peer: SlackPeer) -> N
     slack_peer.script = [(429, {"Retry-After": "3"}), (500, {})]
     (o,) = send(store, cfg, T0)
     assert o.status == "retrying" and o.next_attempt_at == T0 + 3 * S
-    assert retry(store, cfg, T0 + 2 * S) == []
-    (o,) = retry(store, cfg, T0 + 3 * S)
+    assert statuses(due(store, cfg, T0 + 2 * S)) == ["waiting"]
+    (o,) = due(store, cfg, T0 + 3 * S)
     assert o.status == "retrying" and "500" in (o.error or "")
-    (o,) = retry(store, cfg, T0 + 10 * S)
+    (o,) = due(store, cfg, T0 + 10 * S)
     assert o.status == "delivered"
     assert len(slack_peer.accepted) == 1 and slack_peer.requests == 3
 
@@ -168,7 +167,7 @@ def test_split_slack_digest_resumes_at_the_failed_part(store: Store, slack_peer:
     slack_peer.script = [None, (503, {})]
     (o,) = send(store, cfg, T0)
     assert o.status == "retrying" and len(slack_peer.accepted) == 1
-    (o,) = retry(store, cfg, T0 + H)
+    (o,) = due(store, cfg, T0 + H)
     assert o.status == "delivered"
     parts = slack_peer.accepted
     assert len(parts) >= 3
@@ -231,6 +230,38 @@ def test_lease_of_a_killed_sender_is_taken_over_at_once(
 
 def _killed(*args: Any) -> None:
     raise KeyboardInterrupt("killed after the send, before the mark")
+
+
+def in_another_worker(run: Callable[[], list[DeliveryOutcome]]) -> list[DeliveryOutcome]:
+    """Run a delivery in a thread, as a second worker would, and wait (not forever) for it."""
+    done: list[list[DeliveryOutcome]] = []
+    worker = threading.Thread(target=lambda: done.append(run()))
+    worker.start()
+    worker.join(10)
+    assert done, "the other worker waited for a write lock held across render"
+    return done[0]
+
+
+def test_render_runs_outside_the_write_transaction_and_a_stale_build_is_dropped(
+    store: Store, smtp_peer: SmtpPeer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = config(smtp_peer.channel())
+    seed(Data(store))
+    renders: list[str] = []
+    other: list[DeliveryOutcome] = []
+    render = EmailSender.render
+
+    def slow_render(sender: EmailSender, built: Any, tz: str) -> Any:
+        renders.append(built.name)
+        if len(renders) == 1:  # while this worker renders, another sends the same digest
+            other.extend(in_another_worker(lambda: send(store, cfg, T0)))
+        return render(sender, built, tz)
+
+    monkeypatch.setattr(EmailSender, "render", slow_render)
+    assert statuses(send(store, cfg, T0)) == ["busy"]  # its build is stale: nothing stored
+    assert statuses(other) == ["delivered"] and len(renders) == 2
+    assert len(smtp_peer.received) == 1
+    assert statuses(send(store, cfg, T0 + H)) == ["empty"]
 
 
 def test_cron_schedule_first_sight_slots_and_downtime(store: Store, smtp_peer: SmtpPeer) -> None:
@@ -318,7 +349,7 @@ def test_each_channel_has_its_own_watermark(
     seed(Data(store))
     slack_peer.script = [(500, {})]
     assert statuses(send(store, cfg, T0)) == ["delivered", "retrying"]
-    assert statuses(retry(store, cfg, T0 + H)) == ["delivered"]
+    assert statuses(due(store, cfg, T0 + H)) == ["not-due", "delivered"]
     assert len(smtp_peer.received) == 1 and len(slack_peer.accepted) == 1
     with store.connect() as conn:
         rows = delivery.delivery_status(conn, cfg)

@@ -8,9 +8,8 @@ import sys
 import pytest
 from test_render import digest, story
 
-from monitor.config.model import ChannelConfig
 from monitor.digest.channels import sender_for
-from monitor.digest.channels.apprise import AppriseSender
+from monitor.digest.channels.apprise import AppriseChannel, AppriseSender
 from monitor.errors import DeliveryError
 from peers import slack_server
 
@@ -18,8 +17,8 @@ from peers import slack_server
 pytestmark = pytest.mark.filterwarnings("ignore:'imghdr' is deprecated:DeprecationWarning")
 
 
-def channel(url: str | None) -> ChannelConfig:
-    return ChannelConfig(name="ntfy", type="apprise", apprise_url=url)
+def channel(url: str | None) -> AppriseChannel:
+    return AppriseChannel(name="ntfy", apprise_url=url)
 
 
 def test_text_digest_through_apprise() -> None:

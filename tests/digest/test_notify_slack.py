@@ -5,14 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 from test_render import HOSTILE, digest, story
 
-from monitor.config.model import ChannelConfig
 from monitor.digest.channels import sender_for
-from monitor.digest.channels.slack import SlackSender, retry_after
+from monitor.digest.channels.slack import SlackChannel, SlackSender
 from monitor.digest.message import Message
 from monitor.errors import DeliveryError
 from peers import SlackPeer, free_port, slack_server
@@ -24,8 +22,8 @@ def slack_peer() -> Iterator[SlackPeer]:
         yield peer
 
 
-def channel(url: str | None) -> ChannelConfig:
-    return ChannelConfig(name="team-slack", type="slack", webhook_url=url, timeout=5)
+def channel(url: str | None) -> SlackChannel:
+    return SlackChannel(name="team-slack", webhook_url=url, timeout=5)
 
 
 def send_all(sender: SlackSender, messages: list[Message]) -> None:
@@ -64,13 +62,16 @@ def test_rejected_payload_is_final(slack_peer: SlackPeer) -> None:
     assert not info.value.retryable and "invalid_blocks" in str(info.value)
 
 
-def test_429_carries_retry_after(slack_peer: SlackPeer) -> None:
-    slack_peer.script = [(429, {"Retry-After": "7"})]
+@pytest.mark.parametrize(
+    ("header", "seconds"), [("7", 7.0), ("1.5", 1.5), ("Thu, 01 Jan 1970 00:00:00 GMT", 0.0)]
+)
+def test_429_carries_retry_after(slack_peer: SlackPeer, header: str, seconds: float) -> None:
+    slack_peer.script = [(429, {"Retry-After": header})]
     sender = SlackSender(channel(slack_peer.url))
     messages = sender.render(digest(story(1)), "UTC")
     with pytest.raises(DeliveryError) as info:
         send_all(sender, messages)
-    assert info.value.retryable and info.value.retry_after == 7.0
+    assert info.value.retryable and info.value.retry_after == seconds
     send_all(sender, messages)
     assert len(slack_peer.accepted) == 1
 
@@ -99,10 +100,3 @@ def test_missing_webhook_is_a_config_problem() -> None:
     with pytest.raises(DeliveryError) as info:
         send_all(SlackSender(channel(None)), [Message("s", "t", slack="{}")])
     assert not info.value.retryable
-
-
-def test_retry_after_forms() -> None:
-    now = datetime(2024, 5, 2, 8, 0, tzinfo=UTC)
-    assert retry_after("30") == 30.0
-    assert retry_after("Thu, 02 May 2024 08:01:00 GMT", now) == 60.0
-    assert retry_after("soon") is None and retry_after(None) is None

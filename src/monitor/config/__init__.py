@@ -8,7 +8,6 @@ from monitor.config.model import (
     FeedConfig,
     FetchConfig,
     Settings,
-    SmtpConfig,
     TopicConfig,
 )
 
@@ -19,7 +18,6 @@ __all__ = [
     "FeedConfig",
     "FetchConfig",
     "Settings",
-    "SmtpConfig",
     "TopicConfig",
     "load_config",
 ]

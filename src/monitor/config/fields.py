@@ -174,6 +174,18 @@ def secret(s: Section, key: str, env: Mapping[str, str]) -> str | None:
     return value
 
 
+def secret_or_value(s: Section, key: str, env: Mapping[str, str]) -> str | None:
+    """`KEY_env` (the value from the environment) or else `KEY` itself; one of them required."""
+    if s.has(f"{key}_env"):
+        return secret(s, f"{key}_env", env)
+    if s.has(key):
+        return s.opt(key, as_str)
+    s.problems.add(
+        s.line, s.key_path(f"{key}_env"), "is required", f"set {key}_env: NAME_OF_ENV_VAR"
+    )
+    return None
+
+
 def items(root: Section, key: str) -> list[tuple[Section, int]]:
     """The entries of a list section (feeds, topics, digests), each with its own line."""
     node = root.raw(key, None)

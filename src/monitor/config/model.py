@@ -85,33 +85,13 @@ class DigestConfig:
     line: int = 0
 
 
-@dataclass(frozen=True)
-class SmtpConfig:
-    host: str = "localhost"
-    port: int = 25
-    starttls: bool = False
-    ssl: bool = False  # implicit TLS (port 465)
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)  # resolved from password_env
-    timeout: float = 30.0
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ChannelConfig:
-    """One entry of `channels:`; which fields matter depends on `type`."""
+    """One entry of `channels:`: what every type has. Each channel type (monitor.digest.channels)
+    parses its own subclass with its own fields, e.g. EmailChannel, SlackChannel."""
 
     name: str
-    type: str  # email | slack | apprise
-    # email
-    to: tuple[str, ...] = ()
-    sender: str | None = None  # `from:`
-    reply_to: str | None = None
-    list_id: str | None = None
-    smtp: SmtpConfig = field(default_factory=SmtpConfig)
-    # slack
-    webhook_url: str | None = field(default=None, repr=False)  # resolved from webhook_url_env
-    # apprise
-    apprise_url: str | None = field(default=None, repr=False)  # resolved from url_env
+    type: str  # a registered channel type: email | slack | apprise | a plugin's
     timeout: float = 30.0
     line: int = 0
 

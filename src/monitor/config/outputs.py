@@ -1,105 +1,38 @@
-"""The delivery sections of feeds.yaml: `channels` (email, Slack, Apprise) and `digests`."""
+"""The delivery sections of feeds.yaml: `channels` (each read by its registered type) and `digests`."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
 
-from monitor.config.fields import (
-    Section,
-    as_bool,
-    as_int,
-    as_str,
-    as_str_list,
-    choice,
-    items,
-    secret,
-)
-from monitor.config.model import ChannelConfig, DigestConfig, SmtpConfig, TopicConfig
+from monitor.config.fields import Section, as_bool, as_int, as_str, as_str_list, choice, items
+from monitor.config.model import ChannelConfig, DigestConfig, TopicConfig
 from monitor.config.values import parse_duration
 
 _NONE: tuple[str, ...] = ()
 _DIGEST = ("name", "topics", "schedule", "channels", "max_stories", "send_empty", "order")
-_CHANNEL = {
-    "email": ("type", "to", "from", "reply_to", "list_id", "smtp", "timeout"),
-    "slack": ("type", "webhook_url", "webhook_url_env", "timeout"),
-    "apprise": ("type", "url", "url_env", "timeout"),
-}
-_SMTP = ("host", "port", "starttls", "ssl", "username", "password_env", "timeout")
-_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
 
 
 def channels(root: Section, env: Mapping[str, str]) -> dict[str, ChannelConfig]:
+    """Each channel read by its type from the registry (monitor.digest.channels.registry)."""
+    from monitor.digest.channels.registry import channel_types  # digest imports config
+
+    types = channel_types()
+    names = list(types)
+    hint = "type: " + (f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0])
     node = root.section("channels")
     channels: dict[str, ChannelConfig] = {}
     for name in list(node.node):
         s = node.section(str(name))
-        kind = s.get(
-            "type", choice(*_CHANNEL), "", required=True, hint="type: email, slack or apprise"
-        )
+        kind = s.get("type", choice(*names), "", required=True, hint=hint)
         if not kind:
             continue
-        s.check_keys(_CHANNEL[kind])
-        channel = ChannelConfig(name=str(name), type=kind, line=s.line)
-        channel = replace(channel, timeout=s.get("timeout", parse_duration, channel.timeout))
-        if kind == "email":
-            channel = _email(s, channel, env)
-        elif kind == "slack":
-            channel = replace(channel, webhook_url=_either(s, "webhook_url", env))
-        else:
-            channel = replace(channel, apprise_url=_either(s, "url", env))
-        channels[str(name)] = channel
+        channel_type = types[kind]
+        s.check_keys(("type", *channel_type.keys, "timeout"))
+        common = ChannelConfig(name=str(name), type=kind, line=s.line)
+        common = replace(common, timeout=s.get("timeout", parse_duration, common.timeout))
+        channels[str(name)] = channel_type.parse(s, common, env)
     return channels
-
-
-def _either(s: Section, key: str, env: Mapping[str, str]) -> str | None:
-    if s.has(f"{key}_env"):
-        return secret(s, f"{key}_env", env)
-    if s.has(key):
-        return s.opt(key, as_str)
-    s.problems.add(
-        s.line, s.key_path(f"{key}_env"), "is required", f"set {key}_env: NAME_OF_ENV_VAR"
-    )
-    return None
-
-
-def _address(value: Any) -> str:
-    text = as_str(value)
-    if not _EMAIL.match(text):
-        raise ValueError(f"{text!r} is not an e-mail address")
-    return text
-
-
-def _email(s: Section, channel: ChannelConfig, env: Mapping[str, str]) -> ChannelConfig:
-    to = s.get("to", lambda v: tuple(_address(x) for x in as_str_list(v)), _NONE, required=True)
-    smtp_s = s.section("smtp")
-    smtp_s.check_keys(_SMTP)
-    d = SmtpConfig()
-    smtp = SmtpConfig(
-        host=smtp_s.get("host", as_str, d.host),
-        port=smtp_s.get("port", as_int, d.port),
-        starttls=smtp_s.get("starttls", as_bool, d.starttls),
-        ssl=smtp_s.get("ssl", as_bool, d.ssl),
-        username=smtp_s.opt("username", as_str),
-        password=secret(smtp_s, "password_env", env) if smtp_s.has("password_env") else None,
-        timeout=smtp_s.get("timeout", parse_duration, d.timeout),
-    )
-    if smtp.ssl and smtp.starttls:
-        smtp_s.error(
-            "starttls",
-            "ssl and starttls exclude each other",
-            "ssl: implicit TLS (465); starttls: upgrade (587)",
-        )
-    return replace(
-        channel,
-        to=to,
-        sender=s.get("from", _address, "", required=True) or None,
-        reply_to=s.opt("reply_to", _address),
-        list_id=s.opt("list_id", as_str),
-        smtp=smtp,
-    )
 
 
 def digests(

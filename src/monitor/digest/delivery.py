@@ -11,7 +11,7 @@ import json
 import logging
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,7 +21,7 @@ from monitor.clock import utcnow
 from monitor.config.model import ChannelConfig, Config, DigestConfig, Settings
 from monitor.digest import build as digests
 from monitor.digest import render
-from monitor.digest.channels import Sender, sender_for
+from monitor.digest.channels.registry import Sender, sender_for
 from monitor.digest.message import Message
 from monitor.digest.schedules import parse_schedule, realtime_due
 from monitor.errors import DeliveryError, MonitorError
@@ -86,23 +86,12 @@ async def run_digest(
     cfg = _digest(config, digest_name)
     outcomes: list[DeliveryOutcome] = []
     for channel in _channels(config, cfg):
-        outcomes += await _run_pair(store, config.settings, cfg, channel, now, force)
-    return outcomes
-
-
-async def retry_pending(store: Store, config: Config, now: datetime) -> list[DeliveryOutcome]:
-    """Send every outbox message whose retry time has come (channels still configured)."""
-    with store.connect() as conn:
-        rows = outbox.due(conn, now)
-    outcomes = []
-    for row in rows:
-        channel = config.channels.get(row.channel)
-        if channel is not None:
-            outcomes.append(
-                await _attempt(
-                    store, config.settings, row.digest, row.id, sender_for(channel), channel, now
-                )
-            )
+        try:
+            sender = sender_for(channel)
+        except DeliveryError as exc:
+            outcomes.append(DeliveryOutcome(cfg.name, channel.name, "failed", error=str(exc)))
+            continue
+        outcomes += await _Pair(store, config.settings, cfg, channel, sender, now).run(force)
     return outcomes
 
 
@@ -136,126 +125,137 @@ def delivery_status(conn: sa.Connection, config: Config | None = None) -> list[d
     return [outbox.pair_status(conn, d, c) for d, c in pairs]
 
 
-async def _run_pair(
-    store: Store,
-    settings: Settings,
-    cfg: DigestConfig,
-    channel: ChannelConfig,
-    now: datetime,
-    force: bool,
-) -> list[DeliveryOutcome]:
-    try:
-        sender = sender_for(channel)
-    except DeliveryError as exc:
-        return [DeliveryOutcome(cfg.name, channel.name, "failed", error=str(exc))]
-    outcomes: list[DeliveryOutcome] = []
-    with store.connect() as conn:
-        waiting = outbox.pending(conn, cfg.name, channel.name)
-    if waiting is not None:  # never build a second digest on top of an undelivered one
-        due_at = waiting.next_attempt_at
-        if not force and due_at is not None and due_at > now:
-            return [_outcome(waiting, "waiting", error=waiting.last_error, next_at=due_at)]
-        first = await _attempt(store, settings, cfg.name, waiting.id, sender, channel, now)
-        if first.status != "delivered":
-            return [first]
-        outcomes.append(first)
-    if not force and not _is_due(store, settings, cfg, channel.name, now):
-        return outcomes or [DeliveryOutcome(cfg.name, channel.name, "not-due")]
-    row_id, status = _enqueue(store, settings, cfg, channel.name, sender, now)
-    if row_id is None:
-        return [*outcomes, DeliveryOutcome(cfg.name, channel.name, status)]
-    outcomes.append(await _attempt(store, settings, cfg.name, row_id, sender, channel, now))
-    return outcomes
+@dataclass(frozen=True)
+class _Pair:
+    """One digest × channel in one run: what every step of its delivery needs."""
 
+    store: Store
+    settings: Settings
+    digest: DigestConfig
+    channel: ChannelConfig
+    sender: Sender
+    now: datetime
 
-def _is_due(
-    store: Store, settings: Settings, cfg: DigestConfig, channel: str, now: datetime
-) -> bool:
-    schedule = parse_schedule(cfg.schedule, settings.timezone)
-    with store.begin() as conn:
-        if schedule.realtime:
-            oldest, newest = digests.pending_window(conn, cfg, channel)
-            return realtime_due(oldest, newest, now, settings.realtime_debounce)
-        last_run = dq.state(conn, cfg.name, channel).last_run
-        if last_run is None:  # first sight: the first digest goes out at the next slot
-            outbox.touch_state(conn, cfg.name, channel, last_run=now)
-            return False
-        return schedule.is_due(last_run, now)
+    async def run(self, force: bool) -> list[DeliveryOutcome]:
+        """The pending message first (if due or forced), then a new digest if due (or forced)."""
+        outcomes: list[DeliveryOutcome] = []
+        with self.store.connect() as conn:
+            waiting = outbox.pending(conn, self.digest.name, self.channel.name)
+        if waiting is not None:  # never build a second digest on top of an undelivered one
+            due_at = waiting.next_attempt_at
+            if not force and due_at is not None and due_at > self.now:
+                return [_outcome(waiting, "waiting", error=waiting.last_error, next_at=due_at)]
+            first = await self.attempt(waiting.id)
+            if first.status != "delivered":
+                return [first]
+            outcomes.append(first)
+        if not force and not self.is_due():
+            return outcomes or [self.outcome("not-due")]
+        row_id, status = self.enqueue()
+        if row_id is None:
+            return [*outcomes, self.outcome(status)]
+        outcomes.append(await self.attempt(row_id))
+        return outcomes
 
+    def outcome(self, status: str) -> DeliveryOutcome:
+        return DeliveryOutcome(self.digest.name, self.channel.name, status)
 
-def _enqueue(
-    store: Store, settings: Settings, cfg: DigestConfig, channel: str, sender: Sender, now: datetime
-) -> tuple[int | None, str]:
-    """Build and store the digest in one transaction; (None, why) when nothing is stored."""
-    with store.begin() as conn:
-        outbox.touch_state(conn, cfg.name, channel, last_run=now)  # write lock first
-        if outbox.pending(conn, cfg.name, channel) is not None:
-            return None, "busy"  # another worker enqueued one meanwhile
-        built = digests.build(conn, cfg, channel, now)
-        if built.empty and not cfg.send_empty:
-            return None, "empty"
-        messages = sender.render(built, settings.timezone)
+    def is_due(self) -> bool:
+        cfg, channel, now = self.digest, self.channel.name, self.now
+        schedule = parse_schedule(cfg.schedule, self.settings.timezone)
+        with self.store.begin() as conn:
+            if schedule.realtime:
+                oldest, newest = digests.pending_window(conn, cfg, channel)
+                return realtime_due(oldest, newest, now, self.settings.realtime_debounce)
+            last_run = dq.state(conn, cfg.name, channel).last_run
+            if last_run is None:  # first sight: the first digest goes out at the next slot
+                outbox.touch_state(conn, cfg.name, channel, last_run=now)
+                return False
+            return schedule.is_due(last_run, now)
+
+    def enqueue(self) -> tuple[int | None, str]:
+        """Build and render, then store in one transaction; (None, why) when nothing is stored.
+
+        Rendering happens before the write transaction; the transaction stores the digest only
+        if no delivery of this pair happened since it was built (else another worker won: busy).
+        """
+        cfg, channel, now = self.digest, self.channel.name, self.now
+        with self.store.connect() as conn:
+            before = _delivered(dq.state(conn, cfg.name, channel))
+            built = digests.build(conn, cfg, channel, now)
+        skip = built.empty and not cfg.send_empty
+        messages = [] if skip else self.sender.render(built, self.settings.timezone)
         message_id = ".".join(
             [now.strftime("%Y%m%d%H%M%S"), secrets.token_hex(4), _slug(cfg.name), _slug(channel)]
         )
-        row_id = outbox.enqueue(
-            conn,
-            now,
-            digest=cfg.name,
-            channel=channel,
-            message_id=message_id,
-            subject=messages[0].subject if messages else "",
-            payload=json.dumps([m.to_json() for m in messages]),
-            stories=built.total_stories,
-            watermark=built.watermark,
-            articles=json.dumps(
-                {"shown": list(built.shown_article_ids), "hidden": list(built.hidden_article_ids)}
-            ),
-        )
-    log.info("digest %s → %s: queued %s (%s)", cfg.name, channel, message_id, built.summary)
-    return row_id, "queued"
+        with self.store.begin() as conn:
+            outbox.touch_state(conn, cfg.name, channel, last_run=now)  # write lock first
+            if outbox.pending(conn, cfg.name, channel) is not None:
+                return None, "busy"  # another worker enqueued one meanwhile
+            if _delivered(dq.state(conn, cfg.name, channel)) != before:
+                return None, "busy"  # another worker delivered meanwhile: this build is stale
+            if skip:
+                return None, "empty"
+            row_id = outbox.enqueue(
+                conn,
+                now,
+                digest=cfg.name,
+                channel=channel,
+                message_id=message_id,
+                subject=messages[0].subject if messages else "",
+                payload=json.dumps([m.to_json() for m in messages]),
+                stories=built.total_stories,
+                watermark=built.watermark,
+                articles=json.dumps(
+                    {
+                        "shown": list(built.shown_article_ids),
+                        "hidden": list(built.hidden_article_ids),
+                    }
+                ),
+            )
+        log.info("digest %s → %s: queued %s (%s)", cfg.name, channel, message_id, built.summary)
+        return row_id, "queued"
 
-
-async def _attempt(
-    store: Store,
-    settings: Settings,
-    digest: str,
-    row_id: int,
-    sender: Sender,
-    channel: ChannelConfig,
-    now: datetime,
-) -> DeliveryOutcome:
-    """One send attempt of an outbox row: claim, send the remaining parts, mark."""
-    lease = timedelta(seconds=channel.timeout * LEASE_TIMEOUTS + 60)
-    with store.begin() as conn:
-        row = outbox.claim(conn, row_id, now, lease)
-    if row is None:
-        return DeliveryOutcome(digest, channel.name, "busy")
-    messages = [Message.from_json(m) for m in row.payload]
-    try:
-        for index in range(row.parts_sent, len(messages)):
-            part_id = row.message_id if len(messages) == 1 else f"{row.message_id}.{index + 1}"
-            await sender.send(messages[index], message_id=part_id)
-            if index + 1 < len(messages):
-                with store.begin() as conn:
-                    outbox.progress(conn, row.id, index + 1)
-    except Exception as exc:
-        error = exc if isinstance(exc, DeliveryError) else None
-        if error is None:
-            log.exception("digest %s → %s: unexpected error while sending", row.digest, row.channel)
-        message = str(exc) if error is not None else f"{type(exc).__name__}: {exc}"
-        retry = error is None or error.retryable
-        next_at = now + _backoff(settings, row.attempts, error.retry_after if error else None)
+    async def attempt(self, row_id: int) -> DeliveryOutcome:
+        """One send attempt of an outbox row: claim, send the remaining parts, mark."""
+        store, now = self.store, self.now
+        lease = timedelta(seconds=self.channel.timeout * LEASE_TIMEOUTS + 60)
         with store.begin() as conn:
-            outbox.mark_failed(conn, row.id, message, next_at if retry else None)
-        log.warning("digest %s → %s: %s", row.digest, row.channel, message)
-        if not retry:
-            return _outcome(row, "failed", error=message)
-        return _outcome(row, "retrying", error=message, next_at=next_at)
-    with store.begin() as conn:
-        outbox.mark_delivered(conn, row.id, now)
-    log.info("digest %s → %s: delivered %s", row.digest, row.channel, row.message_id)
-    return _outcome(row, "delivered")
+            row = outbox.claim(conn, row_id, now, lease)
+        if row is None:
+            return self.outcome("busy")
+        messages = [Message.from_json(m) for m in row.payload]
+        try:
+            for index in range(row.parts_sent, len(messages)):
+                part_id = row.message_id if len(messages) == 1 else f"{row.message_id}.{index + 1}"
+                await self.sender.send(messages[index], message_id=part_id)
+                if index + 1 < len(messages):
+                    with store.begin() as conn:
+                        outbox.progress(conn, row.id, index + 1)
+        except Exception as exc:
+            error = exc if isinstance(exc, DeliveryError) else None
+            if error is None:
+                log.exception(
+                    "digest %s → %s: unexpected error while sending", row.digest, row.channel
+                )
+            message = str(exc) if error is not None else f"{type(exc).__name__}: {exc}"
+            retry = error is None or error.retryable
+            delay = _backoff(self.settings, row.attempts, error.retry_after if error else None)
+            with store.begin() as conn:
+                outbox.mark_failed(conn, row.id, message, now + delay if retry else None)
+            log.warning("digest %s → %s: %s", row.digest, row.channel, message)
+            if not retry:
+                return _outcome(row, "failed", error=message)
+            return _outcome(row, "retrying", error=message, next_at=now + delay)
+        with store.begin() as conn:
+            outbox.mark_delivered(conn, row.id, now)
+        log.info("digest %s → %s: delivered %s", row.digest, row.channel, row.message_id)
+        return _outcome(row, "delivered")
+
+
+def _delivered(state: dq.PairState) -> dq.PairState:
+    """The state a delivery of the pair changes (last_run moves on every run: left out)."""
+    return replace(state, last_run=None)
 
 
 def _backoff(settings: Settings, attempts: int, retry_after: float | None) -> timedelta:

@@ -60,13 +60,6 @@ def pending(conn: sa.Connection, digest: str, channel: str) -> OutboxRow | None:
     return _row(row) if row is not None else None
 
 
-def due(conn: sa.Connection, now: datetime) -> list[OutboxRow]:
-    q = sa.select(delivery_outbox).where(
-        delivery_outbox.c.status == PENDING, delivery_outbox.c.next_attempt_at <= now
-    )
-    return [_row(r) for r in conn.execute(q.order_by(delivery_outbox.c.id))]
-
-
 def enqueue(conn: sa.Connection, now: datetime, **values: Any) -> int:
     values.update(status=PENDING, created_at=now, next_attempt_at=now)
     row_id = conn.execute(

@@ -1,53 +1,35 @@
-"""Channel types: a registry keyed by `type:`, each a Sender that renders a digest and sends it.
+"""Channel types: one module each (email, slack, apprise) and the registry keyed by `type:`.
 
-A sender turns a Digest into one or more Messages (stored in the outbox, so a retry sends the
-same bytes) and sends one Message at a time, raising DeliveryError(retryable=…, retry_after=…)
-on failure. Third-party channel types register themselves in CHANNEL_TYPES the same way.
+A channel type (registry.ChannelType) owns its YAML keys, its config record (a ChannelConfig
+subclass) and its Sender, which turns a Digest into one or more Messages (stored in the outbox,
+so a retry sends the same bytes) and sends one Message at a time, raising
+DeliveryError(retryable=…, retry_after=…) on failure. Built-in types go through the registry
+the same way third-party types do: `register(...)` or an entry point in `news_monitor.channels`
+(docs/delivery.md, "Writing a channel type").
 """
 
-from __future__ import annotations
-
-from typing import Protocol
-
-from monitor.config.model import ChannelConfig
-from monitor.digest.build import Digest
-from monitor.digest.channels.apprise import AppriseSender
-from monitor.digest.channels.email import EmailSender
-from monitor.digest.channels.slack import SlackSender
+from monitor.digest.channels.registry import (
+    CHANNEL_TYPES,
+    ENTRY_POINT_GROUP,
+    ChannelType,
+    SecretUrlType,
+    Sender,
+    channel_types,
+    expect,
+    register,
+    sender_for,
+)
 from monitor.digest.message import Message
-from monitor.errors import DeliveryError
 
-
-class Sender(Protocol):
-    """What a channel type implements."""
-
-    def __init__(self, channel: ChannelConfig) -> None: ...
-
-    def render(self, digest: Digest, tz: str) -> list[Message]:
-        """The messages this digest becomes on this channel, in sending order."""
-        ...
-
-    async def send(self, message: Message, *, message_id: str) -> None:
-        """Send one message; *message_id* is stable across retries of the same delivery."""
-        ...
-
-
-CHANNEL_TYPES: dict[str, type[Sender]] = {
-    "email": EmailSender,
-    "slack": SlackSender,
-    "apprise": AppriseSender,
-}
-
-
-def sender_for(channel: ChannelConfig) -> Sender:
-    kind = CHANNEL_TYPES.get(channel.type)
-    if kind is None:
-        raise DeliveryError(
-            f"channel {channel.name!r}: unknown type {channel.type!r}",
-            f"use one of: {', '.join(sorted(CHANNEL_TYPES))}",
-            retryable=False,
-        )
-    return kind(channel)
-
-
-__all__ = ["CHANNEL_TYPES", "Message", "Sender", "sender_for"]
+__all__ = [
+    "CHANNEL_TYPES",
+    "ENTRY_POINT_GROUP",
+    "ChannelType",
+    "Message",
+    "SecretUrlType",
+    "Sender",
+    "channel_types",
+    "expect",
+    "register",
+    "sender_for",
+]

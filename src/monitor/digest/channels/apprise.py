@@ -4,19 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.config.model import ChannelConfig
 from monitor.digest import render
 from monitor.digest.build import Digest
+from monitor.digest.channels.registry import SecretUrlType
 from monitor.digest.message import Message
 from monitor.errors import DeliveryError
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppriseChannel(ChannelConfig):
+    """`type: apprise`: any Apprise URL (a secret, from `url_env`)."""
+
+    type: str = "apprise"
+    apprise_url: str | None = field(default=None, repr=False)
 
 
 class AppriseSender:
     """Sends the plain-text rendering through the optional `apprise` package."""
 
-    def __init__(self, channel: ChannelConfig) -> None:
+    def __init__(self, channel: AppriseChannel) -> None:
         self.channel = channel
 
     def render(self, digest: Digest, tz: str) -> list[Message]:
@@ -42,6 +52,9 @@ class AppriseSender:
         ok = await asyncio.to_thread(client.notify, body=message.text, title=message.subject)
         if not ok:
             raise DeliveryError(f"channel {self.channel.name!r}: Apprise could not notify")
+
+
+CHANNEL_TYPE = SecretUrlType("apprise", "url", AppriseChannel, "apprise_url", AppriseSender)
 
 
 def _apprise() -> Any:

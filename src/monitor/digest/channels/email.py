@@ -4,27 +4,106 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import smtplib
 import ssl
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
+from typing import Any
 
 from monitor.clock import utcnow
+from monitor.config.fields import Section, as_bool, as_int, as_str, as_str_list, secret
 from monitor.config.model import ChannelConfig
+from monitor.config.values import parse_duration
 from monitor.digest import render
 from monitor.digest.build import Digest
+from monitor.digest.channels.registry import expect
 from monitor.digest.message import Message
 from monitor.digest.render import header_safe
 from monitor.errors import DeliveryError
 
 log = logging.getLogger(__name__)
+_NONE: tuple[str, ...] = ()
+SMTP_KEYS = ("host", "port", "starttls", "ssl", "username", "password_env", "timeout")
+_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str = "localhost"
+    port: int = 25
+    starttls: bool = False
+    ssl: bool = False  # implicit TLS (port 465)
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)  # resolved from password_env
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class EmailChannel(ChannelConfig):
+    """`type: email`: recipients, sender, optional headers, the SMTP server."""
+
+    type: str = "email"
+    to: tuple[str, ...] = ()
+    sender: str | None = None  # `from:`
+    reply_to: str | None = None
+    list_id: str | None = None
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
+
+
+class EmailType:
+    """The email channel type: its keys, its config record, its sender."""
+
+    name: str = "email"
+    keys: tuple[str, ...] = ("to", "from", "reply_to", "list_id", "smtp")
+
+    def parse(self, s: Section, common: ChannelConfig, env: Mapping[str, str]) -> EmailChannel:
+        to = s.get("to", lambda v: tuple(_address(x) for x in as_str_list(v)), _NONE, required=True)
+        smtp_s = s.section("smtp")
+        smtp_s.check_keys(SMTP_KEYS)
+        d = SmtpConfig()
+        smtp = SmtpConfig(
+            host=smtp_s.get("host", as_str, d.host),
+            port=smtp_s.get("port", as_int, d.port),
+            starttls=smtp_s.get("starttls", as_bool, d.starttls),
+            ssl=smtp_s.get("ssl", as_bool, d.ssl),
+            username=smtp_s.opt("username", as_str),
+            password=secret(smtp_s, "password_env", env) if smtp_s.has("password_env") else None,
+            timeout=smtp_s.get("timeout", parse_duration, d.timeout),
+        )
+        if smtp.ssl and smtp.starttls:
+            smtp_s.error(
+                "starttls",
+                "ssl and starttls exclude each other",
+                "ssl: implicit TLS (465); starttls: upgrade (587)",
+            )
+        return EmailChannel(
+            **asdict(common),
+            to=to,
+            sender=s.get("from", _address, "", required=True) or None,
+            reply_to=s.opt("reply_to", _address),
+            list_id=s.opt("list_id", as_str),
+            smtp=smtp,
+        )
+
+    def sender(self, channel: ChannelConfig) -> EmailSender:
+        return EmailSender(expect(channel, EmailChannel))
+
+
+def _address(value: Any) -> str:
+    text = as_str(value)
+    if not _EMAIL.match(text):
+        raise ValueError(f"{text!r} is not an e-mail address")
+    return text
 
 
 class EmailSender:
     """Renders a digest as one email and sends it with smtplib (in a thread)."""
 
-    def __init__(self, channel: ChannelConfig) -> None:
+    def __init__(self, channel: EmailChannel) -> None:
         self.channel = channel
 
     def render(self, digest: Digest, tz: str) -> list[Message]:
@@ -122,6 +201,9 @@ class EmailSender:
             raise DeliveryError(f"{where}: {exc.__class__.__name__}: {exc}") from exc
         if refused:  # the others got it: a retry would send them a second copy, so log only
             log.warning("%s: delivered, but refused for %s", where, _codes(refused))
+
+
+CHANNEL_TYPE = EmailType()
 
 
 def _codes(recipients: dict[str, tuple[int, bytes]]) -> str:

@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from dataclasses import dataclass, field
 
 import httpx
 
-from monitor.clock import utcnow
 from monitor.config.model import ChannelConfig
 from monitor.digest import render
 from monitor.digest.build import Digest
+from monitor.digest.channels.registry import SecretUrlType
 from monitor.digest.message import Message
 from monitor.errors import DeliveryError
+from monitor.fetch.support import parse_retry_after  # the one Retry-After rule
+
+
+@dataclass(frozen=True, kw_only=True)
+class SlackChannel(ChannelConfig):
+    """`type: slack`: the incoming-webhook URL (a secret, from `webhook_url_env`)."""
+
+    type: str = "slack"
+    webhook_url: str | None = field(default=None, repr=False)
 
 
 class SlackSender:
     """One webhook POST per Message; a digest too long for one message becomes several."""
 
-    def __init__(self, channel: ChannelConfig, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(self, channel: SlackChannel, transport: httpx.AsyncBaseTransport | None = None):
         self.channel = channel
         self.transport = transport
 
@@ -62,7 +70,7 @@ class SlackSender:
         if status == 429:
             raise DeliveryError(
                 f"channel {name!r}: Slack rate limit (429 {detail})",
-                retry_after=retry_after(response.headers.get("retry-after")),
+                retry_after=parse_retry_after(response.headers.get("retry-after")),
             )
         if status >= 500:
             raise DeliveryError(f"channel {name!r}: Slack answered {status} {detail}")
@@ -73,17 +81,4 @@ class SlackSender:
         )
 
 
-def retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or utcnow())).total_seconds())
+CHANNEL_TYPE = SecretUrlType("slack", "webhook_url", SlackChannel, "webhook_url", SlackSender)
