@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor.clock import utcnow
 from monitor.models import Article
@@ -145,10 +144,6 @@ def take_df(conn: sa.Connection, terms: list[int]) -> dict[int, int]:
         tuple(terms),
     )
     return {term: df - 1 for term, df in rows}  # both drivers return int for these
-
-
-def insert(conn: sa.Connection, table: sa.Table) -> Any:
-    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
 
 
 def days(seen: datetime, last_seen: datetime) -> float:
