@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -50,13 +50,24 @@ def _time(conn: sa.Connection, result: bool) -> Any:
     return _CONVERT[key]
 
 
+class StoryCandidate(NamedTuple):
+    """A story an article may join: what the score and the member update read of its row."""
+
+    id: int
+    last_seen: datetime
+    size: int
+    centroid: bytes
+    title_article_id: int | None
+    first_seen: datetime
+    title_vector: bytes | None  # the stored vector of the title article
+
+
 def candidates(
     conn: sa.Connection, keys: list[int], cut: datetime, posting_limit: int, max_candidates: int
-) -> list[tuple[int, datetime, int, bytes, int | None, datetime, bytes | None]]:
+) -> list[StoryCandidate]:
     """The *max_candidates* stories sharing most of *keys* (ties: lower id), reading only each
     term's *posting_limit* most recent postings since *cut* (index (term, last_seen, story_id)),
-    so the cost does not grow with the stories held: their rows in id order — id, last seen,
-    size, centroid, title article, first seen — with the stored vector of the title article."""
+    so the cost does not grow with the stories held, in id order."""
     if not keys:
         return []
     mark = _mark(conn)
@@ -80,9 +91,38 @@ def candidates(
     load = _time(conn, True)
     rows = _run(conn, sql, tuple(x for k in keys for x in (k, when)))
     return [
-        (int(r[0]), load(r[1]), int(r[2]), bytes(r[3]), r[4], load(r[5]), r[6] and bytes(r[6]))
+        StoryCandidate(
+            int(r[0]), load(r[1]), int(r[2]), bytes(r[3]), r[4], load(r[5]), r[6] and bytes(r[6])
+        )
         for r in rows
     ]
+
+
+def new_story(conn: sa.Connection, seen: datetime) -> int:
+    """An empty story first and last seen at *seen*: its id."""
+    result = conn.execute(
+        sa.insert(stories).values(title="", first_seen=seen, last_seen=seen, size=0, centroid=b"")
+    )
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def story_of(conn: sa.Connection, article_id: int) -> int | None:
+    """The story an article is a member of (None when it is in none)."""
+    story_id = conn.execute(
+        sa.select(story_articles.c.story_id).where(story_articles.c.article_id == article_id)
+    ).scalar()
+    return None if story_id is None else int(story_id)
+
+
+def add_copy(
+    conn: sa.Connection, article_id: int, story_id: int, seen: datetime, original: int
+) -> None:
+    """A copy joins its original's story (without a vector: linkage reads the original's)."""
+    conn.execute(
+        sa.insert(story_articles).values(
+            article_id=article_id, story_id=story_id, seen=seen, duplicate_of=original
+        )
+    )
 
 
 def add_member(
