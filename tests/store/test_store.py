@@ -145,6 +145,7 @@ def test_v6_rebuilds_the_band_table_from_stored_fingerprints(
 
     from alembic.operations import Operations
 
+    from monitor.store import fingerprints
     from monitor.store.story_tables import minhash_bands
     from monitor.stories.copies import CopyIndex
 
@@ -184,8 +185,10 @@ def test_v6_rebuilds_the_band_table_from_stored_fingerprints(
             assert {r.article_id for r in rows} == {7}
             copy = words[: int(len(words) * 0.8)]
             copy[5] = "reportedly"
-            found = index.find_original(conn, index.fingerprint(" ".join(copy)))  # type: ignore[arg-type]
-        assert found is not None and found[0] == 7 and found[1] >= 0.4
+            sig = index.fingerprint(" ".join(copy))
+            assert sig is not None
+            found = index.original(sig, fingerprints.candidates(conn, index.band_keys(sig)))
+        assert found is not None and found.article_id == 7 and found.score >= 0.4
     finally:
         store.close()
 

@@ -18,11 +18,12 @@ import numpy as np
 import sqlalchemy as sa
 
 from monitor.models import Article
+from monitor.store import fingerprints
 from monitor.store import story_split_writes as split_writes
 from monitor.store import story_writes as writes
 from monitor.store.story_queries import PruneReport, StoryArticle, StoryView, list_stories, prune
 from monitor.store.story_writes import StoryCandidate
-from monitor.stories.copies import CopyIndex, DedupSettings
+from monitor.stories.copies import CopyIndex, DedupSettings, Original, Signature, signature_bytes
 from monitor.stories.model import (
     DEFAULT_WEIGHTS,
     LINK,
@@ -100,10 +101,9 @@ class StoryEngine:
         seen = writes.seen_time(conn, article_id, article)
         sig = self.copies.fingerprint(article.text)
         if sig is not None:
-            found = self.copies.find_original(conn, sig)
-            self.copies.add(conn, article_id, sig, seen)
+            found = self.copy_of(conn, article_id, sig, seen)
             if found is not None:
-                original = writes.root(conn, found[0])
+                original = writes.root(conn, found.article_id)
                 story_id = writes.story_of(conn, original)
                 if story_id is not None:
                     writes.add_copy(conn, article_id, story_id, seen, original)
@@ -113,6 +113,15 @@ class StoryEngine:
         story_id, new = self._cluster(conn, article_id, article, seen)
         writes.mark(conn, article_id, None, story_id)
         return Assignment(None, story_id, new)
+
+    def copy_of(
+        self, conn: sa.Connection, article_id: int, sig: Signature, seen: datetime
+    ) -> Original | None:
+        """The stored original *sig* is a copy of, if any; the signature is stored either way."""
+        keys = self.copies.band_keys(sig)
+        found = self.copies.original(sig, fingerprints.candidates(conn, keys))
+        fingerprints.add(conn, article_id, signature_bytes(sig), seen, keys)
+        return found
 
     def _featurize(self, title: str, text: str) -> Doc:
         key = (title, text)
