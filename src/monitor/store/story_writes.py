@@ -15,16 +15,13 @@ from monitor.store.story_tables import (
     story_articles,
     story_counters,
 )
+from monitor.store.util import param_mark
 
 # Level 3 runs once per stored article: its statements are plain SQL on the transaction's own
 # DBAPI connection (no per-call statement construction or parameter processing), with the
 # store's datetime conversions applied explicitly; the SQL text is cached, it holds no state.
 _SQL: dict[tuple[str, str, int, int, int], str] = {}
 _CONVERT: dict[tuple[str, bool], Any] = {}
-
-
-def _mark(conn: sa.Connection) -> str:
-    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
 
 def _run(conn: sa.Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
@@ -70,7 +67,7 @@ def candidates(
     so the cost does not grow with the stories held, in id order."""
     if not keys:
         return []
-    mark = _mark(conn)
+    mark = param_mark(conn)
     key = (conn.dialect.name, mark, len(keys), posting_limit, max_candidates)
     sql = _SQL.get(key)
     if sql is None:
@@ -128,7 +125,7 @@ def add_copy(
 def add_member(
     conn: sa.Connection, article_id: int, story_id: int, seen: datetime, vector: bytes
 ) -> None:
-    mark = _mark(conn)
+    mark = param_mark(conn)
     _run(
         conn,
         "INSERT INTO story_articles (article_id, story_id, seen, duplicate_of, vector) "
@@ -146,7 +143,7 @@ def update_story(
     title: tuple[str, int] | None,  # a new title and its article
 ) -> None:
     """One more member: its size, centroid, first/last seen and (if it changed) its title."""
-    mark, when = _mark(conn), _time(conn, False)
+    mark, when = param_mark(conn), _time(conn, False)
     sets = f"size = size + 1, centroid = {mark}, first_seen = {mark}, last_seen = {mark}"
     params: tuple[Any, ...] = (centroid, when(first), when(last))
     if title is not None:
@@ -160,7 +157,7 @@ def recent_members(conn: sa.Connection, ids: list[int], limit: int) -> list[tupl
     one index range per story (so a story's size does not matter)."""
     if not ids:
         return []
-    mark = _mark(conn)
+    mark = param_mark(conn)
     sql = " UNION ALL ".join(
         f"SELECT * FROM (SELECT story_id, vector FROM story_articles WHERE story_id = {mark} "
         f"AND vector IS NOT NULL ORDER BY article_id DESC LIMIT {mark}) AS m{i}"
@@ -176,7 +173,7 @@ def take_df(conn: sa.Connection, terms: list[int]) -> dict[int, int]:
     writers (``df = df + 1`` in the store)."""
     if not terms:
         return {}
-    mark = _mark(conn)
+    mark = param_mark(conn)
     rows = _run(
         conn,
         f"INSERT INTO term_stats (term, df) VALUES {', '.join([f'({mark}, 1)'] * len(terms))} "
@@ -234,7 +231,7 @@ def touch_story(conn: sa.Connection, story_id: int, seen: datetime) -> None:
 
 def take_count(conn: sa.Connection, name: str) -> int:
     """Increment a counter and return its previous value (one statement once it exists)."""
-    mark = _mark(conn)
+    mark = param_mark(conn)
     rows = _run(
         conn,
         f"UPDATE story_counters SET value = value + 1 WHERE name = {mark} RETURNING value",
@@ -251,7 +248,7 @@ def upsert_postings(conn: sa.Connection, keys: list[int], story_id: int, seen: d
     if not keys:
         return
     when = _time(conn, False)(seen)
-    mark = _mark(conn)
+    mark = param_mark(conn)
     newest = "max" if conn.dialect.name == "sqlite" else "greatest"
     terms = list(dict.fromkeys(keys))  # one row each: a multi-row upsert may touch a row once
     rows = ", ".join([f"({mark}, {mark}, {mark})"] * len(terms))

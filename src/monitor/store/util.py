@@ -17,6 +17,12 @@ def chunks(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
         yield items[i : i + size]
 
 
+def param_mark(conn: sa.Connection) -> str:
+    """The DBAPI placeholder of this driver, for SQL written by hand (sqlite3 ``?``, psycopg
+    ``%s``)."""
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
 def insert_or_ignore(conn: sa.Connection, table: sa.Table) -> Any:
     """This dialect's ``INSERT … ON CONFLICT DO NOTHING`` on *table* (the one dialect switch)."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
