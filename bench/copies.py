@@ -34,7 +34,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from monitor.stories.copies import CopyIndex
+from monitor.stories.copies import CopyIndex, signature_bytes
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 WRAPPERS = [
@@ -134,7 +134,8 @@ def line(name: str, counts: tuple[int, int, int, int], seconds: float) -> str:
 def lsh_answers(
     index: CopyIndex, stored: Sequence[str], queries: Sequence[str]
 ) -> list[int | None]:
-    """Store *stored* (ids 1..n, one second apart) through CopyIndex, look each query up."""
+    """Store *stored* (ids 1..n, one second apart) as the engine does, look each query up."""
+    from monitor.store import fingerprints
     from monitor.store.db import Store
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -144,11 +145,15 @@ def lsh_answers(
             for i, x in enumerate(stored):
                 sig = index.fingerprint(x)
                 if sig is not None:
-                    index.add(conn, i + 1, sig, datetime(2020, 1, 1, 0, 0, i % 60, tzinfo=UTC))
+                    when = datetime(2020, 1, 1, 0, 0, i % 60, tzinfo=UTC)
+                    keys = index.band_keys(sig)
+                    fingerprints.add(conn, i + 1, signature_bytes(sig), when, keys)
             for q in queries:
                 sig = index.fingerprint(q)
-                found = index.find_original(conn, sig) if sig is not None else None
-                out.append(found[0] - 1 if found else None)
+                found = None
+                if sig is not None:
+                    found = index.original(sig, fingerprints.candidates(conn, index.band_keys(sig)))
+                out.append(found.article_id - 1 if found else None)
         store.engine.dispose()
     return out
 

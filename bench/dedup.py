@@ -6,7 +6,7 @@ sources, MinHash fingerprints and LSH bands, and story state (stories of three a
 centroids, member vectors, postings and term statistics from a pool of featurized texts). The
 filler bypasses the pipeline because 1 M real `process` calls would take hours; what is measured
 is then real: levels 1–2 (canonical URL, identity insert through `store_articles.store`, MinHash,
-LSH lookup and insert through `CopyIndex`) and level 3 (`StoryEngine.process`) on new articles,
+LSH lookup and insert, `StoryEngine.copy_of`) and level 3 (`StoryEngine.process`) on new articles,
 each in its own transaction. Baselines in the same run: the copy lookup by scanning every stored
 fingerprint, and story candidates by scanning every reachable story's centroid. Then `prune`
 (30 / 180 days) and VACUUM, with the database size before and after. CPUs may be shared, so
@@ -177,8 +177,7 @@ def probe(
         else:
             sig = engine.copies.fingerprint(body)
             assert sig is not None
-            engine.copies.find_original(conn, sig)
-            engine.copies.add(conn, stored.article_id, sig, when)
+            engine.copy_of(conn, stored.article_id, sig, when)
     return (time.perf_counter() - t) * 1000, (time.process_time() - cpu) * 1000
 
 

@@ -4,9 +4,9 @@ Replays each dev stream in memory with the engine's features and candidate retri
 (`story_model`), the stories being the gold clusters seen so far (teacher forcing): every
 retrieved candidate story gives one example (features, joined = same gold cluster). A
 class-balanced, L2-regularised (0.1) logistic regression (Newton, numpy) gives the weights; an
-online simulation then sweeps the threshold. Reproduces `story_model.DEFAULT_WEIGHTS`:
+online simulation then sweeps the threshold. Reproduces `monitor.stories.model.JOIN_WEIGHTS`:
 
-    .venv/bin/python bench/fit_stories.py            # prints weights and the sweep
+    .venv/bin/python bench/fit_stories.py            # prints JOIN_WEIGHTS and the sweep
     .venv/bin/python bench/fit_stories.py --train ecbplus --thresholds 0,1,2,3,4
                                                      # what these features can do on ECB+ alone
     .venv/bin/python bench/fit_stories.py --holdout=-0.5   # fitted on half, scored on the rest
@@ -300,7 +300,15 @@ def main() -> int:
         x, y = examples(train)  # one ECB+ shuffle and/or GVA
         w = fit_two_stage(x, y, args.l2, args.gate)
         print(f"{len(y)} examples, {int(y.sum())} joins")
-        print("weights = (" + ", ".join(f"{v:.2f}" for v in w) + ")")
+        fitted = [f"{v:.2f}" for v in w]
+        print("JOIN_WEIGHTS = {  # monitor/stories/model.py")
+        print(
+            "".join(f'    "{name}": {v},\n' for name, v in zip(FEATURES, fitted, strict=True)),
+            end="",
+        )
+        print("}")
+        same = fitted == [f"{v:.2f}" for v in DEFAULT_WEIGHTS]
+        print("reproduces the shipped JOIN_WEIGHTS" if same else "differs from JOIN_WEIGHTS")
     for t in [float(v) for v in args.thresholds.split(",")]:
         s = StorySettings(threshold=t)  # the shipped settings but the threshold
         out = defaultdict(list)

@@ -216,10 +216,19 @@ def test_candidates_rank_by_shared_terms_then_id_within_each_terms_limit(store: 
         conn.execute(sa.insert(story_postings), rows)
         cut = T0 - timedelta(days=730)
         got = writes.candidates(conn, [10, 11, 12], cut, posting_limit=2, max_candidates=2)
-        assert [r[0] for r in got] == [2, 3]  # term 10 reads stories 3 and 2 only
-        assert got[1] == (3, T0, 1, b"c3", 30, old, b"t") and got[0][6] is None
+        assert [r.id for r in got] == [2, 3]  # term 10 reads stories 3 and 2 only
+        assert got[1] == writes.StoryCandidate(
+            id=3,
+            last_seen=T0,
+            size=1,
+            centroid=b"c3",
+            title_article_id=30,
+            first_seen=old,
+            title_vector=b"t",
+        )
+        assert got[0].title_article_id is None and got[0].title_vector is None
         got = writes.candidates(conn, [10, 11, 12], cut, posting_limit=3, max_candidates=3)
-        assert [r[0] for r in got] == [1, 2, 3]  # 1 and 4 share one term each: the lower id
+        assert [r.id for r in got] == [1, 2, 3]  # 1 and 4 share one term each: the lower id
 
 
 def test_recent_members_are_the_newest_with_a_vector(store: Store) -> None:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from monitor.models import Article
 from monitor.store.schema import article_sources, articles, topic_matches
-from monitor.store.util import insert_ignore, insert_ignore_returning_id
+from monitor.store.util import chunks, insert_ignore, insert_ignore_returning_id
 
 
 @dataclass(frozen=True)
@@ -30,12 +30,12 @@ def known(
     url_list = list(canonical_urls)
     seen_guids: set[str] = set()
     seen_urls: set[str] = set()
-    for chunk in _chunks(guid_list):
+    for chunk in chunks(guid_list):
         q = sa.select(article_sources.c.guid).where(
             article_sources.c.source == source, article_sources.c.guid.in_(chunk)
         )
         seen_guids.update(r.guid for r in conn.execute(q))
-    for chunk in _chunks(url_list):
+    for chunk in chunks(url_list):
         q = sa.select(articles.c.canonical_url).where(articles.c.canonical_url.in_(chunk))
         seen_urls.update(r.canonical_url for r in conn.execute(q))
     return seen_guids, seen_urls
@@ -103,7 +103,7 @@ def export_rows(conn: sa.Connection, since: datetime | None = None) -> Iterator[
     )
     rows = list(conn.execute(query))
     topics: dict[int, list[str]] = {}
-    for chunk in _chunks([r.id for r in rows]):
+    for chunk in chunks([r.id for r in rows]):
         for t in conn.execute(topics_q.where(topic_matches.c.article_id.in_(chunk))):
             topics.setdefault(t.article_id, []).append(t.topic)
     for r in rows:
@@ -140,8 +140,3 @@ def count_by_source(conn: sa.Connection) -> dict[str, int]:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def _chunks(items: list[Any], size: int = 500) -> Iterator[list[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from monitor.store.delivery_tables import delivery_seen, delivery_state
 from monitor.store.schema import articles, topic_matches
+from monitor.store.util import chunks
 
 # Matches committed late (a long poll transaction) may carry a matched_at a little older than
 # the watermark; the scan looks back this far and `delivery_seen` keeps it exact.
@@ -169,7 +170,7 @@ def story_groups(
 def seen(conn: sa.Connection, digest: str, channel: str, ids: Iterable[int]) -> dict[int, bool]:
     """article id → shown (True) or only counted in "and N more" (False), for covered ones."""
     found: dict[int, bool] = {}
-    for chunk in _chunks(sorted(set(ids))):
+    for chunk in chunks(sorted(set(ids))):
         q = sa.select(delivery_seen.c.article_id, delivery_seen.c.shown).where(
             delivery_seen.c.digest == digest,
             delivery_seen.c.channel == channel,
@@ -185,7 +186,7 @@ def story_titles(conn: sa.Connection, story_ids: Iterable[int]) -> dict[int, str
     if not ids or not sa.inspect(conn).has_table("stories"):
         return {}
     titles: dict[int, str] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         q = sa.select(_stories.c.id, _stories.c.title).where(_stories.c.id.in_(chunk))
         titles.update({r.id: r.title for r in conn.execute(q) if r.title})
     return titles
@@ -193,7 +194,7 @@ def story_titles(conn: sa.Connection, story_ids: Iterable[int]) -> dict[int, str
 
 def _load(conn: sa.Connection, column: Any, values: Iterable[Any]) -> dict[int, Any]:
     found: dict[int, Any] = {}
-    for chunk in _chunks(sorted(set(values))):
+    for chunk in chunks(sorted(set(values))):
         found.update({r.id: r for r in conn.execute(sa.select(*_COLUMNS).where(column.in_(chunk)))})
     return found
 
@@ -235,7 +236,7 @@ def _best_matches(
     conn: sa.Connection, topics: Sequence[str], rows: dict[int, Any]
 ) -> dict[int, Match]:
     best: dict[int, Match] = {}
-    for chunk in _chunks(sorted(rows)):
+    for chunk in chunks(sorted(rows)):
         q = sa.select(
             topic_matches.c.article_id, topic_matches.c.score, topic_matches.c.snippet
         ).where(topic_matches.c.topic.in_(list(topics)), topic_matches.c.article_id.in_(chunk))
@@ -243,8 +244,3 @@ def _best_matches(
             if r.article_id not in best or r.score > best[r.article_id].score:
                 best[r.article_id] = Match(r.article_id, float(r.score), r.snippet or "")
     return best
-
-
-def _chunks(items: list[Any], size: int = 500) -> Iterator[list[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]

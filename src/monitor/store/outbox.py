@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,7 +11,7 @@ import sqlalchemy as sa
 
 from monitor.store.delivery_tables import delivery_outbox, delivery_seen, delivery_state
 from monitor.store.leases import dead_local_owners, lease_owner
-from monitor.store.util import insert_ignore
+from monitor.store.util import chunks, insert_ignore
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 
@@ -133,7 +132,7 @@ def mark_delivered(conn: sa.Connection, row_id: int, now: datetime) -> None:
     insert_ignore(
         conn, delivery_seen, [{**base, "article_id": i, "shown": True} for i in covered["shown"]]
     )
-    for chunk in _chunks(covered["shown"]):  # previously only counted in "and N more"
+    for chunk in chunks(covered["shown"]):  # previously only counted in "and N more"
         conn.execute(
             _where_pair(sa.update(delivery_seen), delivery_seen, row.digest, row.channel)
             .where(delivery_seen.c.article_id.in_(chunk), delivery_seen.c.shown.is_(False))
@@ -190,8 +189,3 @@ def pairs(conn: sa.Connection) -> list[tuple[str, str]]:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def _chunks(items: list[Any], size: int = 500) -> Iterator[list[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from monitor.store.schema import articles
 from monitor.store.story_tables import stories, story_articles, story_counters
 from monitor.store.story_writes import _run, _time
+from monitor.store.util import param_mark
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class Member:
 def members(conn: sa.Connection, story_id: int) -> list[Member]:
     """Every member of a story (copies included), in arrival (article id) order: one statement
     at driver level (it runs each time a story reaches a size it is checked at)."""
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = param_mark(conn)
     rows = _run(
         conn,
         "SELECT m.article_id, m.seen, m.duplicate_of, a.title, a.text FROM story_articles AS m "
@@ -39,7 +40,7 @@ def members(conn: sa.Connection, story_id: int) -> list[Member]:
 def document_frequencies(conn: sa.Connection, terms: list[int]) -> tuple[dict[int, int], int]:
     """The stored document frequencies of *terms* and the number of articles counted (read only)."""
     df: dict[int, int] = {}
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = param_mark(conn)
     for i in range(0, len(terms), 2000):  # driver level: thousands of rows, no row objects
         chunk = terms[i : i + 2000]
         marks = ", ".join([mark] * len(chunk))

@@ -16,9 +16,10 @@ fingerprints = sa.Table(
     sa.Column("seen", UTCDateTime, nullable=False),  # published, else stored time
 )
 
-# One row per LSH band: `band << 32 | crc32(band rows)` (see dedup.band_keys). SQLite stores it
-# WITHOUT ROWID, so the primary key is the table and a band lookup is one B-tree range; the
-# article_id index serves pruning (ids grow, so its inserts append) (v0006).
+# One row per LSH band: `band << 32 | crc32(band rows)` (see stories/copies.band_keys; migration
+# v0006 has a frozen copy). SQLite stores it WITHOUT ROWID, so the primary key is the table and a
+# band lookup is one B-tree range; the article_id index serves pruning (ids grow, so its inserts
+# append) (v0006).
 minhash_bands = sa.Table(
     "minhash_bands",
     metadata,

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor.clock import utcnow
 from monitor.models import Article
@@ -16,16 +15,13 @@ from monitor.store.story_tables import (
     story_articles,
     story_counters,
 )
+from monitor.store.util import param_mark
 
 # Level 3 runs once per stored article: its statements are plain SQL on the transaction's own
 # DBAPI connection (no per-call statement construction or parameter processing), with the
 # store's datetime conversions applied explicitly; the SQL text is cached, it holds no state.
 _SQL: dict[tuple[str, str, int, int, int], str] = {}
 _CONVERT: dict[tuple[str, bool], Any] = {}
-
-
-def _mark(conn: sa.Connection) -> str:
-    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
 
 def _run(conn: sa.Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
@@ -51,16 +47,27 @@ def _time(conn: sa.Connection, result: bool) -> Any:
     return _CONVERT[key]
 
 
+class StoryCandidate(NamedTuple):
+    """A story an article may join: what the score and the member update read of its row."""
+
+    id: int
+    last_seen: datetime
+    size: int
+    centroid: bytes
+    title_article_id: int | None
+    first_seen: datetime
+    title_vector: bytes | None  # the stored vector of the title article
+
+
 def candidates(
     conn: sa.Connection, keys: list[int], cut: datetime, posting_limit: int, max_candidates: int
-) -> list[tuple[int, datetime, int, bytes, int | None, datetime, bytes | None]]:
+) -> list[StoryCandidate]:
     """The *max_candidates* stories sharing most of *keys* (ties: lower id), reading only each
     term's *posting_limit* most recent postings since *cut* (index (term, last_seen, story_id)),
-    so the cost does not grow with the stories held: their rows in id order — id, last seen,
-    size, centroid, title article, first seen — with the stored vector of the title article."""
+    so the cost does not grow with the stories held, in id order."""
     if not keys:
         return []
-    mark = _mark(conn)
+    mark = param_mark(conn)
     key = (conn.dialect.name, mark, len(keys), posting_limit, max_candidates)
     sql = _SQL.get(key)
     if sql is None:
@@ -81,15 +88,44 @@ def candidates(
     load = _time(conn, True)
     rows = _run(conn, sql, tuple(x for k in keys for x in (k, when)))
     return [
-        (int(r[0]), load(r[1]), int(r[2]), bytes(r[3]), r[4], load(r[5]), r[6] and bytes(r[6]))
+        StoryCandidate(
+            int(r[0]), load(r[1]), int(r[2]), bytes(r[3]), r[4], load(r[5]), r[6] and bytes(r[6])
+        )
         for r in rows
     ]
+
+
+def new_story(conn: sa.Connection, seen: datetime) -> int:
+    """An empty story first and last seen at *seen*: its id."""
+    result = conn.execute(
+        sa.insert(stories).values(title="", first_seen=seen, last_seen=seen, size=0, centroid=b"")
+    )
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def story_of(conn: sa.Connection, article_id: int) -> int | None:
+    """The story an article is a member of (None when it is in none)."""
+    story_id = conn.execute(
+        sa.select(story_articles.c.story_id).where(story_articles.c.article_id == article_id)
+    ).scalar()
+    return None if story_id is None else int(story_id)
+
+
+def add_copy(
+    conn: sa.Connection, article_id: int, story_id: int, seen: datetime, original: int
+) -> None:
+    """A copy joins its original's story (without a vector: linkage reads the original's)."""
+    conn.execute(
+        sa.insert(story_articles).values(
+            article_id=article_id, story_id=story_id, seen=seen, duplicate_of=original
+        )
+    )
 
 
 def add_member(
     conn: sa.Connection, article_id: int, story_id: int, seen: datetime, vector: bytes
 ) -> None:
-    mark = _mark(conn)
+    mark = param_mark(conn)
     _run(
         conn,
         "INSERT INTO story_articles (article_id, story_id, seen, duplicate_of, vector) "
@@ -107,7 +143,7 @@ def update_story(
     title: tuple[str, int] | None,  # a new title and its article
 ) -> None:
     """One more member: its size, centroid, first/last seen and (if it changed) its title."""
-    mark, when = _mark(conn), _time(conn, False)
+    mark, when = param_mark(conn), _time(conn, False)
     sets = f"size = size + 1, centroid = {mark}, first_seen = {mark}, last_seen = {mark}"
     params: tuple[Any, ...] = (centroid, when(first), when(last))
     if title is not None:
@@ -121,7 +157,7 @@ def recent_members(conn: sa.Connection, ids: list[int], limit: int) -> list[tupl
     one index range per story (so a story's size does not matter)."""
     if not ids:
         return []
-    mark = _mark(conn)
+    mark = param_mark(conn)
     sql = " UNION ALL ".join(
         f"SELECT * FROM (SELECT story_id, vector FROM story_articles WHERE story_id = {mark} "
         f"AND vector IS NOT NULL ORDER BY article_id DESC LIMIT {mark}) AS m{i}"
@@ -137,7 +173,7 @@ def take_df(conn: sa.Connection, terms: list[int]) -> dict[int, int]:
     writers (``df = df + 1`` in the store)."""
     if not terms:
         return {}
-    mark = _mark(conn)
+    mark = param_mark(conn)
     rows = _run(
         conn,
         f"INSERT INTO term_stats (term, df) VALUES {', '.join([f'({mark}, 1)'] * len(terms))} "
@@ -145,10 +181,6 @@ def take_df(conn: sa.Connection, terms: list[int]) -> dict[int, int]:
         tuple(terms),
     )
     return {term: df - 1 for term, df in rows}  # both drivers return int for these
-
-
-def insert(conn: sa.Connection, table: sa.Table) -> Any:
-    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
 
 
 def days(seen: datetime, last_seen: datetime) -> float:
@@ -199,7 +231,7 @@ def touch_story(conn: sa.Connection, story_id: int, seen: datetime) -> None:
 
 def take_count(conn: sa.Connection, name: str) -> int:
     """Increment a counter and return its previous value (one statement once it exists)."""
-    mark = _mark(conn)
+    mark = param_mark(conn)
     rows = _run(
         conn,
         f"UPDATE story_counters SET value = value + 1 WHERE name = {mark} RETURNING value",
@@ -216,7 +248,7 @@ def upsert_postings(conn: sa.Connection, keys: list[int], story_id: int, seen: d
     if not keys:
         return
     when = _time(conn, False)(seen)
-    mark = _mark(conn)
+    mark = param_mark(conn)
     newest = "max" if conn.dialect.name == "sqlite" else "greatest"
     terms = list(dict.fromkeys(keys))  # one row each: a multi-row upsert may touch a row once
     rows = ", ".join([f"({mark}, {mark}, {mark})"] * len(terms))

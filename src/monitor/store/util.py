@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
+    """*items* in slices of *size*: an ``IN`` list per slice stays under the drivers' limits."""
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def param_mark(conn: sa.Connection) -> str:
+    """The DBAPI placeholder of this driver, for SQL written by hand (sqlite3 ``?``, psycopg
+    ``%s``)."""
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def insert_or_ignore(conn: sa.Connection, table: sa.Table) -> Any:
+    """This dialect's ``INSERT … ON CONFLICT DO NOTHING`` on *table* (the one dialect switch)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()
 
 
 def insert_ignore(
@@ -17,12 +37,9 @@ def insert_ignore(
     """INSERT … ON CONFLICT DO NOTHING; returns how many rows were inserted."""
     if not rows:
         return 0
-    stmt: Any
-    if conn.dialect.name == "postgresql":
-        stmt = postgresql.insert(table).on_conflict_do_nothing()
-    else:
-        stmt = sqlite.insert(table).on_conflict_do_nothing()
-    result = conn.execute(stmt, rows if isinstance(rows, Sequence) else [rows])
+    result = conn.execute(
+        insert_or_ignore(conn, table), rows if isinstance(rows, Sequence) else [rows]
+    )
     return max(int(result.rowcount or 0), 0)
 
 
@@ -33,10 +50,6 @@ def insert_ignore_returning_id(
 
     The statement takes its values as parameters, so SQLAlchemy compiles it once per dialect.
     """
-    stmt: Any
-    if conn.dialect.name == "postgresql":
-        stmt = postgresql.insert(table).on_conflict_do_nothing()
-    else:
-        stmt = sqlite.insert(table).on_conflict_do_nothing()
+    stmt = insert_or_ignore(conn, table)
     value = conn.execute(stmt.returning(table.c.id), dict(values)).scalar()
     return None if value is None else int(value)

@@ -1,17 +1,18 @@
-"""Level 2 dedup: MinHash signatures over word shingles and an LSH band table in the store."""
+"""Level 2 dedup: MinHash signatures over word shingles, their LSH band keys, and verification."""
 
 from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-import sqlalchemy as sa
 
-from monitor.store.story_tables import fingerprints, minhash_bands
+from monitor.store.fingerprints import StoredFingerprint
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _PRIME = np.uint64((1 << 61) - 1)
@@ -87,18 +88,25 @@ def shared(a: Signature, b: Signature) -> float:
     return jaccard(a, b) * cardinality(np.minimum(a, b))
 
 
+def signature_bytes(sig: Signature) -> bytes:
+    """A signature as the store keeps it: uint32[num_perm], little-endian."""
+    return sig.astype("<u4").tobytes()
+
+
+class Original(NamedTuple):
+    """The stored article a text is a copy of, and their estimated Jaccard."""
+
+    article_id: int
+    score: float
+
+
 class CopyIndex:
-    """Finds the original of a near-duplicate text and records new fingerprints in the store."""
+    """Fingerprints texts and picks the original of a copy among stored candidates (pure: the
+    caller looks the candidates up by `band_keys` and stores each signature, `store.fingerprints`)."""
 
     def __init__(self, settings: DedupSettings | None = None) -> None:
         self.settings = settings or DedupSettings()
         self.hasher = MinHasher(self.settings)
-        # one prepared statement: the candidates of every band key and their signatures
-        keys = ", ".join(f":k{i}" for i in range(self.settings.bands))
-        self._lookup = sa.text(
-            f"SELECT article_id, signature, seen FROM {fingerprints.name} WHERE article_id IN "
-            f"(SELECT article_id FROM {minhash_bands.name} WHERE band_hash IN ({keys}))"
-        ).columns(fingerprints.c.article_id, fingerprints.c.signature, fingerprints.c.seen)
 
     def fingerprint(self, text: str) -> Signature | None:
         """The signature of *text*, or None when it is too short to fingerprint safely."""
@@ -107,12 +115,13 @@ class CopyIndex:
             return None
         return self.hasher.signature(shingles)
 
-    def find_original(self, conn: sa.Connection, sig: Signature) -> tuple[int, float] | None:
-        """The earliest stored article whose signature matches *sig* (id, estimated Jaccard)."""
-        params = {f"k{i}": k for i, k in enumerate(self.hasher.band_keys(sig))}
-        cands = conn.execute(self._lookup, params).all()
+    def band_keys(self, sig: Signature) -> list[int]:
+        return self.hasher.band_keys(sig)
+
+    def original(self, sig: Signature, stored: Iterable[StoredFingerprint]) -> Original | None:
+        """The earliest of the *stored* candidates whose signature matches *sig*."""
         best: tuple[datetime, int, float] | None = None
-        for article_id, blob, seen in cands:
+        for article_id, blob, seen in stored:
             other: Signature = np.frombuffer(blob, dtype="<u4")
             if len(other) != len(sig):
                 continue  # stored with another num_perm
@@ -124,16 +133,4 @@ class CopyIndex:
                 key = (seen, article_id, score)
                 if best is None or key[:2] < best[:2]:
                     best = key
-        return (best[1], best[2]) if best else None
-
-    def add(self, conn: sa.Connection, article_id: int, sig: Signature, seen: datetime) -> None:
-        """Store the signature and its bands for later candidates."""
-        conn.execute(
-            sa.insert(fingerprints).values(
-                article_id=article_id, signature=sig.astype("<u4").tobytes(), seen=seen
-            )
-        )
-        conn.execute(
-            sa.insert(minhash_bands),
-            [{"band_hash": k, "article_id": article_id} for k in self.hasher.band_keys(sig)],
-        )
+        return Original(best[1], best[2]) if best else None

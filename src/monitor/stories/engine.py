@@ -18,14 +18,12 @@ import numpy as np
 import sqlalchemy as sa
 
 from monitor.models import Article
+from monitor.store import fingerprints
 from monitor.store import story_split_writes as split_writes
 from monitor.store import story_writes as writes
 from monitor.store.story_queries import PruneReport, StoryArticle, StoryView, list_stories, prune
-from monitor.store.story_tables import (
-    stories,
-    story_articles,
-)
-from monitor.stories.copies import CopyIndex, DedupSettings
+from monitor.store.story_writes import StoryCandidate
+from monitor.stories.copies import CopyIndex, DedupSettings, Original, Signature, signature_bytes
 from monitor.stories.model import (
     DEFAULT_WEIGHTS,
     LINK,
@@ -103,30 +101,27 @@ class StoryEngine:
         seen = writes.seen_time(conn, article_id, article)
         sig = self.copies.fingerprint(article.text)
         if sig is not None:
-            found = self.copies.find_original(conn, sig)
-            self.copies.add(conn, article_id, sig, seen)
+            found = self.copy_of(conn, article_id, sig, seen)
             if found is not None:
-                original = writes.root(conn, found[0])
-                story_id = conn.execute(
-                    sa.select(story_articles.c.story_id).where(
-                        story_articles.c.article_id == original
-                    )
-                ).scalar()
+                original = writes.root(conn, found.article_id)
+                story_id = writes.story_of(conn, original)
                 if story_id is not None:
-                    conn.execute(
-                        sa.insert(story_articles).values(
-                            article_id=article_id,
-                            story_id=story_id,
-                            seen=seen,
-                            duplicate_of=original,
-                        )
-                    )
+                    writes.add_copy(conn, article_id, story_id, seen, original)
                     writes.touch_story(conn, story_id, seen)
                     writes.mark(conn, article_id, original, story_id)
                     return Assignment(original, story_id, False)
         story_id, new = self._cluster(conn, article_id, article, seen)
         writes.mark(conn, article_id, None, story_id)
         return Assignment(None, story_id, new)
+
+    def copy_of(
+        self, conn: sa.Connection, article_id: int, sig: Signature, seen: datetime
+    ) -> Original | None:
+        """The stored original *sig* is a copy of, if any; the signature is stored either way."""
+        keys = self.copies.band_keys(sig)
+        found = self.copies.original(sig, fingerprints.candidates(conn, keys))
+        fingerprints.add(conn, article_id, signature_bytes(sig), seen, keys)
+        return found
 
     def _featurize(self, title: str, text: str) -> Doc:
         key = (title, text)
@@ -152,15 +147,16 @@ class StoryEngine:
         vec = ArticleVectors.build(doc, df, n, s.rare_df)
         keys = vec.top_terms(s.candidate_terms)
         best: tuple[float, int, Centroid] | None = None
-        meta, sizes = {}, {}
         weights = np.asarray(s.weights, dtype=np.float64)
+        meta: dict[int, StoryCandidate] = {}
         found: list[Candidate] = []
-        for sid, last_seen, size, blob, title_id, first_seen, title_vec in writes.candidates(
+        for row in writes.candidates(
             conn, keys, seen - s.max_age, s.posting_limit, s.max_candidates
         ):
-            meta[sid] = (title_id, first_seen, last_seen, title_vec)
-            sizes[sid] = size
-            found.append((Centroid.unpack(blob), size, writes.days(seen, last_seen)))
+            meta[row.id] = row
+            found.append(
+                (Centroid.unpack(row.centroid), row.size, writes.days(seen, row.last_seen))
+            )
         zs = scores(vec, found, weights)  # as weights · join_features(..., link 0), each
         scored = [(z, sid, c[0]) for z, sid, c in zip(zs, meta, found, strict=True)]
         # Linkage (cosine ≤ 1) is read only for stories it could lift over the threshold and
@@ -178,15 +174,13 @@ class StoryEngine:
         if best is not None and best[0] >= s.threshold:
             story_id, centroid, new = best[1], best[2], False
         else:
-            story_id, centroid, new = self._new_story(conn, seen), Centroid.empty(), True
-            meta[story_id] = (None, seen, seen, None)
+            story_id, centroid, new = writes.new_story(conn, seen), Centroid.empty(), True
+            meta[story_id] = StoryCandidate(story_id, seen, 0, b"", None, seen, None)
         centroid = centroid.add(vec)
         writes.add_member(conn, article_id, story_id, seen, vec.member_blob())
-        self._update_story(
-            conn, story_id, meta[story_id], article_id, article.title, vec, centroid, seen
-        )
+        self._update_story(conn, meta[story_id], article_id, article.title, vec, centroid, seen)
         writes.upsert_postings(conn, keys, story_id, seen)
-        grown = sizes.get(story_id, 0) + 1
+        grown = meta[story_id].size + 1
         if not new and grown in _CHECK_SIZES and grown <= s.split_max_size:
             moved, new_id = self._reexamine(conn, story_id)
             if article_id in moved:
@@ -216,7 +210,7 @@ class StoryEngine:
             ids = {m.article_id for m, k in zip(originals, side, strict=True) if k}
             halves.append((side, ids, [m for m in rows if (m.duplicate_of or m.article_id) in ids]))
         moved, group = halves[1][1], halves[1][2]
-        new_id = self._new_story(conn, min(m.seen for m in group))
+        new_id = writes.new_story(conn, min(m.seen for m in group))
         split_writes.move(conn, [m.article_id for m in group], new_id)
         for sid, (side, _, members) in zip((story_id, new_id), halves, strict=True):
             part = [v for v, k in zip(vecs, side, strict=True) if k]
@@ -277,20 +271,11 @@ class StoryEngine:
             best = max(best, member_cosine(vec, unpack_sparse(blob)))
         return best
 
-    def _new_story(self, conn: sa.Connection, seen: datetime) -> int:
-        result = conn.execute(
-            sa.insert(stories).values(
-                title="", first_seen=seen, last_seen=seen, size=0, centroid=b""
-            )
-        )
-        return int(result.inserted_primary_key[0])  # type: ignore[index]
-
     def _update_story(
         self,
         conn: sa.Connection,
-        story_id: int,
-        row: tuple[int | None, datetime, datetime, bytes | None],  # title article, its vector,
-        article_id: int,  # first and last seen
+        story: StoryCandidate,
+        article_id: int,
         title: str,
         vec: ArticleVectors,
         centroid: Centroid,
@@ -298,8 +283,8 @@ class StoryEngine:
     ) -> None:
         mine = centroid.cosine(vec.words_k, vec.words_v)
         current = -1.0
-        if row[0] is not None and row[3]:
-            current = centroid.cosine(*unpack_sparse(row[3]))
-        first, last = min(row[1], seen), max(row[2], seen)
+        if story.title_article_id is not None and story.title_vector:
+            current = centroid.cosine(*unpack_sparse(story.title_vector))
+        first, last = min(story.first_seen, seen), max(story.last_seen, seen)
         new_title = (title, article_id) if mine > current else None
-        writes.update_story(conn, story_id, centroid.pack(), first, last, new_title)
+        writes.update_story(conn, story.id, centroid.pack(), first, last, new_title)

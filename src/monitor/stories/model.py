@@ -7,8 +7,10 @@ are told apart happens here; the engine and the store layout stay as they are.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from types import MappingProxyType
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +25,7 @@ from monitor.stories.vectors import Keys, Vals, contains, cos, merge, missing, n
 __all__ = [
     "DEFAULT_WEIGHTS",
     "FEATURES",
+    "JOIN_WEIGHTS",
     "LINK",
     "ArticleVectors",
     "Centroid",
@@ -33,56 +36,48 @@ __all__ = [
     "unpack_sparse",
 ]
 
-# Weights of the join score, one for each of `FEATURES` (named below, in `join_features`' order):
+# The join score's weight of each of `join_features`' values, by name and in its order:
 # similarities to the centroid and to recent members, specific names / numbers / years / dates
-# that agree or differ, age and size, the lede evidence (`story_lede`), and the bias. Fitted in two stages and
-# folded into one linear score; reproduced exactly by bench/fit_stories.py.
-DEFAULT_WEIGHTS = (
-    5.13,
-    5.41,
-    0.95,
-    0.48,
-    -0.34,
-    0.78,
-    0.26,
-    -0.45,
-    -0.20,
-    0.22,
-    -1.55,
-    -2.05,
-    0.25,
-    -0.23,
-    -2.50,
-    3.63,
-    -2.21,
-    0.08,
-    -0.46,
-    -0.02,
-    1.34,
-    -0.47,
-    -0.31,
-    0.68,
-    -1.47,
-    -2.14,
-    0.45,
-    -0.17,
-    -0.37,
-    -1.26,
-    1.13,
+# that agree or differ, age and size, the lede evidence (`lede`), and the bias. Fitted in two
+# stages and folded into one linear score; reproduced exactly by bench/fit_stories.py, which
+# prints this table.
+JOIN_WEIGHTS: Mapping[str, float] = MappingProxyType(
+    {
+        "word_cos": 5.13,
+        "entity_cos": 5.41,
+        "title_cos": 0.95,
+        "article_top_missing": 0.48,
+        "story_top_missing": -0.34,
+        "top_numbers_missing": 0.78,
+        "shared_rare": 0.26,
+        "log_age": -0.45,
+        "log_age_x_entity_cos": -0.20,
+        "log_age_x_shared_rare": 0.22,
+        "log_age_x_word_cos": -1.55,
+        "log_size": -2.05,
+        "year_hit": 0.25,
+        "year_conflict": -0.23,
+        "numbers_missing": -2.50,
+        "link": 3.63,
+        "both_top_missing": -2.21,
+        "article_top1_missing": 0.08,
+        "story_top1_missing": -0.46,
+        "both_top1_missing": -0.02,
+        "date_hit": 1.34,
+        "lede_names_missing": -0.47,
+        "story_lede_names_missing": -0.31,
+        "both_lede_names_missing": 0.68,
+        "lede_numbers_missing": -1.47,
+        "story_lede_numbers_missing": -2.14,
+        "both_lede_numbers_missing": 0.45,
+        "lede_days_missing": -0.17,
+        "story_lede_days_missing": -0.37,
+        "both_lede_days_missing": -1.26,
+        "bias": 1.13,
+    }
 )
-# the names of join_features' values, in order (one weight each)
-FEATURES = tuple(
-    """
-    word_cos entity_cos title_cos article_top_missing story_top_missing top_numbers_missing
-    shared_rare log_age log_age_x_entity_cos log_age_x_shared_rare log_age_x_word_cos log_size
-    year_hit year_conflict numbers_missing link both_top_missing article_top1_missing
-    story_top1_missing both_top1_missing date_hit lede_names_missing story_lede_names_missing
-    both_lede_names_missing lede_numbers_missing story_lede_numbers_missing
-    both_lede_numbers_missing lede_days_missing story_lede_days_missing both_lede_days_missing
-    bias
-    """.split()  # noqa: SIM905
-)
-assert len(FEATURES) == len(DEFAULT_WEIGHTS)
+FEATURES = tuple(JOIN_WEIGHTS)  # the names of join_features' values, in order
+DEFAULT_WEIGHTS = tuple(JOIN_WEIGHTS.values())  # the same weights as a vector, in that order
 LINK = FEATURES.index("link")  # position of the member-linkage feature in join_features
 
 

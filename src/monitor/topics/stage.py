@@ -7,15 +7,17 @@ import json
 import logging
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
-from typing import Any
-
-import sqlalchemy as sa
+from typing import TYPE_CHECKING, NamedTuple
 
 from monitor.config import Config, TopicConfig
 from monitor.models import Article
-from monitor.store.schema import articles, topic_matches, topic_state
+from monitor.store import topic_queries as store
+from monitor.store.topic_queries import MatchRow, StoredText
 from monitor.topics.match import MatchDoc, Matcher, TopicMatch, TopicSpec
 from monitor.urls import domain_of
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 log = logging.getLogger(__name__)
 
@@ -45,29 +47,20 @@ def doc_of(article: Article) -> MatchDoc:
 
 
 def save_matches(
-    conn: sa.Connection, article_id: int, matches: list[TopicMatch], matched_at: datetime
+    conn: Connection, article_id: int, matches: list[TopicMatch], matched_at: datetime
 ) -> None:
-    if not matches:
-        return
-    conn.execute(
-        sa.insert(topic_matches),
-        [
-            {
-                "article_id": article_id,
-                "topic": m.topic,
-                "score": m.score,
-                "hits": json.dumps(
-                    [
-                        {"term": h.term, "field": h.field, "positions": list(h.positions)}
-                        for h in m.hits
-                    ]
-                ),
-                "snippet": m.snippet,
-                "matched_at": matched_at,
-            }
-            for m in matches
-        ],
-    )
+    rows = [
+        MatchRow(
+            topic=m.topic,
+            score=m.score,
+            hits=json.dumps(
+                [{"term": h.term, "field": h.field, "positions": list(h.positions)} for h in m.hits]
+            ),
+            snippet=m.snippet,
+        )
+        for m in matches
+    ]
+    store.insert_matches(conn, article_id, rows, matched_at)
 
 
 class TopicStage:
@@ -78,32 +71,33 @@ class TopicStage:
     def __init__(self, config: Config) -> None:
         self.matcher = Matcher(topic_specs(config))
 
-    def process(
-        self, conn: sa.Connection, article_id: int, article: Article, now: datetime
-    ) -> None:
+    def process(self, conn: Connection, article_id: int, article: Article, now: datetime) -> None:
         save_matches(conn, article_id, self.matcher.match(doc_of(article)), now)
 
 
+class StoredMatches(NamedTuple):
+    """A stored article and the topics it matches."""
+
+    article: StoredText
+    matches: list[TopicMatch]
+
+
 def match_stored(
-    conn: sa.Connection, matcher: Matcher, since: datetime | None, *, newest_first: bool = False
-) -> Iterator[tuple[sa.Row[Any], list[TopicMatch]]]:
+    conn: Connection, matcher: Matcher, since: datetime | None, *, newest_first: bool = False
+) -> Iterator[StoredMatches]:
     """Each stored article that still has its text (stored since *since*) that matches."""
-    order = articles.c.id.desc() if newest_first else articles.c.id
-    query = sa.select(articles).where(articles.c.text.is_not(None)).order_by(order)
-    if since is not None:
-        query = query.where(articles.c.stored_at >= since)
-    for row in conn.execute(query).all():
+    for row in store.stored_texts(conn, since, newest_first=newest_first):
         article = Article(
             url=row.url,
             canonical_url=row.canonical_url,
             title=row.title,
-            text=row.text or "",
+            text=row.text,
             source=row.source,
             language=row.language,
         )
         matches = matcher.match(doc_of(article))
         if matches:
-            yield row, matches
+            yield StoredMatches(row, matches)
 
 
 def fingerprint(config: Config, topic: TopicConfig) -> str:
@@ -112,22 +106,21 @@ def fingerprint(config: Config, topic: TopicConfig) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
-def rematch_changed(conn: sa.Connection, config: Config, now: datetime) -> list[str]:
+def rematch_changed(conn: Connection, config: Config, now: datetime) -> list[str]:
     """Re-match stored articles (within retention) for topics that are new or whose query changed.
 
     Back-filled matches carry the article's stored time as `matched_at`, so they show in
     `topics test` and `export` without flooding the next digest with old coverage.
     """
-    known = {r.topic: r.fingerprint for r in conn.execute(sa.select(topic_state))}
+    known = store.topic_fingerprints(conn)
     changed = [t for t in config.topics if known.get(t.name) != fingerprint(config, t)]
     configured = {t.name for t in config.topics}
     for gone in set(known) - configured:  # a removed topic's matches go with it
-        conn.execute(sa.delete(topic_state).where(topic_state.c.topic == gone))
-        conn.execute(sa.delete(topic_matches).where(topic_matches.c.topic == gone))
+        store.forget_topic(conn, gone)
     if not changed:
         return []
     names = [t.name for t in changed]
-    conn.execute(sa.delete(topic_matches).where(topic_matches.c.topic.in_(names)))
+    store.drop_matches(conn, names)
     matcher = Matcher(topic_specs(config, changed))
     since = now - timedelta(seconds=config.settings.retention)
     count = 0
@@ -135,12 +128,6 @@ def rematch_changed(conn: sa.Connection, config: Config, now: datetime) -> list[
         save_matches(conn, row.id, matches, row.stored_at)
         count += len(matches)
     for t in changed:
-        values = {"fingerprint": fingerprint(config, t), "updated_at": now}
-        if t.name in known:
-            conn.execute(
-                sa.update(topic_state).where(topic_state.c.topic == t.name).values(**values)
-            )
-        else:
-            conn.execute(sa.insert(topic_state).values(topic=t.name, **values))
+        store.save_fingerprint(conn, t.name, fingerprint(config, t), now, known=t.name in known)
     log.info("topics: re-matched stored articles for %s: %d matches", ", ".join(names), count)
     return names

@@ -3,14 +3,28 @@ the table is rebuilt from the stored signatures."""
 
 from __future__ import annotations
 
-import numpy as np
+import zlib
+
 import sqlalchemy as sa
 from alembic.operations import Operations
 
-from monitor.stories.copies import DedupSettings, band_keys
-
 VERSION = 6
 _BATCH = 5000
+# The LSH shape of version 6, frozen here (a migration must not change with the live code):
+# 128 permutations, 20 bands of 2 rows; a signature is uint32[128] little-endian.
+_NUM_PERM = 128
+_BANDS = 20
+_ROWS = 2
+
+
+def _keys(blob: bytes) -> list[int]:
+    """The band keys of a stored signature as version 6 defines them: for band i,
+    i << 32 | crc32 of its rows' bytes (the bytes as stored)."""
+    width = 4 * _ROWS
+    return [
+        (band << 32) | zlib.crc32(blob[band * width : band * width + width])
+        for band in range(_BANDS)
+    ]
 
 
 def upgrade(op: Operations) -> None:
@@ -22,7 +36,6 @@ def upgrade(op: Operations) -> None:
         sa.Column("article_id", sa.Integer, primary_key=True, autoincrement=False),
         sqlite_with_rowid=False,
     )
-    s = DedupSettings()
     fingerprints = sa.table(
         "fingerprints", sa.column("article_id", sa.Integer), sa.column("signature", sa.LargeBinary)
     )
@@ -43,8 +56,8 @@ def upgrade(op: Operations) -> None:
         values = [
             {"band_hash": key, "article_id": article_id}
             for article_id, blob in rows
-            if len(blob) == 4 * s.num_perm  # signatures of another length are never matched
-            for key in band_keys(np.frombuffer(blob, dtype="<u4"), s.bands, s.rows)
+            if len(blob) == 4 * _NUM_PERM  # signatures of another length are never matched
+            for key in _keys(bytes(blob))
         ]
         values.sort(key=lambda v: (v["band_hash"], v["article_id"]))
         if values:
