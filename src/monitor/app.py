@@ -47,13 +47,30 @@ def build_stages(config: Config) -> list[ArticleStage]:
 
 
 class App:
-    """One config's store and stages; `pipeline()` adds the network and process-pool parts."""
+    """One config's store and stages; `pipeline()` adds the network and process-pool parts.
 
-    def __init__(self, config: Config, store: Store | None = None) -> None:
+    `App(config, store)` only wires the parts; `App.open(config)` is the start step that opens
+    the store and brings it in line with the config (every command and the daemon use it).
+    """
+
+    def __init__(self, config: Config, store: Store) -> None:
         self.config = config
-        self.store = store or Store.open(config.settings.state_dir, config.settings.database_url)
+        self.store = store
         self.stages = build_stages(config)
-        self.sync()
+
+    @classmethod
+    def open(cls, config: Config, store: Store | None = None) -> App:
+        """Open (and migrate) the config's store, then sync sources and topic matches to it."""
+        app = cls(
+            config, store or Store.open(config.settings.state_dir, config.settings.database_url)
+        )
+        try:
+            app.sync()
+        except BaseException:
+            if store is None:  # ours to close; a caller's store stays the caller's
+                app.close()
+            raise
+        return app
 
     def sync(self) -> None:
         """Bring sources and topic matches in line with the config (on start and on reload)."""

@@ -38,7 +38,7 @@ class Daemon:
     def __init__(self, config_path: Path, config: Config, environ: Mapping[str, str]) -> None:
         self.config_path = config_path
         self.environ = environ
-        self.app = App(config)
+        self.app = App.open(config)
         self.notifier = Notifier(environ)
         self.stopping = asyncio.Event()
         self.force_stop = False
