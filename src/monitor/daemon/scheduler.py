@@ -191,6 +191,9 @@ class Daemon:
                 log.info("tick: stopped while claiming")  # process: the next start takes them
                 return
             raise
+        except StoreError as exc:  # the next tick tries again
+            log.error("tick: store error: %s (hint: %s)", exc.message, exc.hint)
+            return
         if self.stopping.is_set():  # SIGTERM came while claiming: hand the sources back
             await asyncio.to_thread(self._release, claimed)
             return
@@ -212,6 +215,8 @@ class Daemon:
             if not self.force_stop:
                 raise
             log.info("digests: stopped (unsent messages stay in the outbox)")
+        except StoreError as exc:
+            log.error("digests: store error: %s (hint: %s)", exc.message, exc.hint)
         except Exception:
             log.exception("digests: unexpected error")
 
@@ -225,10 +230,13 @@ class Daemon:
             if not self.force_stop:
                 raise
             log.info("maintenance: stopped (prune goes on at the next start)")
+        except StoreError as exc:
+            log.error("maintenance: store error: %s (hint: %s)", exc.message, exc.hint)
         except Exception:
             log.exception("maintenance: unexpected error")
 
     def _prune(self) -> PruneReport:
         s = self.config.settings
         # in committed batches: a large store is never pruned in one transaction
-        return prune(self.app.store.engine, utcnow(), s.retention, s.fingerprint_retention)
+        with self.app.store.translated():
+            return prune(self.app.store.engine, utcnow(), s.retention, s.fingerprint_retention)
