@@ -125,15 +125,14 @@ class Daemon:
                 "reload: %s is invalid, keeping the running config:\n%s", self.config_path, exc
             )
             return
-        tick = self.config.settings.tick
+        if self.scheduler is not None and config.settings.tick != self.config.settings.tick:
+            self.scheduler.reschedule_job("tick", trigger="interval", seconds=config.settings.tick)
         try:
             reload = self.app.reconfigure(config)
-        except StoreError as exc:
-            log.error("reload: %s read, but the store is unusable: %s (hint: %s)",
+        except StoreError as exc:  # the config is in use; its sources are synced at the next try
+            log.error("reload: %s applied, but syncing the store failed: %s (hint: %s)",
                       self.config_path, exc.message, exc.hint)  # fmt: skip
             return
-        if self.scheduler is not None and config.settings.tick != tick:
-            self.scheduler.reschedule_job("tick", trigger="interval", seconds=config.settings.tick)
         if reload.needs_restart:
             log.warning(
                 "reload: %s applied (%d sources); restart to apply %s (read at start only)",
