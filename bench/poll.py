@@ -60,7 +60,7 @@ def measure_news_monitor(
     from monitor.app import App
     from monitor.config import load_config
 
-    app = App(load_config(write_config(urls, state_dir), {}))
+    app = App.open(load_config(write_config(urls, state_dir), {}))
     if not stages:
         app.stages = []
     try:

@@ -6,12 +6,13 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from monitor.clock import utcnow
-from monitor.config import Config
+from monitor.config import Config, FetchConfig
 from monitor.errors import MonitorError
 from monitor.extract.article import ExtractPool
 from monitor.fetch.client import Fetcher, fetch_settings
@@ -25,6 +26,30 @@ from monitor.stories.engine import StoryEngine, StorySettings
 from monitor.topics import stage as topics
 
 log = logging.getLogger(__name__)
+
+# settings held by parts built at start (the store, the extract pool, the logging), and every
+# settings.fetch key (the HTTP client and its pools): a reload keeps their start values
+READ_AT_START = ("state_dir", "database_url", "extract_workers", "log_level")
+FETCH_KEYS = {"max_body_bytes": "max_body_size"}  # FetchConfig field → its key in the file
+
+
+@dataclass(frozen=True)
+class Reload:
+    """What a reload did: the sources watched now, and the changed settings that need a restart."""
+
+    sources: int
+    needs_restart: tuple[str, ...]
+
+
+def needs_restart(old: Config, new: Config) -> tuple[str, ...]:
+    """The settings (as keys of the file) whose *new* value only a restart applies (*old*: the
+    config the running parts were built from)."""
+    changed = [k for k in READ_AT_START if getattr(old.settings, k) != getattr(new.settings, k)]
+    before, after = fetch_settings(old), fetch_settings(new)
+    for f in fields(FetchConfig):
+        if getattr(before, f.name) != getattr(after, f.name):
+            changed.append(f"fetch.{FETCH_KEYS.get(f.name, f.name)}")
+    return tuple(changed)
 
 
 class StoryStage:
@@ -47,13 +72,34 @@ def build_stages(config: Config) -> list[ArticleStage]:
 
 
 class App:
-    """One config's store and stages; `pipeline()` adds the network and process-pool parts."""
+    """One config's store and stages; `pipeline()` adds the network and process-pool parts.
 
-    def __init__(self, config: Config, store: Store | None = None) -> None:
+    `App(config, store)` only wires the parts; `App.open(config)` is the start step that opens
+    the store and brings it in line with the config (every command and the daemon use it).
+    """
+
+    def __init__(self, config: Config, store: Store) -> None:
         self.config = config
-        self.store = store or Store.open(config.settings.state_dir, config.settings.database_url)
+        self.started = (
+            config  # what the store, the HTTP client and the extract pool were built from
+        )
+        self.store = store
         self.stages = build_stages(config)
-        self.sync()
+        self._pipelines: set[Pipeline] = set()  # the open ones: a reload reaches them too
+
+    @classmethod
+    def open(cls, config: Config, store: Store | None = None) -> App:
+        """Open (and migrate) the config's store, then sync sources and topic matches to it."""
+        app = cls(
+            config, store or Store.open(config.settings.state_dir, config.settings.database_url)
+        )
+        try:
+            app.sync()
+        except BaseException:
+            if store is None:  # ours to close; a caller's store stays the caller's
+                app.close()
+            raise
+        return app
 
     def sync(self) -> None:
         """Bring sources and topic matches in line with the config (on start and on reload)."""
@@ -64,10 +110,16 @@ class App:
             )
             topics.rematch_changed(conn, self.config, now)
 
-    def reconfigure(self, config: Config) -> None:
+    def reconfigure(self, config: Config) -> Reload:
+        """Apply a reloaded config here and in every open pipeline, then sync the store to it."""
+        restart = needs_restart(self.started, config)
         self.config = config
         self.stages = build_stages(config)
+        for pipeline in self._pipelines:  # a poll in flight commits through the new stages
+            pipeline.config = config
+            pipeline.stages = self.stages
         self.sync()
+        return Reload(len(self.source_names), restart)
 
     @property
     def source_names(self) -> list[str]:
@@ -82,7 +134,12 @@ class App:
         extractor = ExtractPool(self.config.settings.extract_workers)
         try:
             async with Fetcher(fetch_settings(self.config)) as fetcher:
-                yield Pipeline(self.config, self.store, fetcher, extractor, self.stages)
+                pipeline = Pipeline(self.config, self.store, fetcher, extractor, self.stages)
+                self._pipelines.add(pipeline)
+                try:
+                    yield pipeline
+                finally:
+                    self._pipelines.discard(pipeline)
         finally:
             extractor.close()
 

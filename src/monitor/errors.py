@@ -10,7 +10,7 @@ MonitorError            message + hint; the CLI prints both, without a traceback
 │   ├── HTTPStatusError     a non-2xx/304 answer (status, retry_after)
 │   └── ConnectFailed       DNS, refused, TLS, protocol errors
 ├── ParseError          bytes that are not a feed (an HTML page, empty body, ...)
-├── StoreError          the state database is unusable
+├── StoreError          the state database failed: at open or mid-work (store/faults.py)
 └── DeliveryError       a channel refused or could not be reached (retryable flag)
 """
 
@@ -106,7 +106,7 @@ class ParseError(MonitorError):
 
 
 class StoreError(MonitorError):
-    """The state database cannot be used."""
+    """The state database cannot be used: locked, full, unreachable, damaged, too old."""
 
 
 class DeliveryError(MonitorError):

@@ -64,6 +64,10 @@ def test_daemon_polls_reloads_and_stops_gracefully(
     sock, sock_path = notify_socket
     config = write_config(tmp_path, f"- {{url: '{server.url('/world.rss')}', name: World}}\n")
     log = (tmp_path / "daemon.log").open("w")
+
+    def log_text() -> str:
+        return (tmp_path / "daemon.log").read_text()
+
     proc = subprocess.Popen(
         [sys.executable, "-m", "monitor", "--config", str(config), "run"],
         stdout=log, stderr=subprocess.STDOUT,
@@ -81,12 +85,15 @@ def test_daemon_polls_reloads_and_stops_gracefully(
         wait_for(lambda: "keeping the running config" in (tmp_path / "daemon.log").read_text())
         assert proc.poll() is None
 
+        # the tick is rescheduled at once; the HTTP client keeps its read timeout of 2 s
+        slower = good.replace("read_timeout: 2s", "read_timeout: 3s").replace("200ms", "300ms")
         config.write_text(
-            good + f"  - {{url: '{server.url('/ukraine/')}', name: Section, type: page}}\n",
+            slower + f"  - {{url: '{server.url('/ukraine/')}', name: Section, type: page}}\n",
             encoding="utf-8",
         )
         proc.send_signal(signal.SIGHUP)
         wait_for(lambda: status(config).get("Section", {}).get("last_success") is not None)
+        assert "(2 sources); restart to apply fetch.read_timeout (read" in log_text()
 
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0

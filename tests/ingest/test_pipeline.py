@@ -18,7 +18,7 @@ from monitor.store.schema import article_sources, articles, topic_matches
 
 
 def make_app(tmp_path: Path, feeds: str) -> App:
-    return App(load_config(write_config(tmp_path, feeds), {}))
+    return App.open(load_config(write_config(tmp_path, feeds), {}))
 
 
 def poll(app: App, *names: str, force: bool = True) -> dict[str, object]:

@@ -12,7 +12,6 @@ from monitor.ingest.polling import (
     adaptive_interval,
     backoff_delay,
     next_check_after_error,
-    next_check_after_success,
     parse_cache_control_max_age,
 )
 
@@ -141,12 +140,6 @@ def test_naive_times_are_taken_as_utc() -> None:
     assert adaptive_interval(6 * HOUR, MIN, naive, NOW.replace(tzinfo=None)) == pytest.approx(
         HOUR, rel=0.01
     )
-
-
-def test_next_check_after_success() -> None:
-    hourly = every(timedelta(hours=1), 24 * 7)
-    at = next_check_after_success(NOW, 6 * HOUR, MIN, hourly)
-    assert abs((at - NOW).total_seconds() - HOUR) < 60
 
 
 # --- Cache-Control --------------------------------------------------------------------------------

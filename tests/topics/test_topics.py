@@ -46,7 +46,7 @@ def test_matches_are_stored_and_rematched_when_topics_change(tmp_path: Path) -> 
         - name: Legion
           query: '"Freedom of Russia Legion" OR "Legion of Free Russia" -football'
         """)  # fmt: skip
-    app = App(load_config(path, {}))
+    app = App.open(load_config(path, {}))
     report = import_jsonl(app.store, app.stages, [json.dumps(a) for a in ARTICLES])
     assert report.new == 3
     assert matches(app) == {"Legion": {"1:['freedom of russia legion']"}}
@@ -62,7 +62,7 @@ def test_matches_are_stored_and_rematched_when_topics_change(tmp_path: Path) -> 
         - name: Kyiv
           query: kyiv
         """)  # fmt: skip
-    app = App(load_config(path, {}))
+    app = App.open(load_config(path, {}))
     assert matches(app) == {
         "Legion": {"1:['freedom of russia legion']", "2:['legion of free russia']"},
         "Kyiv": {"3:['kyiv']"},
@@ -82,6 +82,6 @@ def test_matches_are_stored_and_rematched_when_topics_change(tmp_path: Path) -> 
 
     # an unchanged config does not re-match (and a removed topic's state is dropped)
     path = config(tmp_path, "- {name: Kyiv, query: kyiv}\n")
-    app = App(load_config(path, {}))
+    app = App.open(load_config(path, {}))
     assert matches(app) == {"Kyiv": {"3:['kyiv']"}}
     app.close()

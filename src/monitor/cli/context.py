@@ -31,7 +31,7 @@ class Context:
     @property
     def app(self) -> App:
         if self._app is None:
-            self._app = App(self.config)
+            self._app = App.open(self.config)
         return self._app
 
     @property

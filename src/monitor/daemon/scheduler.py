@@ -4,8 +4,10 @@ A short *tick* job claims due sources from the store (`next_check_at`, leased so
 is polled twice at once) and starts their polls with bounded concurrency; there is not one
 APScheduler job per feed. First SIGTERM/SIGINT: stop claiming, let the polls in hand finish
 (up to `shutdown_grace`), exit 0. Second: cancel them and any job in progress, exit at once
-(quietly: no traceback). SIGHUP: reload the config; a broken file is reported and the old
-config kept.
+(quietly: no traceback). SIGHUP: reload the config through `App.reconfigure` (feeds, topics,
+digests, channels, intervals, concurrency, tick); a broken file is reported and the old config
+kept, and changed settings that only a restart applies (the store, the HTTP client, the extract
+pool, the log level) are named in the reload's log line.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from monitor.clock import utcnow
 from monitor.config import Config, load_config
 from monitor.daemon.sdnotify import Notifier
 from monitor.digest import delivery
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, StoreError
 from monitor.ingest.pipeline import Pipeline
 from monitor.store.sources import SourceRow
 from monitor.stories.engine import PruneReport, prune
@@ -38,13 +40,14 @@ class Daemon:
     def __init__(self, config_path: Path, config: Config, environ: Mapping[str, str]) -> None:
         self.config_path = config_path
         self.environ = environ
-        self.app = App(config)
+        self.app = App.open(config)
         self.notifier = Notifier(environ)
         self.stopping = asyncio.Event()
         self.force_stop = False
         self.in_flight: dict[asyncio.Task[object], SourceRow] = {}
         self.jobs: set[asyncio.Task[object]] = set()  # scheduler jobs running right now
         self.pipeline: Pipeline | None = None
+        self.scheduler: AsyncIOScheduler | None = None
 
     @property
     def config(self) -> Config:
@@ -56,7 +59,7 @@ class Daemon:
             loop.add_signal_handler(sig, self._on_stop_signal, sig)
         loop.add_signal_handler(signal.SIGHUP, self._on_reload)
         settings = self.config.settings
-        scheduler = AsyncIOScheduler(
+        self.scheduler = scheduler = AsyncIOScheduler(
             timezone=settings.timezone,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
         )
@@ -122,12 +125,22 @@ class Daemon:
                 "reload: %s is invalid, keeping the running config:\n%s", self.config_path, exc
             )
             return
-        self.app.reconfigure(config)
-        if self.pipeline is not None:
-            self.pipeline.config = config
-            self.pipeline.stages = self.app.stages
-        log.info("reload: %s applied (%d sources)", self.config_path, len(self.app.source_names))
-        self.notifier.status(f"watching {len(self.app.source_names)} sources")
+        if self.scheduler is not None and config.settings.tick != self.config.settings.tick:
+            self.scheduler.reschedule_job("tick", trigger="interval", seconds=config.settings.tick)
+        try:
+            reload = self.app.reconfigure(config)
+        except StoreError as exc:  # the config is in use; its sources are synced at the next try
+            log.error("reload: %s applied, but syncing the store failed: %s (hint: %s)",
+                      self.config_path, exc.message, exc.hint)  # fmt: skip
+            return
+        if reload.needs_restart:
+            log.warning(
+                "reload: %s applied (%d sources); restart to apply %s (read at start only)",
+                self.config_path, reload.sources, ", ".join(reload.needs_restart),
+            )  # fmt: skip
+        else:
+            log.info("reload: %s applied (%d sources)", self.config_path, reload.sources)
+        self.notifier.status(f"watching {reload.sources} sources")
 
     async def _drain(self) -> None:
         tasks = list(self.in_flight)
@@ -177,6 +190,9 @@ class Daemon:
                 log.info("tick: stopped while claiming")  # process: the next start takes them
                 return
             raise
+        except StoreError as exc:  # the next tick tries again
+            log.error("tick: store error: %s (hint: %s)", exc.message, exc.hint)
+            return
         if self.stopping.is_set():  # SIGTERM came while claiming: hand the sources back
             await asyncio.to_thread(self._release, claimed)
             return
@@ -198,6 +214,8 @@ class Daemon:
             if not self.force_stop:
                 raise
             log.info("digests: stopped (unsent messages stay in the outbox)")
+        except StoreError as exc:
+            log.error("digests: store error: %s (hint: %s)", exc.message, exc.hint)
         except Exception:
             log.exception("digests: unexpected error")
 
@@ -211,10 +229,13 @@ class Daemon:
             if not self.force_stop:
                 raise
             log.info("maintenance: stopped (prune goes on at the next start)")
+        except StoreError as exc:
+            log.error("maintenance: store error: %s (hint: %s)", exc.message, exc.hint)
         except Exception:
             log.exception("maintenance: unexpected error")
 
     def _prune(self) -> PruneReport:
         s = self.config.settings
         # in committed batches: a large store is never pruned in one transaction
-        return prune(self.app.store.engine, utcnow(), s.retention, s.fingerprint_retention)
+        with self.app.store.translated():
+            return prune(self.app.store.engine, utcnow(), s.retention, s.fingerprint_retention)

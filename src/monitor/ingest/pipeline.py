@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from monitor.clock import utcnow
 from monitor.config import Config, FeedConfig
-from monitor.errors import FetchError, HTTPStatusError, MonitorError, ParseError
+from monitor.errors import FetchError, HTTPStatusError, MonitorError, ParseError, StoreError
 from monitor.extract.article import ExtractPool
 from monitor.fetch.client import Fetcher
 from monitor.ingest import polling
@@ -93,8 +93,16 @@ class Pipeline:
             stage = "parse" if isinstance(exc, ParseError) else "fetch"
             log.warning("poll source=%s stage=%s error: %s", source.name, stage, exc.message)
             return await self._failed(source, feed, exc, exc.message)
+        except StoreError as exc:  # the database failed (locked, disk full, connection lost)
+            log.error(
+                "poll source=%s stage=store error: %s (hint: %s)",
+                source.name,
+                exc.message,
+                exc.hint,
+            )
+            return await self._failed(source, feed, exc, exc.message)
         except MonitorError as exc:
-            log.error("poll source=%s stage=store error: %s", source.name, exc.message)
+            log.error("poll source=%s stage=pipeline error: %s", source.name, exc.message)
             return await self._failed(source, feed, exc, exc.message)
         except Exception as exc:  # a bug in one source's processing must not stop the daemon
             log.exception("poll source=%s stage=pipeline unexpected error", source.name)
@@ -177,6 +185,12 @@ class Pipeline:
         """Record the failure on the source; if even that fails, its lease expires and it is retried."""
         try:
             await asyncio.to_thread(self._fail, source, feed, exc)
+        except StoreError as again:
+            log.error(
+                "poll source=%s stage=store cannot record the failure: %s",
+                source.name,
+                again.message,
+            )
         except Exception:
             log.exception("poll source=%s stage=store cannot record the failure", source.name)
         return PollOutcome(source.name, False, error=message)

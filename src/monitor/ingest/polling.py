@@ -125,18 +125,3 @@ def next_check_after_error(
     if retry_after_seconds is not None and retry_after_seconds > 0:
         delay = max(delay, min(retry_after_seconds, cap_seconds))
     return _utc(now) + timedelta(seconds=delay)
-
-
-def next_check_after_success(
-    now: datetime,
-    configured_seconds: float,
-    floor_seconds: float,
-    entry_times: Iterable[datetime],
-    ttl_seconds: float | None = None,
-    max_age_seconds: float | None = None,
-) -> datetime:
-    """`now` plus the adaptive interval (see `adaptive_interval`)."""
-    seconds = adaptive_interval(
-        configured_seconds, floor_seconds, entry_times, now, ttl_seconds, max_age_seconds
-    )
-    return _utc(now) + timedelta(seconds=seconds)

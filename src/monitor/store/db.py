@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from monitor.errors import StoreError
 from monitor.store import migrate
+from monitor.store.faults import describe, translated
 
 # UPSERT … RETURNING (document frequencies, counters) needs SQLite 3.35 (2021); CPython links
 # the system's library, so an old distribution's Python can be below it.
@@ -62,10 +63,17 @@ class Store:
             if migrate_on_open:
                 self.version = migrate.upgrade(self.engine)
         except sa.exc.SQLAlchemyError as exc:
+            fault = describe(exc, self.where)
             raise StoreError(
-                f"cannot open the state database {self.safe_url}: {exc.__class__.__name__}: "
-                f"{str(exc).splitlines()[0]}",
-                "check settings.state_dir / settings.database_url and that the database is reachable",
+                f"cannot open the state database {self.safe_url}: "
+                + (
+                    fault.message
+                    if fault
+                    else f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}"
+                ),
+                fault.hint
+                if fault
+                else "check settings.state_dir / settings.database_url and that the database is reachable",
             ) from exc
 
     @classmethod
@@ -87,18 +95,32 @@ class Store:
         return sa.make_url(self.url).render_as_string(hide_password=True)
 
     @property
+    def where(self) -> str:
+        """The database file (SQLite) or the masked URL (PostgreSQL), for messages and hints."""
+        if self.url.startswith("sqlite"):
+            return sa.make_url(self.url).database or self.safe_url
+        return self.safe_url
+
+    @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    def translated(self) -> AbstractContextManager[None]:
+        """Database failures inside leave as a StoreError with a hint (for work on `engine`)."""
+        return translated(self.where)
+
     @contextmanager
     def begin(self) -> Iterator[sa.Connection]:
-        """One transaction: committed on success, rolled back on any exception."""
-        with self.engine.begin() as conn:
+        """One transaction: committed on success, rolled back on any exception.
+
+        A database failure (in the body or at commit) leaves as a StoreError with a hint."""
+        with translated(self.where), self.engine.begin() as conn:
             yield conn
 
     @contextmanager
     def connect(self) -> Iterator[sa.Connection]:
-        with self.engine.connect() as conn:
+        """A connection without a transaction of its own; failures leave as a StoreError."""
+        with translated(self.where), self.engine.connect() as conn:
             yield conn
 
     def close(self) -> None:
