@@ -29,7 +29,7 @@ def probe(config: Config | None, url: str, kind: str | None = None) -> dict[str,
 
 def stored(config: Config) -> dict[str, tuple[str, str]]:
     """Poll every source as the daemon does; each stored article's (title, text) by its URL."""
-    app = App(config)
+    app = App.open(config)
     try:
         asyncio.run(app.poll(force=True))
         with app.store.connect() as conn:
