@@ -35,8 +35,8 @@ import sqlalchemy as sa
 from monitor.models import Article
 from monitor.store import articles as store_articles
 from monitor.store.db import Store
+from monitor.stories import StoryEngine, prune
 from monitor.stories.copies import jaccard
-from monitor.stories.engine import StoryEngine, prune
 from monitor.stories.model import ArticleVectors, Centroid, featurize
 from monitor.urls import canonical_url
 

@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from monitor.stories.engine import StorySettings  # noqa: E402
+from monitor.stories import StorySettings  # noqa: E402
 from monitor.stories.model import (  # noqa: E402
     DEFAULT_WEIGHTS,
     FEATURES,

@@ -34,7 +34,7 @@ from monitor.store.story_tables import (
     story_postings,
     term_stats,
 )
-from monitor.stories.engine import StoryEngine, StorySettings
+from monitor.stories import StoryEngine, StorySettings
 from monitor.stories.model import ArticleVectors, Centroid, featurize
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "stories"

@@ -33,7 +33,7 @@ from monitor.store.story_tables import (
     story_postings,
     term_stats,
 )
-from monitor.stories.engine import StoryEngine, StorySettings
+from monitor.stories import StoryEngine, StorySettings
 from stories import BASE, DATA, load, preload, published, streams
 
 TABLES = (stories, story_articles, story_counters, story_postings, term_stats)

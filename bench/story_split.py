@@ -36,7 +36,7 @@ from monitor.store.story_tables import (  # noqa: E402
     story_counters,
     term_stats,  # noqa: E402
 )
-from monitor.stories.engine import StoryEngine, StorySettings  # noqa: E402
+from monitor.stories import StoryEngine, StorySettings  # noqa: E402
 from monitor.stories.model import featurize  # noqa: E402
 from monitor.stories.split import check_sizes  # noqa: E402
 from stories import BASE, DATA, load  # noqa: E402

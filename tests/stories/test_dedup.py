@@ -14,6 +14,7 @@ from monitor.store import Store, story_queries
 from monitor.store import articles as store_articles
 from monitor.store import fingerprints as fingerprint_store
 from monitor.store.story_tables import fingerprints, minhash_bands, story_articles
+from monitor.stories import Assignment, StoryEngine, prune
 from monitor.stories.copies import (
     CopyIndex,
     DedupSettings,
@@ -24,7 +25,6 @@ from monitor.stories.copies import (
     shared,
     signature_bytes,
 )
-from monitor.stories.engine import Assignment, StoryEngine, prune
 from texts import WIRE
 
 T0 = datetime(2024, 5, 1, 8, tzinfo=UTC)

@@ -14,7 +14,8 @@ from monitor.store import Store
 from monitor.store import articles as store_articles
 from monitor.store import story_writes as writes
 from monitor.store.story_tables import stories, story_articles, story_postings, term_stats
-from monitor.stories.engine import Scored, StoryEngine, StorySettings, list_stories, prune
+from monitor.stories import StoryEngine, StorySettings, list_stories, prune
+from monitor.stories.engine import Scored
 from monitor.stories.model import (
     DEFAULT_WEIGHTS,
     ArticleVectors,

@@ -12,7 +12,7 @@ from test_stories import QUAKE_A, QUAKE_B, SEED, T0, feed
 from monitor.store import Store
 from monitor.store.schema import articles
 from monitor.store.story_tables import stories, story_articles, story_postings
-from monitor.stories.engine import StoryEngine, StorySettings, list_stories
+from monitor.stories import StoryEngine, StorySettings, list_stories
 from monitor.stories.model import ArticleVectors, Centroid, featurize, member_cosine
 from monitor.stories.split import _bipartition, _similarities, check_sizes, split
 from monitor.stories.vectors import cos

@@ -89,7 +89,7 @@ def _open(path: str) -> Any:
 
 
 def cmd_stories(args: argparse.Namespace, ctx: Context) -> int:
-    from monitor.stories.engine import list_stories
+    from monitor.store.story_queries import list_stories
 
     if args.topic and ctx.config.topic(args.topic) is None:
         raise MonitorError(

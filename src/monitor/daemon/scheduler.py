@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -28,7 +28,7 @@ from monitor.digest import delivery
 from monitor.errors import ConfigError, StoreError
 from monitor.ingest.pipeline import Pipeline
 from monitor.store.sources import SourceRow
-from monitor.stories.engine import PruneReport, prune
+from monitor.store.story_queries import PruneReport, prune
 
 log = logging.getLogger(__name__)
 
@@ -208,31 +208,33 @@ class Daemon:
         self._track()
         if self.stopping.is_set():
             return
-        try:
-            await delivery.run_due(self.app.store, self.config, utcnow())
-        except asyncio.CancelledError:
-            if not self.force_stop:
-                raise
-            log.info("digests: stopped (unsent messages stay in the outbox)")
-        except StoreError as exc:
-            log.error("digests: store error: %s (hint: %s)", exc.message, exc.hint)
-        except Exception:
-            log.exception("digests: unexpected error")
+        await self._guarded(
+            "digests",
+            "unsent messages stay in the outbox",
+            lambda: delivery.run_due(self.app.store, self.config, utcnow()),
+        )
 
     async def maintenance(self) -> None:
         """Retention: prune old article text and dedup/story state (off the event loop)."""
         self._track()
+
+        async def prune_and_report() -> None:
+            log.info("maintenance: %s", await asyncio.to_thread(self._prune))
+
+        await self._guarded("maintenance", "prune goes on at the next start", prune_and_report)
+
+    async def _guarded(self, job: str, on_stop: str, work: Callable[[], Awaitable[object]]) -> None:
+        """Run one job's work: a second SIGTERM stops it quietly, a failure is logged, not raised."""
         try:
-            report = await asyncio.to_thread(self._prune)
-            log.info("maintenance: %s", report)
+            await work()
         except asyncio.CancelledError:
             if not self.force_stop:
                 raise
-            log.info("maintenance: stopped (prune goes on at the next start)")
+            log.info("%s: stopped (%s)", job, on_stop)
         except StoreError as exc:
-            log.error("maintenance: store error: %s (hint: %s)", exc.message, exc.hint)
+            log.error("%s: store error: %s (hint: %s)", job, exc.message, exc.hint)
         except Exception:
-            log.exception("maintenance: unexpected error")
+            log.exception("%s: unexpected error", job)
 
     def _prune(self) -> PruneReport:
         s = self.config.settings

@@ -1,8 +1,8 @@
 """Levels 2–3 of dedup: fold copies onto their original, group articles about one event into stories.
 
 Interface: ``StoryEngine(settings).process(conn, article_id, article) -> Assignment`` for each
-stored article, in arrival order, inside the caller's transaction; ``list_stories`` for the CLI;
-``prune`` for the maintenance job. All state lives in the store (in memory only memos of pure
+stored article, in arrival order, inside the caller's transaction (listing and pruning stories are
+store queries: ``store/story_queries.py``, re-exported by ``monitor.stories``). All state lives in the store (in memory only memos of pure
 functions of the text — term → hash, token → features — and cached SQL text), so a restart gives
 the same assignments. The method and its measured quality are in docs/stories.md.
 """
@@ -21,7 +21,6 @@ from monitor.models import Article
 from monitor.store import fingerprints
 from monitor.store import story_split_writes as split_writes
 from monitor.store import story_writes as writes
-from monitor.store.story_queries import PruneReport, StoryArticle, StoryView, list_stories, prune
 from monitor.store.story_writes import StoryCandidate
 from monitor.stories.copies import CopyIndex, DedupSettings, Original, Signature, signature_bytes
 from monitor.stories.model import (
@@ -37,16 +36,7 @@ from monitor.stories.model import (
 from monitor.stories.score import Candidate, scores
 from monitor.stories.split import check_sizes, split
 
-__all__ = [
-    "Assignment",
-    "PruneReport",
-    "StoryArticle",
-    "StoryEngine",
-    "StorySettings",
-    "StoryView",
-    "list_stories",
-    "prune",
-]
+__all__ = ["Assignment", "StoryEngine", "StorySettings"]
 
 
 log = logging.getLogger(__name__)
