@@ -23,7 +23,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "store": BASE,
     "stories": BASE | {"store", "config"},
     "topics": BASE | {"store", "config"},
-    "digest": BASE | {"store", "config", "fetch"},
+    "digest": BASE | {"store", "config", "monitor.fetch.support"},  # Retry-After only
     "ingest": BASE | {"store", "config", "fetch", "parse", "extract"},
     "app": BASE | {"store", "config", "fetch", "parse", "extract", "ingest", "stories", "topics"},
     "daemon": BASE | {"store", "config", "ingest", "stories", "digest", "app"},
@@ -105,7 +105,7 @@ def test_every_part_imports_only_what_it_may() -> None:
             if there == here:
                 continue
             allowed = MAY_IMPORT[here] | (MAY_IMPORT_LAZILY.get(here, set()) if imp.lazy else set())
-            if there not in allowed:
+            if there not in allowed and imp.target not in allowed:
                 wrong.append(f"{path.relative_to(SRC)}:{imp.line}: {here} imports {imp.target}")
     assert not wrong, "\n".join(wrong)
 
