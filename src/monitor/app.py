@@ -7,9 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, fields
-from datetime import datetime, timedelta
-
-import sqlalchemy as sa
+from datetime import timedelta
 
 from monitor.clock import utcnow
 from monitor.config import Config, FetchConfig
@@ -18,11 +16,10 @@ from monitor.extract.article import ExtractPool
 from monitor.fetch.client import Fetcher, fetch_settings
 from monitor.ingest.pipeline import Pipeline, PollOutcome
 from monitor.ingest.stages import ArticleStage
-from monitor.models import Article
 from monitor.store import Store
 from monitor.store import sources as source_store
 from monitor.store.sources import SourceRow
-from monitor.stories.engine import StoryEngine, StorySettings
+from monitor.stories.stage import StoryStage
 from monitor.topics import stage as topics
 
 log = logging.getLogger(__name__)
@@ -52,20 +49,6 @@ def needs_restart(old: Config, new: Config) -> tuple[str, ...]:
     return tuple(changed)
 
 
-class StoryStage:
-    """Dedup (copies) and story clustering for each new article, in the storing transaction."""
-
-    name = "stories"
-
-    def __init__(self, config: Config) -> None:
-        self.engine = StoryEngine(StorySettings())
-
-    def process(
-        self, conn: sa.Connection, article_id: int, article: Article, now: datetime
-    ) -> None:
-        self.engine.process(conn, article_id, article)
-
-
 def build_stages(config: Config) -> list[ArticleStage]:
     """The per-article stages in order: dedup/stories first (copies know their original), topics."""
     return [StoryStage(config), topics.TopicStage(config)]
@@ -80,9 +63,8 @@ class App:
 
     def __init__(self, config: Config, store: Store) -> None:
         self.config = config
-        self.started = (
-            config  # what the store, the HTTP client and the extract pool were built from
-        )
+        # what the store, the HTTP client and the extract pool were built from
+        self.started = config
         self.store = store
         self.stages = build_stages(config)
         self._pipelines: set[Pipeline] = set()  # the open ones: a reload reaches them too
@@ -115,9 +97,8 @@ class App:
         restart = needs_restart(self.started, config)
         self.config = config
         self.stages = build_stages(config)
-        for pipeline in self._pipelines:  # a poll in flight commits through the new stages
-            pipeline.config = config
-            pipeline.stages = self.stages
+        for pipeline in self._pipelines:
+            pipeline.reconfigure(config, self.stages)
         self.sync()
         return Reload(len(self.source_names), restart)
 

@@ -73,6 +73,11 @@ class Pipeline:
         # per-article stages then see every earlier article of this process in order
         self._commit_lock = threading.Lock()
 
+    def reconfigure(self, config: Config, stages: Sequence[ArticleStage]) -> None:
+        """A reloaded config and its stages; a poll in flight commits through the new stages."""
+        self.config = config
+        self.stages = list(stages)
+
     async def poll(self, source: SourceRow) -> PollOutcome:
         """Poll one claimed source; never raises for a source's own failure."""
         feed = self.config.feed(source.name) or FeedConfig(url=source.url, name=source.name)

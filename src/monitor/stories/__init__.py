@@ -1,6 +1,6 @@
 """Stories: syndicated copies (MinHash) folded onto their original, coverage grouped by event.
 
-`engine` runs both for each new article; the rest is pure code: `text`, `words`, `dates` and
+`engine` runs both for each new article (`stage` is its per-article stage); the rest is pure code: `text`, `words`, `dates` and
 `lede` (features), `vectors` and `pack` (sparse vectors and their bytes), `model` and `score`
 (centroids and the join score), `split` (re-examining a grown story), `copies` (MinHash).
 May import: store, models, errors. Must not import fetch, parse, extract, topics or digest.
@@ -9,6 +9,7 @@ May import: store, models, errors. Must not import fetch, parse, extract, topics
 from monitor.store.story_queries import PruneReport, StoryArticle, StoryView, list_stories, prune
 from monitor.stories.copies import CopyIndex, DedupSettings
 from monitor.stories.engine import Assignment, StoryEngine, StorySettings
+from monitor.stories.stage import StoryStage
 
 __all__ = [
     "Assignment",
@@ -18,6 +19,7 @@ __all__ = [
     "StoryArticle",
     "StoryEngine",
     "StorySettings",
+    "StoryStage",
     "StoryView",
     "list_stories",
     "prune",
