@@ -61,9 +61,7 @@ def main() -> None:
     for label, (_, target) in COMMANDS.items():
         median = statistics.median(times[label])
         goal = f"{target:.1f}" if target else "-"
-        print(
-            f"{label:<16} {min(times[label]):7.3f} {median:7.3f} {median / base:7.1f} {goal:>7}"
-        )
+        print(f"{label:<16} {min(times[label]):7.3f} {median:7.3f} {median / base:7.1f} {goal:>7}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from monitor import __version__
 from monitor.cli import daemon, data, digests, sources
@@ -23,17 +24,47 @@ def build_parser() -> argparse.ArgumentParser:
         description="Watch news feeds and pages; send calm digests of new coverage.",
     )
     parser.add_argument("--version", action="version", version=f"news-monitor {__version__}")
-    parser.add_argument(
-        "--config",
-        metavar="PATH",
-        help="config file (default: $MONITOR_CONFIG or config/feeds.yaml)",
+    add_global_options(parser, config=None, verbose=False, json=False)
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=CommandParser
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logs and tracebacks")
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMAND_MODULES:
         module.register(sub)
     return parser
+
+
+def add_global_options(parser: argparse.ArgumentParser, **defaults: Any) -> None:
+    """--config, -v and --json, before the command (real defaults) or after it (SUPPRESS)."""
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        default=defaults["config"],
+        help="config file (default: $MONITOR_CONFIG or config/feeds.yaml)",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=defaults["verbose"],
+        help="debug logs and tracebacks",
+    )
+    parser.add_argument(
+        "--json", action="store_true", default=defaults["json"], help="machine-readable output"
+    )
+
+
+class CommandParser(argparse.ArgumentParser):
+    """A command's parser (and its actions'): it takes the global options after the command too.
+
+    Their default is SUPPRESS, so an option the command line does not repeat after the command
+    keeps the value given before it; one given in both places takes the later value.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        add_global_options(
+            self, config=argparse.SUPPRESS, verbose=argparse.SUPPRESS, json=argparse.SUPPRESS
+        )
 
 
 def setup_logging(verbose: bool, level: str = "INFO") -> None:
