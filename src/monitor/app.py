@@ -7,22 +7,25 @@ import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from monitor.clock import utcnow
 from monitor.config import Config
 from monitor.errors import MonitorError
-from monitor.extract.article import ExtractPool
-from monitor.fetch.client import Fetcher, fetch_settings
-from monitor.ingest.pipeline import Pipeline, PollOutcome
 from monitor.ingest.stages import ArticleStage
 from monitor.models import Article
 from monitor.store import Store
 from monitor.store import sources as source_store
 from monitor.store.sources import SourceRow
-from monitor.stories.engine import StoryEngine, StorySettings
 from monitor.topics import stage as topics
+
+if TYPE_CHECKING:  # the network, the process pool and the story engine load when first used,
+    # so that `status` and `stories` do not pay for trafilatura, httpx and numpy
+    from monitor.ingest.pipeline import Pipeline, PollOutcome
+    from monitor.stories.engine import StoryEngine
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +36,13 @@ class StoryStage:
     name = "stories"
 
     def __init__(self, config: Config) -> None:
-        self.engine = StoryEngine(StorySettings())
+        pass
+
+    @cached_property
+    def engine(self) -> StoryEngine:
+        from monitor.stories.engine import StoryEngine, StorySettings
+
+        return StoryEngine(StorySettings())
 
     def process(
         self, conn: sa.Connection, article_id: int, article: Article, now: datetime
@@ -75,10 +84,16 @@ class App:
 
     @property
     def lease(self) -> timedelta:
+        from monitor.fetch.client import fetch_settings
+
         return timedelta(seconds=max(600.0, fetch_settings(self.config).total_timeout * 10))
 
     @asynccontextmanager
     async def pipeline(self) -> AsyncIterator[Pipeline]:
+        from monitor.extract.article import ExtractPool
+        from monitor.fetch.client import Fetcher, fetch_settings
+        from monitor.ingest.pipeline import Pipeline
+
         extractor = ExtractPool(self.config.settings.extract_workers)
         try:
             async with Fetcher(fetch_settings(self.config)) as fetcher:

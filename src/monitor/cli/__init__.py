@@ -1,4 +1,9 @@
-"""The `news-monitor` command line: parse arguments, call the app, print. No pipeline logic here."""
+"""The `news-monitor` command line: parse arguments, call the app, print. No pipeline logic here.
+
+A command module imports at its top only what building the parser needs; each command imports
+the config, the store or the pipeline when it runs, so `--help` and `check` start at once
+(tests/test_startup.py, bench/startup.py).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,6 @@ from typing import Any
 
 from monitor import __version__
 from monitor.cli import daemon, data, digests, sources
-from monitor.cli.context import Context
 from monitor.errors import ConfigError, MonitorError
 
 COMMAND_MODULES = (sources, daemon, data, digests)
@@ -97,7 +101,9 @@ def setup_logging(verbose: bool, level: str = "INFO") -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # --help and usage errors end here, before the config loads
+    from monitor.cli.context import Context
+
     setup_logging(args.verbose, "WARNING")
     ctx = Context(args, dict(os.environ))
     try:
