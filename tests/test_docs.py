@@ -163,6 +163,8 @@ def test_an_example_command_runs_as_written(
             }
         ),
     )
-    assert done.returncode == 0, (
+    # 141, quietly, is how `news-monitor … | head` ends when head leaves first (docs/cli.md)
+    quiet_pipe = "|" in command and done.returncode == 141 and not done.stderr
+    assert done.returncode == 0 or quiet_pipe, (
         f"{where}: `{command}` exited {done.returncode}\n{done.stdout}\n{done.stderr}"
     )
