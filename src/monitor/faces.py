@@ -8,14 +8,15 @@ does not import its siblings (`monitor.topics.stage` and the store behind it).
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 
 
 def lazy_face(
-    package: str, exports: Mapping[str, Sequence[str]]
+    package: str, exports: Mapping[str, str]
 ) -> tuple[Callable[[str], object], Callable[[], list[str]]]:
-    """`__getattr__` and `__dir__` for *package*, whose *exports* map a module to its names."""
-    home = {name: module for module, names in exports.items() for name in names}
+    """`__getattr__` and `__dir__` for *package*; *exports* maps a module to its names, given
+    as one string separated by spaces (as namedtuple takes its fields)."""
+    home = {name: module for module, names in exports.items() for name in names.split()}
 
     def __getattr__(name: str) -> object:
         module = home.get(name)

@@ -20,17 +20,11 @@ else:
     __getattr__, __dir__ = lazy_face(
         __name__,
         {
-            "monitor.config.load": ["load_config"],
-            "monitor.config.model": [
-                "ChannelConfig",
-                "Config",
-                "DigestConfig",
-                "FeedConfig",
-                "FetchConfig",
-                "Settings",
-                "SmtpConfig",
-                "TopicConfig",
-            ],
+            "monitor.config.load": "load_config",
+            "monitor.config.model": (
+                "ChannelConfig Config DigestConfig FeedConfig FetchConfig Settings SmtpConfig "
+                "TopicConfig"
+            ),
         },
     )
 

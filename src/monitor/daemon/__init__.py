@@ -14,8 +14,8 @@ else:
     __getattr__, __dir__ = lazy_face(
         __name__,
         {
-            "monitor.daemon.scheduler": ["Daemon"],
-            "monitor.daemon.sdnotify": ["Notifier"],
+            "monitor.daemon.scheduler": "Daemon",
+            "monitor.daemon.sdnotify": "Notifier",
         },
     )
 

@@ -17,8 +17,8 @@ else:
     __getattr__, __dir__ = lazy_face(
         __name__,
         {
-            "monitor.digest.build": ["Digest", "DigestSource", "DigestStory"],
-            "monitor.digest.schedules": ["Schedule", "parse_schedule"],
+            "monitor.digest.build": "Digest DigestSource DigestStory",
+            "monitor.digest.schedules": "Schedule parse_schedule",
         },
     )
 

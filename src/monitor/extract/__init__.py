@@ -13,7 +13,7 @@ else:
     __getattr__, __dir__ = lazy_face(
         __name__,
         {
-            "monitor.extract.article": ["ExtractPool", "extract_article"],
+            "monitor.extract.article": "ExtractPool extract_article",
         },
     )
 

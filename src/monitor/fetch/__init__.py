@@ -21,15 +21,9 @@ else:
     __getattr__, __dir__ = lazy_face(
         __name__,
         {
-            "monitor.fetch.client": [
-                "FEED_ACCEPT",
-                "PAGE_ACCEPT",
-                "Fetcher",
-                "FetchSettings",
-                "fetch_settings",
-            ],
-            "monitor.fetch.hostpool": ["HostPools"],
-            "monitor.fetch.support": ["parse_retry_after"],
+            "monitor.fetch.client": "FEED_ACCEPT PAGE_ACCEPT Fetcher FetchSettings fetch_settings",
+            "monitor.fetch.hostpool": "HostPools",
+            "monitor.fetch.support": "parse_retry_after",
         },
     )
 

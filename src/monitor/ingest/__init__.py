@@ -18,8 +18,8 @@ else:
     __getattr__, __dir__ = lazy_face(
         __name__,
         {
-            "monitor.ingest.pipeline": ["Pipeline", "PollOutcome"],
-            "monitor.ingest.stages": ["ArticleStage", "ingest"],
+            "monitor.ingest.pipeline": "Pipeline PollOutcome",
+            "monitor.ingest.stages": "ArticleStage ingest",
         },
     )
 

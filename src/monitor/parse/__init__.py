@@ -14,8 +14,8 @@ else:
     __getattr__, __dir__ = lazy_face(
         __name__,
         {
-            "monitor.parse.feeds": ["parse_feed"],
-            "monitor.parse.pages": ["PageLinks", "discover"],
+            "monitor.parse.feeds": "parse_feed",
+            "monitor.parse.pages": "PageLinks discover",
         },
     )
 

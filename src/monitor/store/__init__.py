@@ -10,7 +10,7 @@ else:
     __getattr__, __dir__ = lazy_face(
         __name__,
         {
-            "monitor.store.db": ["Store"],
+            "monitor.store.db": "Store",
         },
     )
 

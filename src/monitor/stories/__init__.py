@@ -24,15 +24,9 @@ else:
     __getattr__, __dir__ = lazy_face(
         __name__,
         {
-            "monitor.store.story_queries": [
-                "PruneReport",
-                "StoryArticle",
-                "StoryView",
-                "list_stories",
-                "prune",
-            ],
-            "monitor.stories.copies": ["CopyIndex", "DedupSettings"],
-            "monitor.stories.engine": ["Assignment", "StoryEngine", "StorySettings"],
+            "monitor.store.story_queries": "PruneReport StoryArticle StoryView list_stories prune",
+            "monitor.stories.copies": "CopyIndex DedupSettings",
+            "monitor.stories.engine": "Assignment StoryEngine StorySettings",
         },
     )
 

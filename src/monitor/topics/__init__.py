@@ -16,14 +16,9 @@ else:
     __getattr__, __dir__ = lazy_face(
         __name__,
         {
-            "monitor.topics.match": ["MatchDoc", "Matcher", "TopicMatch", "TopicSpec"],
-            "monitor.topics.query": ["Query", "parse_query"],
-            "monitor.topics.stage": [
-                "TopicStage",
-                "match_stored",
-                "rematch_changed",
-                "topic_specs",
-            ],
+            "monitor.topics.match": "MatchDoc Matcher TopicMatch TopicSpec",
+            "monitor.topics.query": "Query parse_query",
+            "monitor.topics.stage": "TopicStage match_stored rematch_changed topic_specs",
         },
     )
 
