@@ -8,19 +8,21 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, fields
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from monitor.clock import utcnow
 from monitor.config import Config, FetchConfig
 from monitor.errors import MonitorError
-from monitor.extract.article import ExtractPool
-from monitor.fetch.client import Fetcher, fetch_settings
-from monitor.ingest.pipeline import Pipeline, PollOutcome
 from monitor.ingest.stages import ArticleStage
 from monitor.store import Store
 from monitor.store import sources as source_store
 from monitor.store.sources import SourceRow
 from monitor.stories.stage import StoryStage
 from monitor.topics import stage as topics
+
+if TYPE_CHECKING:  # the network and the process pool load when first used, so that `status`
+    # and `stories` do not pay for trafilatura and httpx
+    from monitor.ingest.pipeline import Pipeline, PollOutcome
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,8 @@ class Reload:
 def needs_restart(old: Config, new: Config) -> tuple[str, ...]:
     """The settings (as keys of the file) whose *new* value only a restart applies (*old*: the
     config the running parts were built from)."""
+    from monitor.fetch.client import fetch_settings
+
     changed = [k for k in READ_AT_START if getattr(old.settings, k) != getattr(new.settings, k)]
     before, after = fetch_settings(old), fetch_settings(new)
     for f in fields(FetchConfig):
@@ -108,10 +112,16 @@ class App:
 
     @property
     def lease(self) -> timedelta:
+        from monitor.fetch.client import fetch_settings
+
         return timedelta(seconds=max(600.0, fetch_settings(self.config).total_timeout * 10))
 
     @asynccontextmanager
     async def pipeline(self) -> AsyncIterator[Pipeline]:
+        from monitor.extract.article import ExtractPool
+        from monitor.fetch.client import Fetcher, fetch_settings
+        from monitor.ingest.pipeline import Pipeline
+
         extractor = ExtractPool(self.config.settings.extract_workers)
         try:
             async with Fetcher(fetch_settings(self.config)) as fetcher:

@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 
 from monitor.digest import render
 from monitor.digest.build import Digest, DigestSource, DigestStory
+from monitor.digest.message import header_safe
 from peers import T0, slack_problems
 
 HOSTILE = 'Legion <script>alert(1)</script> & "friends" \r\nBcc: victim@example.com <!channel>'
@@ -69,7 +70,7 @@ def test_subject_and_summary() -> None:
     d = digest(story(1), story(2), story(3, update=True), story(4, update=True), story(5))
     assert render.subject(d) == "[news-monitor] legion-daily — 3 stories, 2 updates"
     assert render.subject(digest(story(1))) == "[news-monitor] legion-daily — 1 story"
-    assert render.header_safe("a\r\nBcc: x\u2028y") == "a Bcc: x y"
+    assert header_safe("a\r\nBcc: x\u2028y") == "a Bcc: x y"
 
 
 def test_text_reads_on_its_own() -> None:

@@ -1,4 +1,9 @@
-"""The `news-monitor` command line: parse arguments, call the app, print. No pipeline logic here."""
+"""The `news-monitor` command line: parse arguments, call the app, print. No pipeline logic here.
+
+A command module imports at its top only what building the parser needs; each command imports
+the config, the store or the pipeline when it runs, so `--help` and `check` start at once
+(tests/test_startup.py, bench/startup.py).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,10 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from monitor import __version__
 from monitor.cli import daemon, data, digests, sources
-from monitor.cli.context import Context
 from monitor.errors import ConfigError, MonitorError
 
 COMMAND_MODULES = (sources, daemon, data, digests)
@@ -23,17 +28,47 @@ def build_parser() -> argparse.ArgumentParser:
         description="Watch news feeds and pages; send calm digests of new coverage.",
     )
     parser.add_argument("--version", action="version", version=f"news-monitor {__version__}")
-    parser.add_argument(
-        "--config",
-        metavar="PATH",
-        help="config file (default: $MONITOR_CONFIG or config/feeds.yaml)",
+    add_global_options(parser, config=None, verbose=False, json=False)
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=CommandParser
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logs and tracebacks")
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMAND_MODULES:
         module.register(sub)
     return parser
+
+
+def add_global_options(parser: argparse.ArgumentParser, **defaults: Any) -> None:
+    """--config, -v and --json, before the command (real defaults) or after it (SUPPRESS)."""
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        default=defaults["config"],
+        help="config file (default: $MONITOR_CONFIG or config/feeds.yaml)",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=defaults["verbose"],
+        help="debug logs and tracebacks",
+    )
+    parser.add_argument(
+        "--json", action="store_true", default=defaults["json"], help="machine-readable output"
+    )
+
+
+class CommandParser(argparse.ArgumentParser):
+    """A command's parser (and its actions'): it takes the global options after the command too.
+
+    Their default is SUPPRESS, so an option the command line does not repeat after the command
+    keeps the value given before it; one given in both places takes the later value.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        add_global_options(
+            self, config=argparse.SUPPRESS, verbose=argparse.SUPPRESS, json=argparse.SUPPRESS
+        )
 
 
 def setup_logging(verbose: bool, level: str = "INFO") -> None:
@@ -66,7 +101,9 @@ def setup_logging(verbose: bool, level: str = "INFO") -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # --help and usage errors end here, before the config loads
+    from monitor.cli.context import Context
+
     setup_logging(args.verbose, "WARNING")
     ctx = Context(args, dict(os.environ))
     try:

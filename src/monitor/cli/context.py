@@ -7,10 +7,12 @@ import json
 import sys
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from monitor.app import App
 from monitor.config import Config, load_config
+
+if TYPE_CHECKING:
+    from monitor.app import App
 
 
 class Context:
@@ -31,6 +33,8 @@ class Context:
     @property
     def app(self) -> App:
         if self._app is None:
+            from monitor.app import App  # the store and the stages, for commands that use them
+
             self._app = App.open(self.config)
         return self._app
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from monitor.cli.context import Context
 from monitor.clock import utcnow
-from monitor.digest import delivery
+
+if TYPE_CHECKING:
+    from monitor.cli.context import Context
 
 
 def register(sub: Any) -> None:
@@ -34,6 +35,8 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
 
 
 async def _once(ctx: Context) -> int:
+    from monitor.digest import delivery
+
     outcomes = await ctx.app.poll()
     failed = sum(1 for o in outcomes if not o.ok)
     new = sum(o.new_articles for o in outcomes)

@@ -1,4 +1,4 @@
-"""Commands over stored data: export, import, stories, topics test."""
+"""Commands over stored data: export, import, stories, topics test (each imports what it uses)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,15 @@ import argparse
 import json
 import sys
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from monitor.cli.context import Context
 from monitor.cli.output import plural
 from monitor.clock import utcnow
 from monitor.config.values import parse_duration
 from monitor.errors import MonitorError, QueryError
-from monitor.ingest.importer import import_jsonl
-from monitor.store import articles as article_store
-from monitor.topics.match import Matcher, TopicSpec
-from monitor.topics.stage import match_stored, topic_specs
+
+if TYPE_CHECKING:
+    from monitor.cli.context import Context
 
 
 def register(sub: Any) -> None:
@@ -58,6 +56,8 @@ def since_arg(value: str | None) -> datetime | None:
 
 
 def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
+    from monitor.store import articles as article_store
+
     since = since_arg(args.since)
     with ctx.app.store.connect() as conn:
         for row in article_store.export_rows(conn, since):
@@ -66,6 +66,8 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
+    from monitor.ingest.importer import import_jsonl
+
     stream = sys.stdin if args.file == "-" else _open(args.file)
     with stream:
         report = import_jsonl(ctx.app.store, ctx.app.stages, stream)
@@ -116,6 +118,9 @@ def cmd_stories(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_topics_test(args: argparse.Namespace, ctx: Context) -> int:
+    from monitor.topics.match import Matcher, TopicSpec
+    from monitor.topics.stage import match_stored, topic_specs
+
     config = ctx.config
     if args.query:
         spec = TopicSpec(name="query", query=args.query)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from monitor.cli.context import Context
 from monitor.clock import utcnow
-from monitor.digest import delivery
 from monitor.errors import MonitorError
+
+if TYPE_CHECKING:
+    from monitor.cli.context import Context
 
 
 def register(sub: Any) -> None:
@@ -33,12 +34,16 @@ def _digest(ctx: Context, name: str) -> None:
 
 
 def cmd_preview(args: argparse.Namespace, ctx: Context) -> int:
+    from monitor.digest import delivery
+
     _digest(ctx, args.name)
     print(delivery.preview(ctx.app.store, ctx.config, args.name, args.format, channel=args.channel))
     return 0
 
 
 def cmd_send(args: argparse.Namespace, ctx: Context) -> int:
+    from monitor.digest import delivery
+
     _digest(ctx, args.name)
     outcomes = asyncio.run(delivery.send_now(ctx.app.store, ctx.config, args.name, utcnow()))
     failed = [o for o in outcomes if not o.ok]

@@ -1,20 +1,23 @@
-"""Commands about sources: check, poll, feeds list|add|remove|test, status."""
+"""Commands about sources: check, poll, feeds list|add|remove|test, status.
+
+Each command imports what it needs (the store, the pipeline) when it runs: `check` and
+`feeds list` read the config only.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from monitor.cli.context import Context
 from monitor.cli.output import Progress, clip, iso, short_iso, short_time, table
-from monitor.config import edit
 from monitor.config.values import format_duration
 from monitor.errors import ConfigError, MonitorError
-from monitor.ingest.pipeline import PollOutcome
-from monitor.ingest.probe import probe_url
-from monitor.store import articles as article_store
-from monitor.store import sources as source_store
+
+if TYPE_CHECKING:
+    from monitor.cli.context import Context
+    from monitor.ingest.pipeline import PollOutcome
+    from monitor.store.sources import SourceRow
 
 
 def register(sub: Any) -> None:
@@ -122,6 +125,8 @@ def cmd_feeds_list(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_feeds_add(args: argparse.Namespace, ctx: Context) -> int:
+    from monitor.config import edit
+
     name = edit.add_feed(
         ctx.config_path,
         args.url,
@@ -136,12 +141,16 @@ def cmd_feeds_add(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_feeds_remove(args: argparse.Namespace, ctx: Context) -> int:
+    from monitor.config import edit
+
     url = edit.remove_feed(ctx.config_path, args.name)
     print(f"removed {args.name!r} ({url}) from {ctx.config_path}")
     return 0
 
 
 def cmd_feeds_test(args: argparse.Namespace, ctx: Context) -> int:
+    from monitor.ingest.probe import probe_url
+
     try:
         config = ctx.config
     except ConfigError:
@@ -167,8 +176,11 @@ def cmd_feeds_test(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
-    app = ctx.app
     from monitor.digest.delivery import delivery_status
+    from monitor.store import articles as article_store
+    from monitor.store import sources as source_store
+
+    app = ctx.app
 
     with app.store.connect() as conn:
         rows = source_store.all_sources(conn, app.source_names)
@@ -226,7 +238,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def _problem(r: source_store.SourceRow) -> str:
+def _problem(r: SourceRow) -> str:
     parts = []
     if r.disabled:
         parts.append(r.disabled_reason or "disabled")

@@ -7,7 +7,20 @@ channel type and their registry. May import: store, config, errors, models, and 
 ingest, stories or topics.
 """
 
-from monitor.digest.build import Digest, DigestSource, DigestStory
-from monitor.digest.schedules import Schedule, parse_schedule
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from monitor.digest.build import Digest, DigestSource, DigestStory
+    from monitor.digest.schedules import Schedule, parse_schedule
+else:
+    from monitor.faces import lazy_face
+
+    __getattr__, __dir__ = lazy_face(
+        __name__,
+        {
+            "monitor.digest.build": "Digest DigestSource DigestStory",
+            "monitor.digest.schedules": "Schedule parse_schedule",
+        },
+    )
 
 __all__ = ["Digest", "DigestSource", "DigestStory", "Schedule", "parse_schedule"]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
+
+_HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
 
 @dataclass(frozen=True)
@@ -21,3 +24,8 @@ class Message:
     @classmethod
     def from_json(cls, data: dict[str, str]) -> Message:
         return cls(**data)
+
+
+def header_safe(text: str) -> str:
+    """A single line: CR, LF and other control characters become spaces."""
+    return _HEADER_UNSAFE.sub(" ", text).strip()

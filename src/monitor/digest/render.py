@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import textwrap
 from datetime import datetime
 from functools import lru_cache
@@ -13,6 +12,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from monitor.digest.build import Digest, DigestSource, DigestStory
+from monitor.digest.message import header_safe
 
 BRAND = "news-monitor"
 SLACK_MAX_BLOCKS = 50
@@ -20,12 +20,6 @@ SLACK_MAX_SECTION = 3000
 SLACK_MAX_HEADER = 150
 SLACK_MAX_CONTEXT = 2000
 SLACK_MESSAGE_BUDGET = 11000  # characters of block text per message, below Slack's total cap
-_HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
-
-
-def header_safe(text: str) -> str:
-    """A single line: CR, LF and other control characters become spaces."""
-    return _HEADER_UNSAFE.sub(" ", text).strip()
 
 
 def subject(digest: Digest) -> str:

@@ -8,7 +8,20 @@ May import: every stage package, store, config, errors, models, urls. Nothing im
 app, cli and daemon.
 """
 
-from monitor.ingest.pipeline import Pipeline, PollOutcome
-from monitor.ingest.stages import ArticleStage, ingest
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from monitor.ingest.pipeline import Pipeline, PollOutcome
+    from monitor.ingest.stages import ArticleStage, ingest
+else:
+    from monitor.faces import lazy_face
+
+    __getattr__, __dir__ = lazy_face(
+        __name__,
+        {
+            "monitor.ingest.pipeline": "Pipeline PollOutcome",
+            "monitor.ingest.stages": "ArticleStage ingest",
+        },
+    )
 
 __all__ = ["ArticleStage", "Pipeline", "PollOutcome", "ingest"]

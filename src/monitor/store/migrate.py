@@ -7,12 +7,14 @@ import logging
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic.migration import MigrationContext
-from alembic.operations import Operations
 
 from monitor.store import migrations
+
+if TYPE_CHECKING:
+    from alembic.operations import Operations
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,13 @@ def available() -> list[Migration]:
     return found
 
 
+def newest_version() -> int:
+    """The newest migration's version, read off the file names: importing the modules would
+    load alembic and what they use (numpy) on every start, where usually none is applied."""
+    names = [i.name for i in pkgutil.iter_modules(migrations.__path__) if i.name.startswith("v")]
+    return max((int(name[1:].split("_")[0]) for name in names), default=0)
+
+
 def current_version(conn: sa.Connection) -> int:
     if not sa.inspect(conn).has_table("schema_version"):
         return 0
@@ -56,7 +65,12 @@ def upgrade(engine: sa.Engine) -> int:
     """Bring the database to the newest version; return it. Safe to call on every start."""
     with engine.begin() as conn:
         _version_table.create(conn, checkfirst=True)
-    version = 0
+        version = current_version(conn)
+    if version >= newest_version():
+        return version
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
     for migration in available():
         with engine.begin() as conn:
             if engine.dialect.name == "postgresql":

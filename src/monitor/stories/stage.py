@@ -3,23 +3,35 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from monitor.config import Config
 from monitor.models import Article
-from monitor.stories.engine import StoryEngine, StorySettings
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
+    from monitor.stories.engine import StoryEngine
+
 
 class StoryStage:
-    """Dedup (copies) and story clustering for each new article, in the storing transaction."""
+    """Dedup (copies) and story clustering for each new article, in the storing transaction.
+
+    The engine (numpy and the story model) loads at the first article, so that commands which
+    only read the store (`status`, `stories`) do not pay for it.
+    """
 
     name = "stories"
 
     def __init__(self, config: Config) -> None:
-        self.engine = StoryEngine(StorySettings())
+        self.config = config
+
+    @cached_property
+    def engine(self) -> StoryEngine:
+        from monitor.stories.engine import StoryEngine, StorySettings
+
+        return StoryEngine(StorySettings())
 
     def process(
         self, conn: sa.Connection, article_id: int, article: Article, now: datetime

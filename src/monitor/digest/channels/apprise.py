@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 import importlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.config.model import ChannelConfig
-from monitor.digest import render
-from monitor.digest.build import Digest
 from monitor.digest.channels.registry import SecretUrlType
 from monitor.digest.message import Message
 from monitor.errors import DeliveryError
+
+if TYPE_CHECKING:
+    from monitor.digest.build import Digest
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,6 +31,8 @@ class AppriseSender:
         self.channel = channel
 
     def render(self, digest: Digest, tz: str) -> list[Message]:
+        from monitor.digest import render  # Jinja2 and the digest records: at delivery only
+
         created = digest.built_at.isoformat()
         return [Message(render.subject(digest), render.text(digest, tz), created=created)]
 

@@ -12,18 +12,18 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.clock import utcnow
 from monitor.config.fields import Section, as_bool, as_int, as_str, as_str_list, secret
 from monitor.config.model import ChannelConfig
 from monitor.config.values import parse_duration
-from monitor.digest import render
-from monitor.digest.build import Digest
 from monitor.digest.channels.registry import expect
-from monitor.digest.message import Message
-from monitor.digest.render import header_safe
+from monitor.digest.message import Message, header_safe
 from monitor.errors import DeliveryError
+
+if TYPE_CHECKING:
+    from monitor.digest.build import Digest
 
 log = logging.getLogger(__name__)
 _NONE: tuple[str, ...] = ()
@@ -107,6 +107,8 @@ class EmailSender:
         self.channel = channel
 
     def render(self, digest: Digest, tz: str) -> list[Message]:
+        from monitor.digest import render  # Jinja2 and the digest records: at delivery only
+
         return [
             Message(
                 subject=render.subject(digest),

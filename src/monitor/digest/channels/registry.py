@@ -13,13 +13,15 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from importlib.metadata import entry_points
-from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from monitor.config.fields import Section, secret_or_value
 from monitor.config.model import ChannelConfig
-from monitor.digest.build import Digest
 from monitor.digest.message import Message
 from monitor.errors import DeliveryError
+
+if TYPE_CHECKING:  # `check` reads channel types without loading the store or the renderer
+    from monitor.digest.build import Digest
 
 log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "news_monitor.channels"

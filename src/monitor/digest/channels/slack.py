@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-
-import httpx
+from typing import TYPE_CHECKING
 
 from monitor.config.model import ChannelConfig
-from monitor.digest import render
-from monitor.digest.build import Digest
 from monitor.digest.channels.registry import SecretUrlType
 from monitor.digest.message import Message
 from monitor.errors import DeliveryError
-from monitor.fetch.support import parse_retry_after  # the one Retry-After rule
+
+if TYPE_CHECKING:  # httpx and the renderer load when a message is rendered or sent
+    import httpx
+
+    from monitor.digest.build import Digest
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,6 +33,8 @@ class SlackSender:
         self.transport = transport
 
     def render(self, digest: Digest, tz: str) -> list[Message]:
+        from monitor.digest import render  # Jinja2 and the digest records: at delivery only
+
         subject = render.subject(digest)
         created = digest.built_at.isoformat()
         return [
@@ -40,6 +43,10 @@ class SlackSender:
         ]
 
     async def send(self, message: Message, *, message_id: str) -> None:
+        import httpx
+
+        from monitor.fetch.support import parse_retry_after  # the one Retry-After rule
+
         name = self.channel.name
         url = self.channel.webhook_url
         if not url:
