@@ -1,6 +1,6 @@
 """`feeds import FILE.opml` and `feeds export`: subscription lists as Miniflux, FreshRSS, Feedly
-and Inoreader write them (tests/data/opml), comments kept, a round trip. Through the installed
-`news-monitor`; nothing is fetched."""
+and Inoreader write them (tests/data/opml), comments kept, a round trip; and the JSON shape of
+`feeds list`. Through the installed `news-monitor`; nothing is fetched."""
 
 from __future__ import annotations
 
@@ -192,3 +192,34 @@ def test_nested_folders_are_all_tags(config: Path, tmp_path: Path) -> None:
     assert added(json.loads(out)) == [
         ("Deep", "https://deep.example/rss", ["Wire", "EU", "x", "News", "Europe"])
     ]
+
+
+def test_feeds_list_json_has_a_stable_shape(tmp_path: Path) -> None:
+    path = write_config(
+        tmp_path,
+        CONFIGURED
+        + "- {url: 'https://p.example/s/', type: page, interval: 2h, full_text: never}\n",
+    )
+    for argv in (["feeds", "list", "--json"], ["--json", "feeds", "list"]):
+        code, out, err = nm(path, *argv)
+        assert code == 0, err
+        assert json.loads(out) == [
+            {
+                "name": "World",
+                "url": "https://news.example/world.rss",
+                "type": "feed",
+                "interval": "15m",
+                "tags": ["world"],
+                "full_text": "auto",
+                "enabled": True,
+            },
+            {
+                "name": "p.example/s",
+                "url": "https://p.example/s/",
+                "type": "page",
+                "interval": "2h",
+                "tags": [],
+                "full_text": "never",
+                "enabled": True,
+            },
+        ]
