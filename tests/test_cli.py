@@ -233,12 +233,14 @@ def test_feeds_list_add_remove_test(
     assert code == 1 and "500" in err
 
 
-def test_feeds_add_full_text(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_feeds_add_full_text(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, server: LocalServer
+) -> None:
     original = (ROOT / "config" / "feeds.yaml").read_text(encoding="utf-8")
     last = "    name: Demo Ukraine section\n    tags: [world]\n"
     path = tmp_path / "feeds.yaml"
     config = ("--config", str(path))
-    url = "http://b.example/x.rss"
+    url = server.url("/world.rss")  # `feeds add` fetches what it adds
     entry = f"  - url: {url}\n    name: B\n"
     for flag, written, loaded in (
         (["--full-text", "never"], entry + "    full_text: never\n", "never"),

@@ -1,4 +1,4 @@
-"""Edits feeds.yaml in place (feeds add/remove), keeping its comments, order and quoting."""
+"""Edits feeds.yaml in place (feeds add/remove/import), keeping its comments, order and quoting."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import io
 import os
 import re
 import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +93,18 @@ def _entry_lines(entry: CommentedMap, dash_line: str) -> list[str]:
     return [(indent + "- " if n == 0 else indent + "  ") + line for n, line in enumerate(body)]
 
 
+@dataclass(frozen=True)
+class NewFeed:
+    """A feed entry to write: `url`, and only the keys given (the rest keep their default)."""
+
+    url: str
+    name: str | None = None
+    type: str | None = None  # "page"; "feed" or None write no key
+    interval: str | None = None
+    tags: tuple[str, ...] = ()
+    full_text: str | None = None
+
+
 def add_feed(
     path: Path,
     url: str,
@@ -101,45 +115,64 @@ def add_feed(
     tags: list[str] | None = None,
     full_text: str | None = None,
 ) -> str:
-    """Append a feed entry; return its name. Refuses a duplicate name or URL.
+    """Append a feed entry; return its name. Refuses a duplicate name or URL."""
+    feed = NewFeed(url, name, type, interval, tuple(tags or ()), full_text)
+    return add_feeds(path, [feed])[0]
 
-    The rest of the file is kept byte for byte: the entry's lines go in after the last feed's.
+
+def add_feeds(path: Path, new: Sequence[NewFeed]) -> list[str]:
+    """Append feed entries in one validated write; return their names. Refuses a duplicate
+    name or URL (of the file's feeds or of each other).
+
+    The rest of the file is kept byte for byte: the entries' lines go in after the last feed's.
     """
     lines, data = _load(path)
     feeds = data.get("feeds")
     if feeds is None:
         feeds = CommentedSeq()
         data["feeds"] = feeds
-    for item in feeds:
-        if item.get("url") == url:
-            raise MonitorError(f"{url} is already configured as {item.get('name')!r}")
-        if name and item.get("name") == name:
-            raise MonitorError(f"a feed named {name!r} exists already", "choose another --name")
-    entry = CommentedMap()
-    entry["url"] = url
-    if name:
-        entry["name"] = name
-    if type and type != "feed":
-        entry["type"] = type
-    if interval:
-        entry["interval"] = interval
-    if tags:
-        seq = CommentedSeq(tags)
-        seq.fa.set_flow_style()
-        entry["tags"] = seq
-    if full_text:
-        entry["full_text"] = full_text
+    urls = {item.get("url"): item.get("name") for item in feeds}
+    names = {item.get("name") for item in feeds}
+    entries = []
+    for feed in new:
+        if feed.url in urls:
+            raise MonitorError(f"{feed.url} is already configured as {urls[feed.url]!r}")
+        if feed.name and feed.name in names:
+            raise MonitorError(
+                f"a feed named {feed.name!r} exists already", "choose another --name"
+            )
+        urls[feed.url] = feed.name
+        names.add(feed.name)
+        entries.append(_entry(feed))
     spans = _item_spans(data, lines)
     if spans is None:
-        feeds.append(entry)
+        feeds.extend(entries)
         _write_validated(path, _dump(data))
     else:  # below the last feed, above whatever comments and blank lines follow it
         start, stop = spans[-1]
         if not lines[stop - 1].endswith("\n"):
             lines[stop - 1] += "\n"
-        lines[stop:stop] = _entry_lines(entry, lines[start])
+        lines[stop:stop] = [line for e in entries for line in _entry_lines(e, lines[start])]
         _write_validated(path, "".join(lines))
-    return name or default_feed_name(url)
+    return [feed.name or default_feed_name(feed.url) for feed in new]
+
+
+def _entry(feed: NewFeed) -> CommentedMap:
+    entry = CommentedMap()
+    entry["url"] = feed.url
+    if feed.name:
+        entry["name"] = feed.name
+    if feed.type and feed.type != "feed":
+        entry["type"] = feed.type
+    if feed.interval:
+        entry["interval"] = feed.interval
+    if feed.tags:
+        seq = CommentedSeq(feed.tags)
+        seq.fa.set_flow_style()
+        entry["tags"] = seq
+    if feed.full_text:
+        entry["full_text"] = feed.full_text
+    return entry
 
 
 def remove_feed(path: Path, name: str) -> str:

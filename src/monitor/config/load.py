@@ -30,7 +30,7 @@ from monitor.config.model import (
     Settings,
     TopicConfig,
 )
-from monitor.config.values import parse_duration, parse_size
+from monitor.config.values import default_feed_name, parse_duration, parse_size
 from monitor.errors import ConfigError, QueryError
 
 _NONE: tuple[str, ...] = ()
@@ -152,10 +152,7 @@ def _feeds(root: Section, settings: Settings) -> list[FeedConfig]:
     for s, _ in items(root, "feeds"):
         s.check_keys(_FEED)
         url = s.get("url", _url, "", required=True, hint="every feed needs url: https://…")
-        default_name = (
-            (urlsplit(url).hostname or url) + urlsplit(url).path.rstrip("/") if url else ""
-        )
-        name = s.get("name", as_str, default_name)
+        name = s.get("name", as_str, default_feed_name(url) if url else "")
         if name in names:
             s.error(
                 "name" if s.has("name") else "url",

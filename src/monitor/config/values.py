@@ -59,8 +59,14 @@ def format_duration(seconds: float) -> str:
 
 
 def default_feed_name(url: str) -> str:
-    """The name of a feed configured without one: its host and path."""
+    """The name of a feed configured without one: its host, its port when the URL gives one,
+    and its path (two feeds on one host and different ports get different names)."""
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
-    return (parts.hostname or url) + parts.path.rstrip("/")
+    host = parts.hostname or url
+    try:
+        port = parts.port
+    except ValueError:  # out of range: the URL is refused elsewhere; name it by its host
+        port = None
+    return host + (f":{port}" if port is not None else "") + parts.path.rstrip("/")

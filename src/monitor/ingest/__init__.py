@@ -3,7 +3,8 @@
 `pipeline` owns the stage order and per-source error handling (one transaction per poll);
 `steps` reads a fetched document and turns an entry into its article, for the pipeline and
 for `feeds test`; `assemble` makes every feed-text decision; `stages` is the per-article stage
-protocol; `polling` says when a source is due; `importer` and `probe` are `import` and `feeds test`.
+protocol; `polling` says when a source is due; `importer` and `probe` are `import` and `feeds test`;
+`discovery` finds a web page's feeds (autodiscovery) for `feeds add` and `feeds test`.
 May import: every stage package, store, config, errors, models, urls. Nothing imports it but
 app, cli and daemon.
 """

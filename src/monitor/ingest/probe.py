@@ -3,11 +3,13 @@
 It runs the pipeline's own steps (`ingest/steps.py`): the same parsing, the same page fetch
 and extraction (in the pool, with the timeout), the same title and text. A URL that is a
 configured feed is read with that feed's `full_text:`; any other with the default, `auto`.
+A URL that is not a feed, tested without `--type`, also reports the feeds autodiscovery finds.
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import asdict
 from typing import Any
 
 from monitor.clock import utcnow
@@ -15,6 +17,7 @@ from monitor.config import Config, FeedConfig
 from monitor.errors import FetchError, ParseError
 from monitor.extract.article import ExtractPool
 from monitor.fetch.client import Fetcher, FetchSettings, fetch_settings
+from monitor.ingest.discovery import discover_in
 from monitor.ingest.steps import (
     EXTRACT_TIMEOUT,
     EntryArticle,
@@ -41,6 +44,9 @@ async def probe_url(
                 read = await _entries(fetcher, result, kind)
                 if read.page:
                     report["feed_url"] = read.feed_url
+                if read.page and kind is None:  # not a feed: what `feeds add` would find
+                    found = await discover_in(fetcher, url, result)
+                    report["discovered"] = [asdict(f) for f in found.feeds]
                 if read.feed_error is not None:
                     report["feed_error"] = read.feed_error
                 report.update(

@@ -106,6 +106,15 @@ NAV_XPATH = "ancestor::nav | ancestor::header | ancestor::footer | ancestor::*[@
 
 
 @dataclass(frozen=True)
+class FeedLink:
+    """A feed a page declares: `<link rel="alternate" type="application/rss+xml" href=…>`."""
+
+    url: str  # absolute
+    title: str  # its title attribute, "" without one
+    type: str  # the MIME type, one of FEED_TYPES
+
+
+@dataclass(frozen=True)
 class PageLinks:
     """What a section page offers: its own feed, when it advertises one, and its article links."""
 
@@ -120,8 +129,27 @@ def discover(
     tree = _load(html, headers)
     if tree is None:
         return PageLinks(None, [])
-    base = urljoin(base_url, str(next(iter(tree.xpath("//base/@href")), "")).strip())
-    return PageLinks(_feed_url(tree, base), _article_links(tree, base, base_url, limit))
+    base = _base(tree, base_url)
+    found = _feed_links(tree, base)
+    own = next((f for f in found if not is_comments_feed(f)), found[0] if found else None)
+    return PageLinks(own.url if own else None, _article_links(tree, base, base_url, limit))
+
+
+def feed_links(
+    html: bytes, base_url: str, headers: Mapping[str, str] | None = None
+) -> list[FeedLink]:
+    """Every feed the page declares, in page order, relative hrefs resolved (`<base>` too)."""
+    tree = _load(html, headers)
+    return [] if tree is None else _feed_links(tree, _base(tree, base_url))
+
+
+def is_comments_feed(link: FeedLink) -> bool:
+    """A feed of the comments (WordPress declares one beside the posts'), not of the articles."""
+    return "comment" in link.title.lower()
+
+
+def _base(tree: Any, base_url: str) -> str:
+    return urljoin(base_url, str(next(iter(tree.xpath("//base/@href")), "")).strip())
 
 
 def _load(html: bytes, headers: Mapping[str, str] | None) -> Any:
@@ -138,15 +166,17 @@ def _load(html: bytes, headers: Mapping[str, str] | None) -> Any:
     return None
 
 
-def _feed_url(tree: Any, base: str) -> str | None:
-    found: list[tuple[bool, str]] = []
+def _feed_links(tree: Any, base: str) -> list[FeedLink]:
+    found: dict[str, FeedLink] = {}
     for link in tree.xpath("//link[@href][@type]"):
         rel = str(link.get("rel", "")).lower().split()
         kind = str(link.get("type", "")).split(";")[0].strip().lower()
         if "alternate" in rel and kind in FEED_TYPES:
-            is_comments = "comment" in str(link.get("title", "")).lower()
-            found.append((is_comments, urljoin(base, str(link.get("href")).strip())))
-    return min(found, key=lambda pair: pair[0])[1] if found else None  # first non-comments feed
+            url = urljoin(base, str(link.get("href")).strip())
+            if urlsplit(url).scheme in ("http", "https") and url not in found:
+                title = " ".join(str(link.get("title") or "").split())
+                found[url] = FeedLink(url, title, kind)
+    return list(found.values())
 
 
 def _article_links(tree: Any, base: str, page_url: str, limit: int) -> list[Entry]:
