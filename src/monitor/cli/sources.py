@@ -1,4 +1,4 @@
-"""Commands about sources: check, poll, feeds list|add|remove|test, status.
+"""Commands about sources: check, poll, feeds list|add|remove|test, status (with the mutes).
 
 Each command imports what it needs (the store, the pipeline) when it runs: `check` and
 `feeds list` read the config only.
@@ -176,8 +176,11 @@ def cmd_feeds_test(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
+    from monitor.cli.mutes import status_table
+    from monitor.clock import utcnow
     from monitor.digest.delivery import delivery_status
     from monitor.store import articles as article_store
+    from monitor.store import mutes
     from monitor.store import sources as source_store
 
     app = ctx.app
@@ -186,6 +189,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
         rows = source_store.all_sources(conn, app.source_names)
         counts = article_store.count_by_source(conn)
         digests = delivery_status(conn, ctx.config)
+        muted = mutes.listed(conn, utcnow())
     sources = [
         {
             "name": r.name,
@@ -205,7 +209,9 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
         for r in rows
     ]
     if ctx.json:
-        ctx.emit_json({"sources": sources, "digests": digests})
+        ctx.emit_json(
+            {"sources": sources, "digests": digests, "mutes": [m.as_dict() for m in muted]}
+        )
         return 0
     table(
         [
@@ -235,6 +241,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
         ],
         ["digest", "channel", "last delivery", "pending", "last error"],
     )
+    status_table(muted)
     return 0
 
 
