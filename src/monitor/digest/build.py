@@ -98,7 +98,7 @@ class Digest:
     shown_article_ids: tuple[int, ...]
     hidden_article_ids: tuple[int, ...]
     muted: int = 0  # muted stories with coverage no earlier digest counted
-    held_article_ids: tuple[int, ...] = ()  # left out for a mute: they come back after it
+    held_article_ids: tuple[int, ...] = ()  # newly left out for a mute: back after it ends
 
     @property
     def empty(self) -> bool:
@@ -155,7 +155,7 @@ def build(conn: sa.Connection, digest: DigestConfig, channel: str, now: datetime
         shown_article_ids=tuple(shown_ids),
         hidden_article_ids=tuple(hidden_ids),
         muted=sum(1 for ids in quiet if not held.issuperset(ids)),
-        held_article_ids=tuple(sorted({i for ids in quiet for i in ids})),
+        held_article_ids=tuple(sorted({i for ids in quiet for i in ids} - held)),
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from monitor.store.delivery_tables import delivery_outbox
 from monitor.store.schema import metadata
 from monitor.store.story_tables import stories
 from monitor.store.types import UTCDateTime
@@ -23,23 +24,22 @@ mutes = sa.Table(
     metadata,
     sa.Column("kind", sa.String(16), primary_key=True),  # story | topic
     sa.Column("target", sa.String(200), primary_key=True),
-    sa.Column("muted_at", UTCDateTime, nullable=False),
-    sa.Column("until", UTCDateTime, nullable=True),
     sa.Column("split_from", sa.Integer, nullable=True),
+    sa.Column("muted_at", UTCDateTime, nullable=False),
+    sa.Column("until", UTCDateTime),  # NULL: until unmuted
 )
 
-# Coverage a delivered digest × channel left out because of a mute (and counted as muted): not
-# covered, so it comes back once the mute ends; deleted when a digest covers the article.
+# Coverage a delivered digest × channel left out because of a mute (and counted as muted), by
+# the delivery (outbox row) that held it: not covered, so it comes back once the mute ends; the
+# row goes when a digest of that pair covers the article.
 mute_held = sa.Table(
     "mute_held",
     metadata,
-    sa.Column("digest", sa.String(200), primary_key=True),
-    sa.Column("channel", sa.String(200), primary_key=True),
+    sa.Column("outbox_id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column(
         "article_id", sa.Integer, sa.ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
     ),
-    sa.Column("outbox_id", sa.Integer, nullable=False),
-    sa.Column("held_at", UTCDateTime, nullable=False),
+    sa.Index("ix_mute_held_article_id", "article_id"),
 )
 
 
@@ -152,7 +152,7 @@ def held(conn: sa.Connection, digest: str, channel: str) -> set[int]:
 def held_query(digest: str, channel: str) -> sa.Select[Any]:
     """The held article ids of a digest × channel, as a subquery for a scan to leave out."""
     return sa.select(mute_held.c.article_id).where(
-        mute_held.c.digest == digest, mute_held.c.channel == channel
+        mute_held.c.outbox_id.in_(_outbox(digest, channel))
     )
 
 
@@ -161,22 +161,26 @@ def record_delivery(
     digest: str,
     channel: str,
     outbox_id: int,
-    now: datetime,
     *,
     held_ids: Iterable[int],
     covered_ids: Iterable[int],
 ) -> None:
     """With a delivery: hold what it left out for a mute; release what it covered."""
-    base = {"digest": digest, "channel": channel, "outbox_id": outbox_id, "held_at": now}
-    insert_ignore(conn, mute_held, [{**base, "article_id": i} for i in sorted(set(held_ids))])
+    rows = [{"outbox_id": outbox_id, "article_id": i} for i in sorted(set(held_ids))]
+    insert_ignore(conn, mute_held, rows)
     for chunk in chunks(sorted(set(covered_ids))):
         conn.execute(
             sa.delete(mute_held).where(
-                mute_held.c.digest == digest,
-                mute_held.c.channel == channel,
+                mute_held.c.outbox_id.in_(_outbox(digest, channel)),
                 mute_held.c.article_id.in_(chunk),
             )
         )
+
+
+def _outbox(digest: str, channel: str) -> sa.Select[Any]:
+    return sa.select(delivery_outbox.c.id).where(
+        delivery_outbox.c.digest == digest, delivery_outbox.c.channel == channel
+    )
 
 
 def _one(stmt: Any, kind: str, target: str) -> Any:

@@ -144,7 +144,7 @@ def mark_delivered(conn: sa.Connection, row_id: int, now: datetime) -> None:
         conn, delivery_seen, [{**base, "article_id": i, "shown": False} for i in covered["hidden"]]
     )
     record_delivery(
-        conn, row.digest, row.channel, row_id, now,
+        conn, row.digest, row.channel, row_id,
         held_ids=covered.get("held", ()), covered_ids=[*covered["shown"], *covered["hidden"]],
     )  # fmt: skip
 
