@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import numpy as np
 import sqlalchemy as sa
 from test_stories import QUAKE_A, QUAKE_B, SEED, T0, feed
 
+from console import news_monitor
 from monitor.store import Store
 from monitor.store.schema import articles
 from monitor.store.story_tables import stories, story_articles, story_postings
@@ -179,3 +181,34 @@ def test_centroid_of_members_is_their_sum_capped_once() -> None:
         assert ak.tolist() == bk.tolist() and np.allclose(av, bv)  # no channel reached its cap
     words, _ = Centroid.of(vectors(QUAKE_A4 + QUAKE_B4 + SEED) * 40).channels[0]
     assert len(words) <= 400  # the word channel's cap
+
+
+def test_a_muted_story_that_splits_stays_muted_in_both_halves(tmp_path: Path) -> None:
+    """`stories mute` before the split: the half split off is muted too, until the same end,
+    and `status --json` says where its mute came from; each half is unmuted on its own."""
+    config = tmp_path / "feeds.yaml"
+    config.write_text(
+        "settings: {state_dir: state}\ntopics: [{name: Quake, query: earthquake}]\n"
+        "feeds: [{url: 'http://127.0.0.1:9/none.rss'}]\n",
+        encoding="utf-8",
+    )
+
+    def cli(*argv: str) -> str:
+        done = news_monitor("--config", str(config), "--json", *argv)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    cli("status")  # creates the state
+    store = Store.open(tmp_path / "state")
+    merging = StoryEngine(StorySettings(threshold=-100.0))  # every article joins the best story
+    stream = QUAKE_A4 + QUAKE_B4
+    (kept,) = set(feed(store, merging, stream[:7], 0, T0))
+    mute = json.loads(cli("stories", "mute", str(kept), "--for", "7d"))
+    (new,) = set(feed(store, merging, stream[7:], 7, T0)) - {kept}  # the eighth splits it
+    store.close()
+    mutes = {m["story_id"]: m for m in json.loads(cli("status"))["mutes"]}
+    assert set(mutes) == {kept, new}
+    assert mutes[new]["split_from"] == kept and mutes[kept]["split_from"] is None
+    assert mutes[new]["until"] == mutes[kept]["until"] == mute["until"]
+    assert json.loads(cli("stories", "unmute", str(new)))["unmuted"] is True
+    assert [m["story_id"] for m in json.loads(cli("status"))["mutes"]] == [kept]

@@ -1,4 +1,5 @@
-"""Commands over stored data: export, import, stories, topics test (each imports what it uses)."""
+"""Commands over stored data: export, import, stories, topics test (each imports what it uses);
+the mutes of stories and topics are in `cli/mutes.py`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from monitor.cli import mutes
 from monitor.cli.output import plural
 from monitor.clock import utcnow
 from monitor.config.values import parse_duration
@@ -32,8 +34,9 @@ def register(sub: Any) -> None:
     p.add_argument("--topic", help="only stories with articles matching this topic")
     p.add_argument("--since", default="2d", help="stories seen within this duration (default 2d)")
     p.set_defaults(handler=cmd_stories)
+    mutes.register_stories(p)
 
-    topics = sub.add_parser("topics", help="try topic queries").add_subparsers(
+    topics = sub.add_parser("topics", help="try topic queries, mute a topic").add_subparsers(
         dest="topics_command", metavar="ACTION", required=True
     )
     p = topics.add_parser("test", help="stored articles that match a topic, with the hits")
@@ -44,6 +47,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--limit", type=int, default=50)
     p.set_defaults(handler=cmd_topics_test)
+    mutes.register_topics(topics)
 
 
 def since_arg(value: str | None) -> datetime | None:

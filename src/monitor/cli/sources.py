@@ -1,4 +1,4 @@
-"""Commands about sources: check, poll, status (and, from cli/feeds.py, `feeds …`).
+"""Commands about sources: check, poll, status (with the mutes); `feeds …` are in cli/feeds.py.
 
 Each command imports what it needs (the store, the pipeline) when it runs: `check` reads the
 config only.
@@ -76,8 +76,11 @@ def cmd_poll(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
+    from monitor.cli.mutes import status_table
+    from monitor.clock import utcnow
     from monitor.digest.delivery import delivery_status
     from monitor.store import articles as article_store
+    from monitor.store import mutes
     from monitor.store import sources as source_store
 
     app = ctx.app
@@ -86,6 +89,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
         rows = source_store.all_sources(conn, app.source_names)
         counts = article_store.count_by_source(conn)
         digests = delivery_status(conn, ctx.config)
+        muted = mutes.listed(conn, utcnow())
     sources = [
         {
             "name": r.name,
@@ -105,7 +109,9 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
         for r in rows
     ]
     if ctx.json:
-        ctx.emit_json({"sources": sources, "digests": digests})
+        ctx.emit_json(
+            {"sources": sources, "digests": digests, "mutes": [m.as_dict() for m in muted]}
+        )
         return 0
     table(
         [
@@ -135,6 +141,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
         ],
         ["digest", "channel", "last delivery", "pending", "last error"],
     )
+    status_table(muted)
     return 0
 
 

@@ -5,6 +5,9 @@ article itself. Syndicated copies (articles.duplicate_of) are folded under their
 Which articles a digest × channel has covered lives in `delivery_seen`; the watermark (the
 newest matched_at delivered) bounds the scan, with a grace period for late commits.
 
+Mutes (`stories mute`, `topics mute`) leave stories out and count them; what they held back is
+recorded with the delivery (`mute_held`) and comes back once the mute ends (docs/delivery.md).
+
 Order (documented in docs/delivery.md): `order: relevance` (default) sorts by the best new
 match score, then by the newest coverage; `order: recency` the other way round.
 """
@@ -20,6 +23,7 @@ import sqlalchemy as sa
 
 from monitor.config.model import DigestConfig
 from monitor.store import digest_queries as q
+from monitor.store import mutes
 
 SNIPPET_CHARS = 320
 _SPACE = re.compile(r"\s+")
@@ -93,6 +97,8 @@ class Digest:
     watermark: datetime | None  # where delivering this digest moves the watermark
     shown_article_ids: tuple[int, ...]
     hidden_article_ids: tuple[int, ...]
+    muted: int = 0  # muted stories with coverage no earlier digest counted
+    held_article_ids: tuple[int, ...] = ()  # newly left out for a mute: back after it ends
 
     @property
     def empty(self) -> bool:
@@ -115,10 +121,14 @@ def build(conn: sa.Connection, digest: DigestConfig, channel: str, now: datetime
     """The digest *digest* would deliver to *channel* now (read-only)."""
     state = q.state(conn, digest.name, channel)
     fresh = q.new_articles(conn, digest.name, channel, digest.topics, state.scan_from)
-    groups = q.story_groups(conn, digest.topics, fresh.article_ids)
+    held = mutes.held(conn, digest.name, channel)
+    groups = q.story_groups(conn, digest.topics, {*fresh.article_ids, *held})
     seen = q.seen(conn, digest.name, channel, [a for g in groups for a in g.all_ids])
     titles = q.story_titles(conn, [g.story_id for g in groups if g.story_id is not None])
-    stories = [s for g in groups if (s := _story(g, seen, titles)) is not None]
+    muted = _muted_groups(conn, digest, groups, mutes.in_force(conn, now))
+    built = [(g, s) for g in groups if (s := _story(g, seen, titles)) is not None]
+    stories = [s for g, s in built if id(g) not in muted]
+    quiet = [[i for i in s.article_ids if i not in seen] for g, s in built if id(g) in muted]
     if digest.order == "recency":
         stories.sort(key=lambda s: (s.latest, s.relevance), reverse=True)
     else:
@@ -144,15 +154,37 @@ def build(conn: sa.Connection, digest: DigestConfig, channel: str, now: datetime
         watermark=watermark,
         shown_article_ids=tuple(shown_ids),
         hidden_article_ids=tuple(hidden_ids),
+        muted=sum(1 for ids in quiet if not held.issuperset(ids)),
+        held_article_ids=tuple(sorted({i for ids in quiet for i in ids} - held)),
     )
 
 
+def _muted_groups(
+    conn: sa.Connection, digest: DigestConfig, groups: list[q.StoryGroup], muted: mutes.Muted
+) -> set[int]:
+    """The groups (by id()) a mute leaves out: a muted story, or one that only muted topics of
+    this digest match (a story an unmuted topic also matches is shown whole)."""
+    off = muted.topics & set(digest.topics)
+    live = [t for t in digest.topics if t not in off]
+    matched = q.matched_by(conn, live, [i for g in groups for i in g.all_ids]) if off else set()
+    return {
+        id(g)
+        for g in groups
+        if (g.story_id is not None and g.story_id in muted.stories)
+        or (off and not matched.intersection(g.all_ids))
+    }
+
+
 def pending_window(
-    conn: sa.Connection, digest: DigestConfig, channel: str
+    conn: sa.Connection, digest: DigestConfig, channel: str, now: datetime
 ) -> tuple[datetime | None, datetime | None]:
-    """Oldest and newest match time of coverage not yet delivered (for realtime debounce)."""
+    """Oldest and newest match time of coverage not yet delivered (for realtime debounce); none
+    while all of it is muted, so a mute does not set off a digest of nothing."""
     state = q.state(conn, digest.name, channel)
     fresh = q.new_articles(conn, digest.name, channel, digest.topics, state.scan_from)
+    muting = fresh.article_ids and mutes.in_force(conn, now) != mutes.Muted()
+    if muting and build(conn, digest, channel, now).empty:
+        return None, None
     return fresh.oldest, fresh.newest
 
 

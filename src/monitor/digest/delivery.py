@@ -165,7 +165,7 @@ class _Pair:
         schedule = parse_schedule(cfg.schedule, self.settings.timezone)
         with self.store.begin() as conn:
             if schedule.realtime:
-                oldest, newest = digests.pending_window(conn, cfg, channel)
+                oldest, newest = digests.pending_window(conn, cfg, channel, now)
                 return realtime_due(oldest, newest, now, self.settings.realtime_debounce)
             last_run = dq.state(conn, cfg.name, channel).last_run
             if last_run is None:  # first sight: the first digest goes out at the next slot
@@ -210,6 +210,7 @@ class _Pair:
                     {
                         "shown": list(built.shown_article_ids),
                         "hidden": list(built.hidden_article_ids),
+                        "held": list(built.held_article_ids),
                     }
                 ),
             )

@@ -48,6 +48,13 @@ def more_line(digest: Digest) -> str:
     return f"and {digest.more} more {'story' if digest.more == 1 else 'stories'}"
 
 
+def muted_line(digest: Digest) -> str:
+    """'2 muted stories had new sources' (left out by `stories mute` / `topics mute`), or ''."""
+    if not digest.muted:
+        return ""
+    return f"{digest.muted} muted {'story' if digest.muted == 1 else 'stories'} had new sources"
+
+
 def coverage(story: DigestStory) -> str:
     """How much coverage a story has: "3 sources", or "8 articles from 1 source" when one
     outlet wrote several of them (a live blog, an analysis and a video are one source)."""
@@ -87,6 +94,8 @@ def text(digest: Digest, tz: str) -> str:
         lines += [f"{more_line(digest)} ({totals(digest)})", ""]
     elif not digest.empty:
         lines += [totals(digest), ""]
+    if digest.muted:
+        lines += [muted_line(digest), ""]
     lines.append(f"-- \n{BRAND} · digest {digest.name} → {digest.channel}")
     return "\n".join(lines) + "\n"
 
@@ -118,6 +127,7 @@ def html(digest: Digest, tz: str) -> str:
         intro=intro(digest, tz),
         totals=totals(digest),
         more=more_line(digest),
+        muted=muted_line(digest),
         stories=[
             (s, shown_sources(s), when(s.first_seen, tz), coverage(s)) for s in digest.stories
         ],
@@ -188,6 +198,8 @@ def slack(digest: Digest, tz: str) -> list[dict[str, Any]]:
     tail_text = f"{more_line(digest)} ({totals(digest)})" if digest.more else totals(digest)
     if digest.empty:
         tail_text = "No new coverage."
+    if digest.muted:
+        tail_text += f" · {muted_line(digest)}"
     tail: list[dict[str, Any]] = [
         {"type": "context", "elements": [{"type": "mrkdwn", "text": mrkdwn(tail_text)}]}
     ]

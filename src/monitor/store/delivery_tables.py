@@ -35,7 +35,7 @@ delivery_outbox = sa.Table(
     sa.Column("parts_sent", sa.Integer, nullable=False, server_default="0"),
     sa.Column("stories", sa.Integer, nullable=False, server_default="0"),
     sa.Column("watermark", UTCDateTime, nullable=True),  # the watermark delivery moves to
-    sa.Column("articles", sa.Text, nullable=False),  # JSON {"shown": [ids], "hidden": [ids]}
+    sa.Column("articles", sa.Text, nullable=False),  # JSON {"shown", "hidden", "held": [ids]}
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("next_attempt_at", UTCDateTime, nullable=True),

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from monitor.store.delivery_tables import delivery_seen, delivery_state
+from monitor.store.mutes import held_query
 from monitor.store.schema import articles, topic_matches
 from monitor.store.util import chunks
 
@@ -47,7 +48,8 @@ class PairState:
 
 @dataclass(frozen=True)
 class Fresh:
-    """Articles this digest × channel has not covered: matched ones and copies of matched ones."""
+    """Articles this digest × channel has neither covered nor held back for a mute: matched ones
+    and copies of matched ones."""
 
     article_ids: tuple[int, ...]
     oldest: datetime | None
@@ -110,14 +112,19 @@ def new_articles(
     seen_q = sa.select(delivery_seen.c.article_id).where(
         delivery_seen.c.digest == digest, delivery_seen.c.channel == channel
     )
+    held_q = held_query(digest, channel)
     matched = sa.select(topic_matches.c.article_id, topic_matches.c.matched_at).where(
-        topic_matches.c.topic.in_(list(topics)), topic_matches.c.article_id.not_in(seen_q)
+        topic_matches.c.topic.in_(list(topics)),
+        topic_matches.c.article_id.not_in(seen_q),
+        topic_matches.c.article_id.not_in(held_q),
     )
     matched_any = sa.select(topic_matches.c.article_id).where(
         topic_matches.c.topic.in_(list(topics))
     )
     copies = sa.select(articles.c.id, articles.c.stored_at).where(
-        articles.c.duplicate_of.in_(matched_any), articles.c.id.not_in(seen_q)
+        articles.c.duplicate_of.in_(matched_any),
+        articles.c.id.not_in(seen_q),
+        articles.c.id.not_in(held_q),
     )
     if scan_from is not None:
         matched = matched.where(topic_matches.c.matched_at > scan_from)
@@ -177,6 +184,17 @@ def seen(conn: sa.Connection, digest: str, channel: str, ids: Iterable[int]) -> 
             delivery_seen.c.article_id.in_(chunk),
         )
         found.update({r.article_id: bool(r.shown) for r in conn.execute(q)})
+    return found
+
+
+def matched_by(conn: sa.Connection, topics: Sequence[str], ids: Iterable[int]) -> set[int]:
+    """Those of *ids* that one of *topics* matched."""
+    found: set[int] = set()
+    for chunk in chunks(sorted(set(ids))):
+        q = sa.select(topic_matches.c.article_id).where(
+            topic_matches.c.topic.in_(list(topics)), topic_matches.c.article_id.in_(chunk)
+        )
+        found.update(int(i) for i in conn.execute(q).scalars())
     return found
 
 

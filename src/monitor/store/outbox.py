@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from monitor.store.delivery_tables import delivery_outbox, delivery_seen, delivery_state
 from monitor.store.leases import dead_local_owners, lease_owner
+from monitor.store.mutes import record_delivery
 from monitor.store.util import chunks, insert_ignore
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
@@ -103,7 +104,8 @@ def progress(conn: sa.Connection, row_id: int, parts_sent: int) -> None:
 
 
 def mark_delivered(conn: sa.Connection, row_id: int, now: datetime) -> None:
-    """Delivered: the row, the watermark and the covered articles move together."""
+    """Delivered: the row, the watermark and the covered articles move together (and the
+    coverage it held back for a mute is recorded, so it is neither counted again nor lost)."""
     row = conn.execute(sa.select(delivery_outbox).where(delivery_outbox.c.id == row_id)).one()
     conn.execute(
         sa.update(delivery_outbox)
@@ -141,6 +143,10 @@ def mark_delivered(conn: sa.Connection, row_id: int, now: datetime) -> None:
     insert_ignore(
         conn, delivery_seen, [{**base, "article_id": i, "shown": False} for i in covered["hidden"]]
     )
+    record_delivery(
+        conn, row.digest, row.channel, row_id,
+        held_ids=covered.get("held", ()), covered_ids=[*covered["shown"], *covered["hidden"]],
+    )  # fmt: skip
 
 
 def mark_failed(

@@ -18,7 +18,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from monitor.models import Article
-from monitor.store import fingerprints
+from monitor.store import fingerprints, mutes
 from monitor.store import story_split_writes as split_writes
 from monitor.store import story_writes as writes
 from monitor.store.story_writes import StoryCandidate
@@ -202,6 +202,7 @@ class StoryEngine:
         moved, group = halves[1][1], halves[1][2]
         new_id = writes.new_story(conn, min(m.seen for m in group))
         split_writes.move(conn, [m.article_id for m in group], new_id)
+        mutes.follow_split(conn, story_id, new_id)  # a muted story's other half stays muted
         for sid, (side, _, members) in zip((story_id, new_id), halves, strict=True):
             part = [v for v, k in zip(vecs, side, strict=True) if k]
             centroid = Centroid.of(part)
