@@ -190,7 +190,7 @@ def test_v6_rebuilds_the_band_table_from_stored_fingerprints(
     engine.dispose()
     store = Store(url)
     try:
-        assert store.version == 6
+        assert store.version >= 6  # and every later version
         with store.begin() as conn:
             rows = conn.execute(sa.select(minhash_bands)).all()
             assert sorted(r.band_hash for r in rows) == sorted(index.hasher.band_keys(sig))
