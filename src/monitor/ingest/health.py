@@ -16,18 +16,17 @@ import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.errors import BodyIncomplete, HTTPStatusError, MonitorError, ParseError
-from monitor.ingest.steps import Skip
 from monitor.models import ParsedFeed, SkipCount
-from monitor.store.sources import SourceRow
+
+if TYPE_CHECKING:  # `status` imports this module: no fetch, parse or extract behind it
+    from monitor.ingest.steps import Skip
+    from monitor.store.sources import SourceRow
 
 EMPTY_POLLS_FLAG = 3  # polls in a row without items before `status` flags the source
-MALFORMED_HINT = (
-    "the publisher serves a broken document: the items read are stored, and the source is "
-    "polled again as usual; tell the publisher if it persists"
-)
+MALFORMED_HINT = "the publisher serves a broken document; what could be read is stored"
 EXAMPLE_CHARS = 200
 
 
@@ -63,7 +62,8 @@ def damage_of(parsed: ParsedFeed, incomplete: BodyIncomplete | None) -> Damage |
     repeated.
     """
     if incomplete is not None:
-        reason, hint = incomplete.message, incomplete.hint or MALFORMED_HINT
+        reason = incomplete.message.removeprefix(f"{incomplete.url}: ")  # status names the source
+        hint = incomplete.hint or MALFORMED_HINT
     elif parsed.malformed:
         reason, hint = parsed.malformed, MALFORMED_HINT
     else:
