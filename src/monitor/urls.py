@@ -182,3 +182,19 @@ def domain_of(url: str) -> str:
     """The host of *url* without a leading ``www.``."""
     host = (urlsplit(url).hostname or "").lower()
     return host[4:] if host.startswith("www.") else host
+
+
+def declared_site_name(site_name: str | None, url: str) -> str | None:
+    """*site_name* when the page declared it (og:site_name, publisher), None when it is only the
+    URL's own host, which trafilatura puts there when a page names no outlet."""
+    name = " ".join((site_name or "").split())
+    if not name:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+        forms = {parts.netloc.lower(), host, domain_of(url), registrable_domain(host)}
+    except ValueError:
+        return name
+    bare = re.sub(r"^(www|w\d+)\.", "", parts.netloc.lower())
+    return None if name.lower() in forms | {bare} else name
