@@ -19,19 +19,12 @@ _OLDEST = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
-class Link:
-    """An entry stored already (via another source): linked to this source, not stored again."""
-
-    canon: str
-    guid: str | None
-
-
-@dataclass(frozen=True)
 class Fresh:
-    """The entries to build articles from, the ones to link only, and the skipped."""
+    """The entries to build articles from, the ones stored already (via another source: linked
+    to this one, not stored again), and the skipped."""
 
     entries: list[KeyedEntry]
-    links: list[Link]
+    links: list[KeyedEntry]
     skipped: list[Skip]
 
 
@@ -40,7 +33,7 @@ class Gathered:
     """A document's articles to store, the stored ones to link to this source, the skipped."""
 
     articles: list[Article]
-    links: list[Link]
+    links: list[KeyedEntry]
     skipped: list[Skip]
 
 
@@ -48,13 +41,13 @@ def fresh_entries(keyed: KeyedEntries, seen_guids: set[str], seen_urls: set[str]
     """The entries not stored yet (by this source's GUID or by canonical URL), newest first,
     at most MAX_NEW_PER_POLL; each canonical URL once."""
     fresh: list[KeyedEntry] = []
-    links: list[Link] = []
+    links: list[KeyedEntry] = []
     seen = set(seen_urls)
     for item in keyed.keyed:
         if item.entry.guid and item.entry.guid in seen_guids:
             continue
         if item.canon in seen:
-            links.append(Link(item.canon, item.entry.guid))
+            links.append(item)
             continue
         seen.add(item.canon)
         fresh.append(item)

@@ -244,7 +244,7 @@ class Pipeline:
         with self._commit_lock, self.store.begin() as conn:
             stored = ingest(conn, gathered.articles if gathered else [], self.stages, now)
             for link in gathered.links if gathered else []:
-                article_store.link(conn, link.canon, source.name, link.guid, now)
+                article_store.link(conn, link.canon, source.name, link.entry.guid, now)
             new_count = sum(1 for s in stored if s.new)
             interval = source.interval_seconds or configured
             if parsed is not None:
