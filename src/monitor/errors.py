@@ -9,6 +9,7 @@ MonitorError            message + hint; the CLI prints both, without a traceback
 │   ├── TooManyRedirects    redirect loop or over the redirect limit
 │   ├── HTTPStatusError     a non-2xx/304 answer (status, retry_after)
 │   └── ConnectFailed       DNS, refused, TLS, protocol errors
+│       └── BodyIncomplete      closed before the body's end (what came is kept)
 ├── ParseError          bytes that are not a feed (an HTML page, empty body, ...)
 ├── StoreError          the state database failed: at open or mid-work (store/faults.py)
 └── DeliveryError       a channel refused or could not be reached (retryable flag)
@@ -99,6 +100,29 @@ class HTTPStatusError(FetchError):
 
 class ConnectFailed(FetchError):
     """DNS failure, refused connection, TLS or protocol error."""
+
+
+class BodyIncomplete(ConnectFailed):
+    """The response ended before its body did: the server closed the connection early.
+
+    `received` holds the bytes that came (decoded), so a feed can still be salvaged from them.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        url: str,
+        status: int,
+        headers: dict[str, str],
+        received: bytes,
+    ) -> None:
+        super().__init__(message, hint)
+        self.url = url
+        self.status = status
+        self.headers = headers
+        self.received = received
 
 
 class ParseError(MonitorError):

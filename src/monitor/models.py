@@ -80,3 +80,12 @@ class Article:
     language: str | None = None
     site_name: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SkipCount:
+    """Items of one document left out for one reason: how many, and the first one's link."""
+
+    reason: str
+    count: int
+    example: str | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "piwik_", "hsa_", "_hs")
@@ -35,6 +36,8 @@ _TRACKING_NAMES = frozenset(
         "cid",
     }
 )
+MAX_URL_CHARS = 2000  # the store's canonical_url column holds this many
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # the second-level labels under which a country's sites register: bbc.co.uk, abc.net.au, gob.mx
 SECOND_LEVEL = frozenset(["co", "com", "net", "org", "gov", "edu", "ac", "or", "ne", "go", "gob"])
 
@@ -44,8 +47,58 @@ def is_tracking_param(name: str) -> bool:
     return lowered in _TRACKING_NAMES or lowered.startswith(_TRACKING_PREFIXES)
 
 
+def link_problem(url: str) -> str | None:
+    """Why *url* cannot be an article's link, as a short sentence; None when it can.
+
+    The reasons are fixed phrases (no part of the URL in them), so skipped items can be counted
+    by reason. Every string for which this returns None is safe for `canonical_url`.
+    """
+    text = url.strip()
+    if not text:
+        return "the link is empty"
+    try:
+        parts = urlsplit(text)
+        _ = parts.port  # urllib checks the port only when it is read
+    except ValueError as exc:
+        return _split_problem(str(exc))
+    if parts.scheme.lower() not in ("http", "https"):
+        return "the link is not an http(s) URL"
+    if not parts.hostname:
+        return "the link has no host"
+    if _CONTROL.search(text):
+        return "the link contains control characters"
+    if len(canonical_url(text)) > MAX_URL_CHARS:
+        return f"the link is longer than {MAX_URL_CHARS} characters"
+    return None
+
+
+def _split_problem(error: str) -> str:
+    """urllib's ValueError for a URL it cannot split, as a sentence."""
+    lowered = error.lower()
+    if "port out of range" in lowered:
+        return "the link's port is out of range (0-65535)"
+    if "port could not be cast" in lowered:
+        return "the link's port is not a number"
+    if "ipv6" in lowered:
+        return "the link's host is not a valid IPv6 address"
+    return "the link is not a valid URL"
+
+
+def join_url(base: str, href: str) -> str:
+    """*href* resolved against *base*; *href* itself when either cannot be split (`link_problem`
+    then says why)."""
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return href
+
+
 def canonical_url(url: str) -> str:
-    """Normalise *url* for identity: lower-case scheme/host, no fragment, no tracking parameters."""
+    """Normalise *url* for identity: lower-case scheme/host, no fragment, no tracking parameters.
+
+    Raises ValueError for a URL that `link_problem` rejects (an out-of-range port, a bad IPv6
+    host): check links from documents with it first.
+    """
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
@@ -129,3 +182,19 @@ def domain_of(url: str) -> str:
     """The host of *url* without a leading ``www.``."""
     host = (urlsplit(url).hostname or "").lower()
     return host[4:] if host.startswith("www.") else host
+
+
+def declared_site_name(site_name: str | None, url: str) -> str | None:
+    """*site_name* when the page declared it (og:site_name, publisher), None when it is only the
+    URL's own host, which trafilatura puts there when a page names no outlet."""
+    name = " ".join((site_name or "").split())
+    if not name:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+        forms = {parts.netloc.lower(), host, domain_of(url), registrable_domain(host)}
+    except ValueError:
+        return name
+    bare = re.sub(r"^(www|w\d+)\.", "", parts.netloc.lower())
+    return None if name.lower() in forms | {bare} else name

@@ -31,6 +31,7 @@ from httpserver import (
 )
 from monitor import __version__
 from monitor.errors import (
+    BodyIncomplete,
     BodyTooLarge,
     ConnectFailed,
     FetchError,
@@ -207,6 +208,9 @@ def test_connection_dropped_mid_body_is_connect_failed() -> None:
     with LocalServer({"/f": drop}) as srv:
         error = fetch_error(srv.url("/f"))
     assert isinstance(error, ConnectFailed) and error.hint
+    # what came is kept, so a feed can be salvaged from it; the message says how much came
+    assert isinstance(error, BodyIncomplete) and error.received == b"<rss>"
+    assert "ended after 5 of 1,000 bytes" in error.message and error.status == 200
 
 
 # --- slow servers ---------------------------------------------------------------------------------

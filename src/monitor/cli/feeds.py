@@ -183,6 +183,8 @@ def cmd_feeds_test(args: argparse.Namespace, ctx: Context) -> int:
         _print_found(found)
     if report.get("malformed"):
         print(f"  malformed, salvaged: {report['malformed']}")
+    if report.get("skipped"):
+        print(f"  skipped {report['skipped']}")
     for item in report["items"]:
         print(f"\n* {item['title']}\n  {item['url']}")
         print(

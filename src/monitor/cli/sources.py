@@ -11,13 +11,12 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from monitor.cli import feeds
-from monitor.cli.output import Progress, clip, iso, short_iso, short_time, table
+from monitor.cli.output import Progress, clip, short_iso, table
 from monitor.errors import ConfigError
 
 if TYPE_CHECKING:
     from monitor.cli.context import Context
     from monitor.ingest.pipeline import PollOutcome
-    from monitor.store.sources import SourceRow
 
 
 def register(sub: Any) -> None:
@@ -54,6 +53,8 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_poll(args: argparse.Namespace, ctx: Context) -> int:
+    from monitor.cli.health import poll_summary
+
     progress = Progress()
 
     def step(outcome: PollOutcome, total: int) -> None:
@@ -64,18 +65,12 @@ def cmd_poll(args: argparse.Namespace, ctx: Context) -> int:
     if ctx.json:
         ctx.emit_json([o.__dict__ for o in outcomes])
         return 0
-    failed = [o for o in outcomes if not o.ok]
-    new = sum(o.new_articles for o in outcomes)
-    unchanged = sum(1 for o in outcomes if o.not_modified)
-    print(
-        f"polled {len(outcomes)} sources: {new} new articles, {unchanged} unchanged, {len(failed)} failed"
-    )
-    for o in failed:
-        print(f"  {o.source}: {o.error}")
+    poll_summary(outcomes)
     return 0
 
 
 def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
+    from monitor.cli.health import source_json, source_table
     from monitor.cli.mutes import status_table
     from monitor.clock import utcnow
     from monitor.digest.delivery import delivery_status
@@ -90,43 +85,13 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
         counts = article_store.count_by_source(conn)
         digests = delivery_status(conn, ctx.config)
         muted = mutes.listed(conn, utcnow())
-    sources = [
-        {
-            "name": r.name,
-            "url": r.fetch_url,
-            "configured_url": r.url,
-            "last_success": iso(r.last_success),
-            "last_error": r.last_error,
-            "last_error_at": iso(r.last_error_at),
-            "error_count": r.error_count,
-            "next_poll": None if r.disabled else iso(r.next_check_at),
-            "articles": counts.get(r.name, 0),
-            "disabled": r.disabled,
-            "disabled_reason": r.disabled_reason,
-            "malformed": r.malformed,
-            "interval": r.interval_seconds,
-        }
-        for r in rows
-    ]
     if ctx.json:
+        sources = [source_json(r, counts.get(r.name, 0)) for r in rows]
         ctx.emit_json(
             {"sources": sources, "digests": digests, "mutes": [m.as_dict() for m in muted]}
         )
         return 0
-    table(
-        [
-            (
-                r.name,
-                short_time(r.last_success),
-                r.error_count,
-                "disabled" if r.disabled else short_time(r.next_check_at),
-                counts.get(r.name, 0),
-                _problem(r),
-            )
-            for r in rows
-        ],
-        ["source", "last success", "errors", "next poll", "articles", "problem"],
-    )
+    source_table(rows, counts)
     print()
     table(
         [
@@ -143,16 +108,3 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
     )
     status_table(muted)
     return 0
-
-
-def _problem(r: SourceRow) -> str:
-    parts = []
-    if r.disabled:
-        parts.append(r.disabled_reason or "disabled")
-    if r.error_count and r.last_error:
-        parts.append(clip(r.last_error, 100))
-    if r.malformed:
-        parts.append(f"malformed: {r.malformed[:60]}")
-    if r.current_url and r.current_url != r.url:
-        parts.append(f"moved to {r.current_url}")
-    return "; ".join(parts)

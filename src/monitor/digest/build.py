@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from monitor.config.model import DigestConfig
 from monitor.store import digest_queries as q
 from monitor.store import mutes
+from monitor.urls import declared_site_name
 
 SNIPPET_CHARS = 320
 _SPACE = re.compile(r"\s+")
@@ -237,7 +238,7 @@ def _story(
 def _source(row: Any, new: bool, copies: tuple[DigestSource, ...] = ()) -> DigestSource:
     return DigestSource(
         article_id=row.id,
-        outlet=clean_snippet(row.site_name or row.source, 120),
+        outlet=clean_snippet(declared_site_name(row.site_name, row.url) or row.source, 120),
         url=row.url,
         title=clean_snippet(row.title or row.url, 300),
         published=_when(row),

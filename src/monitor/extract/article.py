@@ -18,6 +18,7 @@ from trafilatura.settings import Document
 
 from monitor.clock import utcnow
 from monitor.models import Extracted
+from monitor.urls import declared_site_name
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ def extract_article(html: bytes | str, url: str) -> Extracted | None:
         author=_clean(doc.author),
         published=published or _date(doc.date),
         language=_clean(doc.language) or language,
-        site_name=_clean(doc.sitename),
+        site_name=declared_site_name(_clean(doc.sitename), url),
         canonical_url=canonical,
     )
 

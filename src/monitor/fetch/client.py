@@ -26,6 +26,7 @@ from monitor.fetch.support import (  # parse_retry_after: re-exported, part of t
     default_ssl_context,
     describe,
     fatal,
+    incomplete,
     parse_retry_after,
     status_error,
     too_large,
@@ -262,12 +263,16 @@ class Fetcher:
         decoder = decoder_for(headers.get("content-encoding", ""), url)
         parts: list[bytes] = []
         total = 0
-        async for raw in response.aiter_raw():
-            chunk = decoder.decode(raw, cap - total)
-            total += len(chunk)
-            if total > cap:
-                raise too_large(url, cap, "the body kept coming")
-            parts.append(chunk)
+        try:
+            async for raw in response.aiter_raw():
+                chunk = decoder.decode(raw, cap - total)
+                total += len(chunk)
+                if total > cap:
+                    raise too_large(url, cap, "the body kept coming")
+                parts.append(chunk)
+        except (httpx.RemoteProtocolError, httpx.ReadError):
+            # the server hung up mid-body: a short Content-Length, a cut chunked stream, a reset
+            raise incomplete(url, response, headers, b"".join(parts)) from None
         return FetchResult(
             url=url,
             status=status,

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import httpx
 
 from monitor.clock import utcnow
-from monitor.errors import BodyTooLarge, FetchError, HTTPStatusError
+from monitor.errors import BodyIncomplete, BodyTooLarge, FetchError, HTTPStatusError
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -86,6 +86,23 @@ def too_large(url: str, cap: int, why: str) -> BodyTooLarge:
     return BodyTooLarge(
         f"{url}: body over the {cap:,}-byte cap ({why})",
         hint="raise max_body_bytes if this source is legitimately that large",
+    )
+
+
+def incomplete(
+    url: str, response: httpx.Response, headers: dict[str, str], received: bytes
+) -> BodyIncomplete:
+    """The server closed the connection before the body's end; `received` is what came."""
+    got = response.num_bytes_downloaded
+    length = headers.get("content-length", "")
+    of = f" of {int(length):,}" if length.isdigit() else ""
+    return BodyIncomplete(
+        f"{url}: the response ended after {got:,}{of} bytes, before the end of the document",
+        hint="the server closed the connection early; the source is polled again as usual",
+        url=url,
+        status=response.status_code,
+        headers=headers,
+        received=received,
     )
 
 

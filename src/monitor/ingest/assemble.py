@@ -14,7 +14,7 @@ import lxml.html
 from lxml import etree
 
 from monitor.models import Article, Entry, Extracted
-from monitor.urls import canonical_url
+from monitor.urls import canonical_url, link_problem
 
 FULL_MIN_WORDS = 150  # below this, feed content is a teaser
 FULL_MIN_PARAGRAPHS = 2  # ... and a single block under FULL_LONG_WORDS is one too
@@ -75,9 +75,8 @@ def build_article(
     text = body_text(extracted, title, feed_text)
     if not text and not entry.title:
         return None
-    canonical = (
-        canonical_url(extracted.canonical_url) if extracted and extracted.canonical_url else canon
-    )
+    declared = extracted.canonical_url if extracted else None
+    canonical = canonical_url(declared) if declared and link_problem(declared) is None else canon
     return Article(
         url=entry.url,
         canonical_url=canonical,

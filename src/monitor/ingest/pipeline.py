@@ -1,9 +1,11 @@
 """The one orchestrator: a source through fetch → parse → extract → store → stages, one transaction.
 
 Per-source error handling lives here: a failing source is recorded (error, count, next poll)
-and never stops the others. Everything a poll changes — the articles it stored, the matches
-and stories of those articles, the source's validators and next poll — is committed together,
-so a crash at any point loses nothing and leaves no half-written state.
+and never stops the others; a damaged document that gave items is stored as degraded, and an
+item that cannot be stored is skipped (ingest/health.py). Everything a poll changes — the
+articles it stored, the matches and stories of those articles, the source's validators and
+next poll — is committed together, so a crash at any point loses nothing and leaves no
+half-written state.
 """
 
 from __future__ import annotations
@@ -12,40 +14,37 @@ import asyncio
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from monitor.clock import utcnow
 from monitor.config import Config, FeedConfig
 from monitor.errors import FetchError, HTTPStatusError, MonitorError, ParseError, StoreError
 from monitor.extract.article import ExtractPool
 from monitor.fetch.client import Fetcher
-from monitor.ingest import polling
+from monitor.ingest import health, polling
+from monitor.ingest.gather import Gathered, fresh_entries, gathered
+from monitor.ingest.health import PollOutcome
 from monitor.ingest.stages import ArticleStage, ingest
-from monitor.ingest.steps import article_of, entries_of
-from monitor.models import Article, Entry, FetchResult, ParsedFeed
+from monitor.ingest.steps import (
+    Document,
+    KeyedEntry,
+    article_of,
+    entries_of,
+    fetch_document,
+    key_entries,
+)
+from monitor.models import Article, FetchResult, ParsedFeed
 from monitor.store import Store
 from monitor.store import articles as article_store
 from monitor.store import sources as source_store
 from monitor.store.sources import SourceRow
-from monitor.urls import canonical_url
+
+__all__ = ["Pipeline", "PollOutcome"]
 
 log = logging.getLogger(__name__)
-
-MAX_NEW_PER_POLL = 200  # a first poll of a huge archive feed takes the newest first
-
-
-@dataclass(frozen=True)
-class PollOutcome:
-    """What one poll of one source did (for the CLI summary and the logs)."""
-
-    source: str
-    ok: bool
-    entries: int = 0
-    new_articles: int = 0
-    not_modified: bool = False
-    error: str | None = None
 
 
 class Pipeline:
@@ -81,23 +80,26 @@ class Pipeline:
     async def poll(self, source: SourceRow) -> PollOutcome:
         """Poll one claimed source; never raises for a source's own failure."""
         feed = self.config.feed(source.name) or FeedConfig(url=source.url, name=source.name)
+        started = time.monotonic()
         try:
-            result = await self.fetcher.fetch(
-                source.fetch_url, etag=source.etag, last_modified=source.last_modified
+            doc = await fetch_document(
+                self.fetcher, source.fetch_url, source.etag, source.last_modified
             )
+            result, incomplete = doc.result, doc.incomplete
             if result.not_modified:
-                await asyncio.to_thread(self._commit, source, feed, result, None, [], [])
+                await asyncio.to_thread(self._commit, source, feed, result, None, None, started)
                 log.info("poll source=%s stage=fetch not modified", source.name)
-                return PollOutcome(source.name, True, not_modified=True)
-            parsed = await self._parse(source, feed, result)
-            new_articles, links = await self._articles(source, feed, parsed)
+                return PollOutcome(source.name, True, not_modified=True, seconds=_since(started))
+            parsed = await self._parse(source, feed, doc)
+            damage = health.damage_of(parsed, incomplete)
+            gathered = await self._articles(source, feed, parsed)
             stored = await asyncio.to_thread(
-                self._commit, source, feed, result, parsed, new_articles, links
+                self._commit, source, feed, result, parsed, gathered, started, damage
             )
         except (FetchError, ParseError) as exc:
             stage = "parse" if isinstance(exc, ParseError) else "fetch"
             log.warning("poll source=%s stage=%s error: %s", source.name, stage, exc.message)
-            return await self._failed(source, feed, exc, exc.message)
+            return await self._failed(source, feed, exc, started)
         except StoreError as exc:  # the database failed (locked, disk full, connection lost)
             log.error(
                 "poll source=%s stage=store error: %s (hint: %s)",
@@ -105,24 +107,54 @@ class Pipeline:
                 exc.message,
                 exc.hint,
             )
-            return await self._failed(source, feed, exc, exc.message)
+            return await self._failed(source, feed, exc, started)
         except MonitorError as exc:
             log.error("poll source=%s stage=pipeline error: %s", source.name, exc.message)
-            return await self._failed(source, feed, exc, exc.message)
+            return await self._failed(source, feed, exc, started)
         except Exception as exc:  # a bug in one source's processing must not stop the daemon
-            log.exception("poll source=%s stage=pipeline unexpected error", source.name)
-            return await self._failed(source, feed, exc, f"internal error: {exc!r}")
+            error = health.internal_error(exc, source.name)
+            log.error("poll source=%s stage=pipeline %s", source.name, error.message)
+            log.debug("poll source=%s: the traceback", source.name, exc_info=True)  # with -v
+            return await self._failed(source, feed, error, started)
+        if damage is not None:
+            log.warning("poll source=%s stage=parse degraded: %s", source.name, damage.message)
+        skips = health.describe_skips(health.skip_counts(gathered.skipped))
+        if skips:
+            log.warning("poll source=%s stage=parse skipped %s", source.name, skips)
         log.info(
             "poll source=%s stage=store entries=%d new=%d", source.name, len(parsed.entries), stored
         )
-        return PollOutcome(source.name, True, len(parsed.entries), stored)
+        return PollOutcome(
+            source.name,
+            True,
+            len(parsed.entries),
+            stored,
+            degraded=damage.message if damage else None,
+            hint=damage.hint if damage else None,
+            skipped=len(gathered.skipped),
+            skips=skips or None,
+            seconds=_since(started),
+        )
 
-    async def _parse(self, source: SourceRow, feed: FeedConfig, result: FetchResult) -> ParsedFeed:
+    async def _parse(
+        self,
+        source: SourceRow,
+        feed: FeedConfig,
+        doc: Document,
+    ) -> ParsedFeed:
         """The feed's entries; for a section page, its own feed's or its article links.
 
-        The section page's validators (not its feed's) drive the next conditional GET.
+        The section page's validators (not its feed's) drive the next conditional GET. What
+        arrived of a response cut short that is no feed fails the poll as the fetch it was.
         """
-        read = await entries_of(self.fetcher, result, feed.type)
+        if doc.incomplete is not None:
+            log.warning("poll source=%s stage=fetch %s", source.name, doc.incomplete.message)
+        try:
+            read = await entries_of(self.fetcher, doc.result, feed.type)
+        except ParseError:
+            if doc.incomplete is not None:
+                raise doc.incomplete from None
+            raise
         if read.feed_url:
             log.info("poll source=%s stage=pages using its feed %s", source.name, read.feed_url)
         if read.feed_error is not None:
@@ -131,45 +163,32 @@ class Pipeline:
             )
         return read.parsed
 
-    async def _articles(
-        self, source: SourceRow, feed: FeedConfig, parsed: ParsedFeed
-    ) -> tuple[list[Article], list[tuple[str, str | None]]]:
+    async def _articles(self, source: SourceRow, feed: FeedConfig, parsed: ParsedFeed) -> Gathered:
         """The entries not stored yet, turned into articles (pages fetched and extracted)."""
-        entries = [e for e in parsed.entries if e.url or e.guid]
-        keyed = [(e, canonical_url(e.url) if e.url else None) for e in entries]
+        keyed = key_entries(parsed.entries)
         seen_guids, seen_urls = await asyncio.to_thread(
             self._known,
             source.name,
-            [e.guid for e in entries if e.guid],
-            [c for _, c in keyed if c],
+            [k.entry.guid for k in keyed.keyed if k.entry.guid],
+            [k.canon for k in keyed.keyed],
         )
-        fresh: list[tuple[Entry, str]] = []
-        links: list[tuple[str, str | None]] = []  # stored already (via another source): link only
-        for entry, canon in keyed:
-            if canon is None or (entry.guid and entry.guid in seen_guids):
-                continue
-            if canon in seen_urls:
-                links.append((canon, entry.guid))
-                continue
-            seen_urls.add(canon)
-            fresh.append((entry, canon))
-        fresh.sort(key=lambda ec: ec[0].published or datetime.min.replace(tzinfo=UTC), reverse=True)
-        fresh = fresh[:MAX_NEW_PER_POLL]
-        built = await asyncio.gather(*(self._article(source, feed, e, c) for e, c in fresh))
-        return [a for a in built if a is not None], links
+        fresh = fresh_entries(keyed, seen_guids, seen_urls)
+        built = await asyncio.gather(*(self._article(source, feed, k) for k in fresh.entries))
+        return gathered(fresh, built)
 
     def _known(self, source: str, guids: list[str], urls: list[str]) -> tuple[set[str], set[str]]:
         with self.store.connect() as conn:
             return article_store.known(conn, source, guids, urls)
 
     async def _article(
-        self, source: SourceRow, feed: FeedConfig, entry: Entry, canon: str
+        self, source: SourceRow, feed: FeedConfig, item: KeyedEntry
     ) -> Article | None:
+        entry = item.entry
         read = await article_of(
             self.fetcher,
             self.extractor,
             entry,
-            canon,
+            item.canon,
             feed.full_text,
             source=source.name,
             clock=self.clock,
@@ -185,11 +204,11 @@ class Pipeline:
         return read.article
 
     async def _failed(
-        self, source: SourceRow, feed: FeedConfig, exc: BaseException, message: str
+        self, source: SourceRow, feed: FeedConfig, exc: MonitorError, started: float
     ) -> PollOutcome:
         """Record the failure on the source; if even that fails, its lease expires and it is retried."""
         try:
-            await asyncio.to_thread(self._fail, source, feed, exc)
+            await asyncio.to_thread(self._fail, source, feed, exc, started)
         except StoreError as again:
             log.error(
                 "poll source=%s stage=store cannot record the failure: %s",
@@ -198,7 +217,9 @@ class Pipeline:
             )
         except Exception:
             log.exception("poll source=%s stage=store cannot record the failure", source.name)
-        return PollOutcome(source.name, False, error=message)
+        return PollOutcome(
+            source.name, False, error=exc.message, hint=exc.hint, seconds=_since(started)
+        )
 
     def _interval(self, feed: FeedConfig) -> float:
         return feed.interval or self.config.settings.poll_interval
@@ -209,16 +230,21 @@ class Pipeline:
         feed: FeedConfig,
         result: FetchResult,
         parsed: ParsedFeed | None,
-        new_articles: list[Article],
-        links: list[tuple[str, str | None]],
+        gathered: Gathered | None,
+        started: float,
+        damage: health.Damage | None = None,
     ) -> int:
-        """Store the articles, run the stages and move the source's state: one transaction."""
+        """Store the articles, run the stages and move the source's state: one transaction.
+
+        `parsed` and `gathered` are None for a 304 (the same document as before: a degraded
+        source stays degraded, its skips stay).
+        """
         now = self.clock()
         configured = self._interval(feed)
         with self._commit_lock, self.store.begin() as conn:
-            stored = ingest(conn, new_articles, self.stages, now)
-            for canon, guid in links:
-                article_store.link(conn, canon, source.name, guid, now)
+            stored = ingest(conn, gathered.articles if gathered else [], self.stages, now)
+            for link in gathered.links if gathered else []:
+                article_store.link(conn, link.canon, source.name, link.entry.guid, now)
             new_count = sum(1 for s in stored if s.new)
             interval = source.interval_seconds or configured
             if parsed is not None:
@@ -232,18 +258,14 @@ class Pipeline:
                     ttl_seconds=parsed.ttl_seconds,
                     max_age_seconds=polling.parse_cache_control_max_age(result.headers),
                 )
-            values: dict[str, object] = {
+            values: dict[str, Any] = {
                 "last_success": now,
-                "error_count": 0,
                 "next_check_at": now + timedelta(seconds=interval),
                 "interval_seconds": interval,
                 "etag": result.etag or source.etag,
                 "last_modified": result.last_modified or source.last_modified,
             }
-            if parsed is not None:
-                values["items_seen"] = len(parsed.entries)
-                values["malformed"] = parsed.malformed
-                values["articles_stored"] = source.articles_stored + new_count
+            values.update(health.read_values(source, parsed, damage, new_count, now))
             if result.permanent_redirect:
                 values["current_url"] = result.permanent_redirect
                 log.info(
@@ -251,26 +273,25 @@ class Pipeline:
                     source.name,
                     result.permanent_redirect,
                 )
-            source_store.record(conn, source.id, **values)
+            values["last_poll_seconds"] = _since(started)
+            skipped = health.skip_counts(gathered.skipped) if gathered else None
+            source_store.record(conn, source.id, skipped=skipped, **values)
         return new_count
 
-    def _fail(self, source: SourceRow, feed: FeedConfig, exc: BaseException) -> None:
+    def _fail(self, source: SourceRow, feed: FeedConfig, exc: MonitorError, started: float) -> None:
         now = self.clock()
-        message = exc.message if isinstance(exc, MonitorError) else repr(exc)
         errors = source.error_count + 1
         retry_after = exc.retry_after if isinstance(exc, HTTPStatusError) else None
         next_check = polling.next_check_after_error(
             now, errors, self._interval(feed), retry_after, rng=self.rng
         )
-        values: dict[str, object] = {
-            "last_error": message,
-            "last_error_at": now,
-            "error_count": errors,
-            "next_check_at": next_check,
-        }
-        if isinstance(exc, HTTPStatusError) and exc.status == 410:
-            values["disabled"] = True
-            values["disabled_reason"] = "the server says the feed is gone for good (410)"
-            log.warning("poll source=%s stage=fetch disabled: 410 Gone", source.name)
+        values = health.failure_values(exc, errors, now)
+        values.update(next_check_at=next_check, last_poll_seconds=_since(started))
+        if values.get("disabled"):
+            log.warning("poll source=%s stage=fetch disabled: %s", source.name, exc.message)
         with self.store.begin() as conn:
             source_store.record(conn, source.id, **values)
+
+
+def _since(started: float) -> float:
+    return round(time.monotonic() - started, 3)

@@ -18,15 +18,18 @@ from monitor.errors import FetchError, ParseError
 from monitor.extract.article import ExtractPool
 from monitor.fetch.client import Fetcher, FetchSettings, fetch_settings
 from monitor.ingest.discovery import discover_in
+from monitor.ingest.health import describe_skips, skip_counts
 from monitor.ingest.steps import (
     EXTRACT_TIMEOUT,
     EntryArticle,
+    KeyedEntry,
     SourceEntries,
     article_of,
     entries_of,
+    key_entries,
 )
 from monitor.models import Entry, FetchResult
-from monitor.urls import canonical_url
+from monitor.urls import canonical_url, link_problem
 
 
 async def probe_url(
@@ -55,11 +58,14 @@ async def probe_url(
                     entries=len(read.parsed.entries),
                     malformed=read.parsed.malformed,
                 )
-                entries = [e for e in read.parsed.entries if e.url][:limit]  # as the pipeline
+                keyed = key_entries(read.parsed.entries)  # as the pipeline
+                if keyed.skipped:
+                    report["skipped"] = describe_skips(skip_counts(keyed.skipped))
+                entries = keyed.keyed[:limit]
                 built = await asyncio.gather(
                     *(_article(fetcher, extractor, feed, e) for e in entries)
                 )
-                report["items"] = [_item(e, b) for e, b in zip(entries, built, strict=True)]
+                report["items"] = [_item(e.entry, b) for e, b in zip(entries, built, strict=True)]
             except (FetchError, ParseError) as exc:
                 report.update(error=exc.message, hint=exc.hint)
     finally:
@@ -70,7 +76,9 @@ async def probe_url(
 def _configured(config: Config | None, url: str) -> FeedConfig:
     """The configured feed at `url`, else a feed with every default."""
     for feed in config.feeds if config else []:
-        if feed.url == url or canonical_url(feed.url) == canonical_url(url):
+        if feed.url == url or (
+            link_problem(url) is None and canonical_url(feed.url) == canonical_url(url)
+        ):
             return feed
     return FeedConfig(url=url, name=url)
 
@@ -87,14 +95,13 @@ async def _entries(fetcher: Fetcher, result: FetchResult, kind: str | None) -> S
 
 
 async def _article(
-    fetcher: Fetcher, extractor: ExtractPool, feed: FeedConfig, entry: Entry
+    fetcher: Fetcher, extractor: ExtractPool, feed: FeedConfig, item: KeyedEntry
 ) -> EntryArticle:
-    assert entry.url is not None
     return await article_of(
         fetcher,
         extractor,
-        entry,
-        canonical_url(entry.url),
+        item.entry,
+        item.canon,
         feed.full_text,
         source=feed.name,
         clock=utcnow,

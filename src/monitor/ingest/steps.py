@@ -1,7 +1,8 @@
 """A source's steps between fetch and store, shared by `Pipeline.poll` and `feeds test`.
 
 `entries_of` reads the fetched document (a feed, or a section page: its own feed or its article
-links); `article_of` turns one entry into the article to store (the page fetched when
+links); `key_entries` gives each entry its canonical URL, or skips it with the reason (a bad
+link never fails its feed); `article_of` turns one entry into the article to store (the page fetched when
 `wants_page` says so, extracted in the pool with a timeout, then `build_article`). Neither
 logs nor stores: they return records, and the pipeline logs and stores what they say.
 """
@@ -9,19 +10,24 @@ logs nor stores: they return records, and the pipeline logs and stores what they
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from monitor.errors import FetchError, ParseError
+from monitor.errors import BodyIncomplete, FetchError, ParseError
 from monitor.extract.article import ExtractPool
 from monitor.fetch.client import PAGE_ACCEPT, Fetcher
 from monitor.ingest.assemble import build_article, feed_text_of, wants_page
 from monitor.models import Article, Entry, Extracted, FetchResult, ParsedFeed
 from monitor.parse.feeds import parse_feed
 from monitor.parse.pages import discover
+from monitor.urls import MAX_URL_CHARS, canonical_url, link_problem
 
 EXTRACT_TIMEOUT = 120.0  # seconds one page may take in the pool before the feed text is used
+NO_LINK = "the item has no link"
+NOTHING_TO_STORE = "the item has neither a title nor any text"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,71 @@ class EntryArticle:
     @property
     def text_from(self) -> str:
         return "page" if self.extracted is not None and self.extracted.text else "feed"
+
+
+@dataclass(frozen=True)
+class Document:
+    """A fetched document; `incomplete` when the server closed before its end (what came is in
+    `result`, without validators, so the next poll gets the whole document)."""
+
+    result: FetchResult
+    incomplete: BodyIncomplete | None = None
+
+
+@dataclass(frozen=True)
+class KeyedEntry:
+    """An entry whose link can be stored, with its canonical URL (the article's identity)."""
+
+    entry: Entry
+    canon: str
+
+
+@dataclass(frozen=True)
+class Skip:
+    """An item left out of a poll: why (a fixed phrase, so skips count by reason), and its link."""
+
+    reason: str
+    link: str | None
+
+
+@dataclass(frozen=True)
+class KeyedEntries:
+    """A document's entries split into those to store and those skipped."""
+
+    keyed: list[KeyedEntry]
+    skipped: list[Skip]
+
+
+def key_entries(entries: Iterable[Entry]) -> KeyedEntries:
+    """Each entry keyed by its canonical URL, or skipped with the reason; never raises.
+
+    A GUID the store could not hold (control characters, over MAX_URL_CHARS) is dropped, and
+    the entry is known by its link alone.
+    """
+    keyed: list[KeyedEntry] = []
+    skipped: list[Skip] = []
+    for entry in entries:
+        url = entry.url
+        problem = link_problem(url) if url else NO_LINK
+        if problem is not None or url is None:
+            skipped.append(Skip(problem or NO_LINK, url))
+            continue
+        guid = _CONTROL.sub("", entry.guid or "").strip() or None
+        if guid is not None and len(guid) > MAX_URL_CHARS:
+            guid = None
+        entry = replace(entry, guid=guid) if guid != entry.guid else entry
+        keyed.append(KeyedEntry(entry, canonical_url(url)))
+    return KeyedEntries(keyed, skipped)
+
+
+async def fetch_document(
+    fetcher: Fetcher, url: str, etag: str | None, last_modified: str | None
+) -> Document:
+    """GET a source's document (conditionally); one cut short comes back with what arrived."""
+    try:
+        return Document(await fetcher.fetch(url, etag=etag, last_modified=last_modified))
+    except BodyIncomplete as exc:
+        return Document(FetchResult(exc.url, exc.status, exc.received, exc.headers), exc)
 
 
 async def entries_of(fetcher: Fetcher, result: FetchResult, kind: str) -> SourceEntries:

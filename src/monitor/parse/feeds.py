@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urljoin
+from xml.sax import SAXParseException
 
 import feedparser
 from feedparser.datetimes import _parse_date
@@ -22,12 +22,15 @@ from monitor.errors import ParseError
 from monitor.models import Entry, ParsedFeed
 from monitor.parse.pages import discover
 from monitor.parse.rss import parse_rss
+from monitor.urls import join_url
 
 FUTURE_SLACK = timedelta(days=2)  # a date further ahead than this is a publisher's bug
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)  # before the web: a placeholder, not a date
 JSON_TYPES = ("application/feed+json", "application/json")
 # bozo reasons that say the server mislabelled the feed, not that the feed is broken
 BENIGN_BOZO = ("NonXMLContentType", "CharacterEncodingOverride")
+# expat's messages for a document that ends inside an element, a tag or a CDATA section
+TRUNCATED_XML = frozenset({"no element found", "unclosed token", "unclosed CDATA section"})
 SY_PERIODS = {
     "hourly": 3600,
     "daily": 86400,
@@ -69,7 +72,7 @@ def parse_feed(
         raise
     except Exception as exc:  # a feedparser bug on odd input must not take the daemon down
         raise ParseError(
-            f"{url}: could not parse the feed ({type(exc).__name__}: {exc})",
+            f"{url}: could not parse the feed ({exc})",
             hint="the document is probably not a feed",
         ) from exc
 
@@ -84,7 +87,7 @@ def _parse_xml_feed(
     body: bytes, url: str, hdrs: dict[str, str], now: datetime, fast: bool
 ) -> ParsedFeed:
     base = (
-        urljoin(url, hdrs.get("content-location", "")) if url else hdrs.get("content-location", "")
+        join_url(url, hdrs.get("content-location", "")) if url else hdrs.get("content-location", "")
     )
     hdrs["content-location"] = base
     # a stream, never the bytes themselves: feedparser would open bytes naming a local file
@@ -113,13 +116,21 @@ def _parse_xml_feed(
 
 
 def _bozo_reason(d: Mapping[str, Any]) -> str | None:
+    """Why feedparser found the document ill-formed, as a sentence (no parser internals)."""
     if not d.get("bozo"):
         return None
     exc = d.get("bozo_exception")
-    name = type(exc).__name__ if exc is not None else "unknown"
-    if name in BENIGN_BOZO:
+    if exc is None:
+        return "the feed is not well-formed XML"
+    if type(exc).__name__ in BENIGN_BOZO:
         return None
-    return f"{name}: {exc}" if exc is not None else "not well-formed"
+    if isinstance(exc, SAXParseException):
+        where = f"line {exc.getLineNumber()}, column {exc.getColumnNumber()}"
+        message = str(exc.getMessage())
+        if message in TRUNCATED_XML:
+            return f"the XML is truncated at {where}"
+        return f"the XML is not well-formed at {where} ({message})"
+    return f"the feed is not well-formed: {exc}"
 
 
 def _not_a_feed(body: bytes, url: str, reason: str | None) -> ParseError:
@@ -184,7 +195,7 @@ def _abs(base: str, link: Any) -> str | None:
     if not link:
         return None
     href = str(link).strip()
-    return urljoin(base, href) if base else href
+    return join_url(base, href) if base else href  # a bad link is skipped later, not fatal here
 
 
 def _date(parsed: Any, now: datetime) -> datetime | None:

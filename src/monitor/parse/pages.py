@@ -186,8 +186,11 @@ def _article_links(tree: Any, base: str, page_url: str, limit: int) -> list[Entr
     for anchor in tree.xpath("//body//a[@href]"):
         if anchor.xpath(NAV_XPATH):
             continue
-        url = urldefrag(urljoin(base, str(anchor.get("href")).strip()))[0]
-        if url.rstrip("/") == page or not is_article_url(url, site):
+        try:
+            url = urldefrag(urljoin(base, str(anchor.get("href")).strip()))[0]
+            if url.rstrip("/") == page or not is_article_url(url, site):
+                continue
+        except ValueError:  # a link urllib cannot split (a bad port or IPv6 host): not an article
             continue
         title = _anchor_title(anchor)
         if url not in titles and len(titles) >= limit:

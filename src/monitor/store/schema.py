@@ -32,6 +32,13 @@ sources = sa.Table(
     sa.Column("items_seen", sa.Integer, nullable=False, server_default="0"),
     sa.Column("articles_stored", sa.Integer, nullable=False, server_default="0"),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # the last poll's health (v7): "ok", "degraded" (some items read), "failed" (none); NULL: never
+    sa.Column("health", sa.String(16), nullable=True),
+    sa.Column("last_error_hint", sa.Text, nullable=True),
+    sa.Column("last_poll_seconds", sa.Float, nullable=True),
+    sa.Column("items_skipped", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("skip_reasons", sa.Text, nullable=True),  # JSON [{reason, count, example}]
+    sa.Column("empty_polls", sa.Integer, nullable=False, server_default="0"),  # in a row
 )
 
 articles = sa.Table(

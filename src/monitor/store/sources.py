@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
+from monitor.models import SkipCount
 from monitor.store.leases import dead_local_owners, lease_owner
 from monitor.store.schema import sources
 
@@ -33,17 +35,31 @@ class SourceRow:
     malformed: str | None
     items_seen: int
     articles_stored: int
+    health: str | None = None  # "ok", "degraded", "failed" after the last poll; None: never polled
+    last_error_hint: str | None = None
+    last_poll_seconds: float | None = None
+    items_skipped: int = 0  # of the last document read
+    skipped: tuple[SkipCount, ...] = ()  # ... by reason
+    empty_polls: int = 0  # polls in a row whose document held no items
 
     @property
     def fetch_url(self) -> str:
         return self.current_url or self.url
 
 
-_FIELDS = [f for f in SourceRow.__dataclass_fields__]
+_FIELDS = [f.name for f in fields(SourceRow) if f.name != "skipped"]
 
 
 def _row(row: Any) -> SourceRow:
-    return SourceRow(**{f: getattr(row, f) for f in _FIELDS})
+    return SourceRow(**{f: getattr(row, f) for f in _FIELDS}, skipped=_skips(row.skip_reasons))
+
+
+def _skips(text: str | None) -> tuple[SkipCount, ...]:
+    try:
+        items = json.loads(text) if text else []
+        return tuple(SkipCount(str(i["reason"]), int(i["count"]), i.get("example")) for i in items)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return ()  # written by a newer version in another shape: shown as none
 
 
 def sync(conn: sa.Connection, configured: Iterable[tuple[str, str, str]], now: datetime) -> None:
@@ -74,6 +90,8 @@ def sync(conn: sa.Connection, configured: Iterable[tuple[str, str, str]], now: d
                     disabled=False,
                     disabled_reason=None,
                     error_count=0,
+                    health=None,
+                    empty_polls=0,
                     next_check_at=now,
                 )
             )
@@ -135,8 +153,22 @@ def claim_due(
     return [_row(r) for r in rows]
 
 
-def record(conn: sa.Connection, source_id: int, **values: Any) -> None:
-    """Write a poll outcome and release the lease, in the caller's transaction."""
+def record(
+    conn: sa.Connection,
+    source_id: int,
+    *,
+    skipped: Sequence[SkipCount] | None = None,
+    **values: Any,
+) -> None:
+    """Write a poll outcome and release the lease, in the caller's transaction.
+
+    `skipped`, when given, replaces the items skipped (the last document's) by reason.
+    """
+    if skipped is not None:
+        values["items_skipped"] = sum(s.count for s in skipped)
+        values["skip_reasons"] = json.dumps(
+            [{"reason": s.reason, "count": s.count, "example": s.example} for s in skipped]
+        )
     conn.execute(
         sa.update(sources)
         .where(sources.c.id == source_id)

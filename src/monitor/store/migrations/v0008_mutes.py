@@ -7,7 +7,7 @@ from alembic.operations import Operations
 
 from monitor.store.types import UTCDateTime
 
-VERSION = 7
+VERSION = 8
 
 
 def upgrade(op: Operations) -> None:
