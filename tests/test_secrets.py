@@ -160,3 +160,37 @@ def test_no_secret_in_any_output_log_or_state(home: Home) -> None:
     assert home.canary.mark not in dump, dump
     # the positive control: the export keeps them when asked
     assert home.canary.token("feedpass") in home.run("feeds", "export", "--with-secrets")
+
+
+def check(tmp_path: Path, smtp: str, env: dict[str, str] | None = None) -> str:
+    config = tmp_path / "feeds.yaml"
+    config.write_text(
+        "channels:\n  mail:\n    type: email\n    to: [a@example.com]\n    from: b@example.org\n"
+        f"    smtp: {{username: mailer, {smtp}}}\n",
+        encoding="utf-8",
+    )
+    done = news_monitor("--config", str(config), "check", env=env)
+    return f"{done.returncode}\n{done.stdout}{done.stderr}"
+
+
+def test_secret_files_and_credentials_are_read_and_their_faults_named(tmp_path: Path) -> None:
+    (tmp_path / "pw").write_text("s3cret-from-a-file\n")
+    (tmp_path / "empty").write_text("\n")
+    creds = tmp_path / "creds"
+    creds.mkdir()
+    (creds / "smtp").write_text("s3cret-from-systemd")
+    assert check(tmp_path, "password_file: pw").startswith("0\n")
+    on_systemd = {"CREDENTIALS_DIRECTORY": str(creds)}
+    assert check(tmp_path, "password_credential: smtp", on_systemd).startswith("0\n")
+
+    missing = check(tmp_path, "password_file: nowhere")
+    assert missing.startswith("1\n") and f"cannot read the secret in {tmp_path}/nowhere" in missing
+    assert "the secret file" in check(tmp_path, "password_file: empty")
+    outside = check(tmp_path, "password_credential: smtp")
+    assert "$CREDENTIALS_DIRECTORY is not set" in outside and "LoadCredential=smtp:" in outside
+    absent = check(tmp_path, "password_credential: other", on_systemd)
+    assert f"cannot read the secret in {creds}/other" in absent
+    both = check(tmp_path, "password_env: PW, password_file: pw", {"PW": "x"})
+    assert "give one of password_env, password_file" in both
+    for output in (missing, outside, absent, both):
+        assert "s3cret" not in output
