@@ -14,6 +14,7 @@ from monitor.clock import utcnow
 from monitor.config import Config, FetchConfig
 from monitor.errors import MonitorError
 from monitor.ingest.stages import ArticleStage
+from monitor.redact import strip_userinfo
 from monitor.store import Store
 from monitor.store import sources as source_store
 from monitor.store.sources import SourceRow
@@ -92,7 +93,9 @@ class App:
         now = utcnow()
         with self.store.begin() as conn:
             source_store.sync(
-                conn, [(f.name, f.url, f.type) for f in self.config.feeds if f.enabled], now
+                conn,
+                [(f.name, strip_userinfo(f.url), f.type) for f in self.config.feeds if f.enabled],
+                now,
             )
             topics.rematch_changed(conn, self.config, now)
 

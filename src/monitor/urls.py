@@ -198,3 +198,16 @@ def declared_site_name(site_name: str | None, url: str) -> str | None:
         return name
     bare = re.sub(r"^(www|w\d+)\.", "", parts.netloc.lower())
     return None if name.lower() in forms | {bare} else name
+
+
+def with_credentials(url: str, configured: str) -> str:
+    """*url* (as the state keeps it, without credentials) with the user name and password of
+    the *configured* URL, when both are on the same scheme, host and port; else *url*."""
+    try:
+        given, own = urlsplit(configured), urlsplit(url)
+        same = (given.scheme, given.hostname, given.port) == (own.scheme, own.hostname, own.port)
+    except ValueError:
+        return url
+    if "@" not in given.netloc or "@" in own.netloc or not same:
+        return url
+    return urlunsplit(own._replace(netloc=f"{given.netloc.rpartition('@')[0]}@{own.netloc}"))

@@ -17,6 +17,7 @@ from typing import Any
 from monitor import __version__
 from monitor.cli import daemon, data, digests, sources
 from monitor.errors import ConfigError, MonitorError
+from monitor.redact import install_filter
 
 COMMAND_MODULES = (sources, daemon, data, digests)
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `cat` whose reader went away
@@ -84,6 +85,7 @@ def setup_logging(verbose: bool, level: str = "INFO") -> None:
         stream=sys.stderr,
         force=True,
     )
+    install_filter(logging.getLogger())  # no secret in a log line, at any level
     for noisy in (
         "httpx",
         "httpcore",

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from monitor.config import Config, load_config
+from monitor.redact import learn_secrets
 
 if TYPE_CHECKING:
     from monitor.app import App
@@ -28,7 +29,9 @@ class Context:
 
     @cached_property
     def config(self) -> Config:
-        return load_config(self.config_path, self.environ)
+        config = load_config(self.config_path, self.environ)
+        learn_secrets(config.secrets)
+        return config
 
     @property
     def app(self) -> App:

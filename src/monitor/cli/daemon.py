@@ -24,9 +24,11 @@ def register(sub: Any) -> None:
 
 def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
     from monitor.cli import setup_logging
+    from monitor.redact import learn_secrets
 
     config = ctx.config
     setup_logging(args.verbose, config.settings.log_level)
+    learn_secrets(config.secrets)  # the new handlers' filters
     if args.once:
         return asyncio.run(_once(ctx))
     from monitor.daemon.scheduler import Daemon

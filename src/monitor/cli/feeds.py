@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from monitor.cli.output import plural, table
 from monitor.config.values import default_feed_name, format_duration
 from monitor.errors import ConfigError, MonitorError
+from monitor.redact import redact_url
 
 if TYPE_CHECKING:
     from monitor.cli.context import Context
@@ -63,6 +64,11 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_feeds_import)
     p = feeds.add_parser("export", help="the configured sources as an OPML 2.0 subscription list")
     p.add_argument("--format", choices=["opml"], default="opml")
+    p.add_argument(
+        "--with-secrets",
+        action="store_true",
+        help="keep the credentials of feed URLs (user:password@); masked as *** by default",
+    )
     p.set_defaults(handler=cmd_feeds_export)
 
 
@@ -71,7 +77,7 @@ def cmd_feeds_list(args: argparse.Namespace, ctx: Context) -> int:
     rows: list[dict[str, Any]] = [
         {
             "name": f.name,
-            "url": f.url,
+            "url": redact_url(f.url),
             "type": f.type,
             "interval": format_duration(f.interval or config.settings.poll_interval),
             "tags": list(f.tags),
@@ -156,7 +162,7 @@ def cmd_feeds_remove(args: argparse.Namespace, ctx: Context) -> int:
     from monitor.config import edit
 
     url = edit.remove_feed(ctx.config_path, args.name)
-    print(f"removed {args.name!r} ({url}) from {ctx.config_path}")
+    print(f"removed {args.name!r} ({redact_url(url)}) from {ctx.config_path}")
     return 0
 
 
@@ -233,5 +239,6 @@ def cmd_feeds_import(args: argparse.Namespace, ctx: Context) -> int:
 def cmd_feeds_export(args: argparse.Namespace, ctx: Context) -> int:
     from monitor.config import opml
 
-    sys.stdout.write(opml.write_opml(ctx.config.feeds, f"news-monitor: {ctx.config_path.name}"))
+    title = f"news-monitor: {ctx.config_path.name}"
+    sys.stdout.write(opml.write_opml(ctx.config.feeds, title, with_secrets=args.with_secrets))
     return 0

@@ -5,11 +5,13 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from monitor.errors import Problem
+from monitor.redact import url_secrets
 
 T = TypeVar("T")
 _MISSING = object()
@@ -21,6 +23,12 @@ class Problems:
     def __init__(self, file: str) -> None:
         self.file = file
         self.items: list[Problem] = []
+        self.secrets: list[str] = []  # every secret value read, for the log filter and exports
+
+    def secret(self, value: str) -> str:
+        """Record *value* as a secret (a URL with its pieces a server or library may echo)."""
+        self.secrets.extend(url_secrets(value) if "://" in value else (value,))
+        return value
 
     def add(self, line: int, key: str, message: str, hint: str | None = None) -> None:
         self.items.append(Problem(self.file, line, key, message, hint))
@@ -155,6 +163,12 @@ def choice(*options: str) -> Callable[[Any], str]:
 
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+SECRET_SOURCES = ("env", "file", "credential")  # KEY_env, KEY_file, KEY_credential
+
+
+def secret_keys(key: str) -> tuple[str, ...]:
+    """The keys that may hold the secret *key*: ``KEY_env``, ``KEY_file``, ``KEY_credential``."""
+    return tuple(f"{key}_{kind}" for kind in SECRET_SOURCES)
 
 
 def secret(s: Section, key: str, env: Mapping[str, str]) -> str | None:
@@ -171,15 +185,66 @@ def secret(s: Section, key: str, env: Mapping[str, str]) -> str | None:
     if not value:
         s.error(key, f"environment variable {name} is not set", f"export {name}=… before starting")
         return None
-    return value
+    return s.problems.secret(value)
+
+
+def secret_from(s: Section, key: str, env: Mapping[str, str]) -> str | None:
+    """The secret *key* from whichever of `KEY_env`, `KEY_file` (a file holding it) or
+    `KEY_credential` (a systemd credential, in $CREDENTIALS_DIRECTORY) is given; None if none."""
+    given = [k for k in secret_keys(key) if s.has(k)]
+    if len(given) > 1:
+        s.error(given[1], f"give one of {', '.join(given)}", "the secret comes from one place")
+        return None
+    if not given:
+        return None
+    if given[0].endswith("_env"):
+        return secret(s, given[0], env)
+    name = s.get(given[0], as_str, "")
+    if not name:
+        return None
+    if given[0].endswith("_file"):
+        path = Path(name).expanduser()
+        if not path.is_absolute():
+            path = Path(s.problems.file).parent / path
+        return _read_secret(s, given[0], path, "check the path and that this user may read it")
+    directory = env.get("CREDENTIALS_DIRECTORY")
+    if not directory:
+        s.error(
+            given[0],
+            "$CREDENTIALS_DIRECTORY is not set: no systemd credentials are loaded",
+            f"run under systemd with LoadCredential={name}:/path/to/secret in the unit",
+        )
+        return None
+    if "/" in name or name in (".", ".."):
+        s.error(given[0], f"{name!r} is not a credential name", "name it as in LoadCredential=")
+        return None
+    return _read_secret(s, given[0], Path(directory) / name, f"add LoadCredential={name}:…")
+
+
+def _read_secret(s: Section, key: str, path: Path, hint: str) -> str | None:
+    """The content of *path* without its trailing newline (the value itself is never shown)."""
+    try:
+        value = path.read_text(encoding="utf-8").rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+        s.error(key, f"cannot read the secret in {path}: {reason}", hint)
+        return None
+    if not value:
+        s.error(key, f"the secret file {path} is empty", hint)
+        return None
+    return s.problems.secret(value)
 
 
 def secret_or_value(s: Section, key: str, env: Mapping[str, str]) -> str | None:
-    """`KEY_env` (the value from the environment) or else `KEY` itself; one of them required."""
-    if s.has(f"{key}_env"):
-        return secret(s, f"{key}_env", env)
+    """`KEY_env`, `KEY_file`, `KEY_credential` (the secret from there) or else `KEY` itself;
+    one of them required."""
+    if any(s.has(k) for k in secret_keys(key)):
+        return secret_from(s, key, env)
     if s.has(key):
-        return s.opt(key, as_str)
+        value = s.opt(key, as_str)
+        if value:
+            s.problems.secret(value)
+        return value
     s.problems.add(
         s.line, s.key_path(f"{key}_env"), "is required", f"set {key}_env: NAME_OF_ENV_VAR"
     )

@@ -21,7 +21,8 @@ from monitor.config.fields import (
     as_str_list,
     choice,
     items,
-    secret,
+    secret_from,
+    secret_keys,
 )
 from monitor.config.model import (
     Config,
@@ -32,13 +33,14 @@ from monitor.config.model import (
 )
 from monitor.config.values import default_feed_name, parse_duration, parse_size
 from monitor.errors import ConfigError, QueryError
+from monitor.redact import redact_url, userinfo_secrets
 
 _NONE: tuple[str, ...] = ()
 
 _TOP = ("settings", "feeds", "topics", "digests", "channels")
 _SETTINGS = (
     "timezone", "poll_interval", "min_interval", "state_dir", "retention",
-    "fingerprint_retention", "database_url", "database_url_env", "concurrency",
+    "fingerprint_retention", "database_url", *secret_keys("database_url"), "concurrency",
     "extract_workers", "tick", "shutdown_grace", "realtime_debounce",
     "delivery_retry_base", "delivery_retry_cap", "log_level", "fetch",
 )  # fmt: skip
@@ -82,7 +84,10 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> C
     digests = outputs.digests(root, topics, channels)
     if problems.items:
         raise ConfigError(problems.items)
-    return Config(path, settings, tuple(feeds), tuple(topics), tuple(digests), channels)
+    secrets = [*problems.secrets, *(s for f in feeds for s in userinfo_secrets(f.url))]
+    return Config(
+        path, settings, tuple(feeds), tuple(topics), tuple(digests), channels, tuple(secrets)
+    )
 
 
 def _settings(s: Section, path: Path, env: Mapping[str, str]) -> Settings:
@@ -101,8 +106,8 @@ def _settings(s: Section, path: Path, env: Mapping[str, str]) -> Settings:
     elif not state_dir.is_absolute():
         state_dir = (path.parent / state_dir).resolve()
     database_url = s.opt("database_url", as_str)
-    if s.has("database_url_env"):
-        database_url = secret(s, "database_url_env", env)
+    if any(s.has(k) for k in secret_keys("database_url")):
+        database_url = secret_from(s, "database_url", env)
     f = s.section("fetch")
     f.check_keys(_FETCH)
     fetch = FetchConfig(  # unset keys stay None: monitor.fetch.FetchSettings holds the defaults
@@ -142,7 +147,7 @@ def _url(value: Any) -> str:
     text = as_str(value)
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{text!r} is not an http(s) URL")
+        raise ValueError(f"{redact_url(text)!r} is not an http(s) URL")
     return text
 
 

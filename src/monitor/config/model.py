@@ -106,6 +106,9 @@ class Config:
     topics: tuple[TopicConfig, ...] = ()
     digests: tuple[DigestConfig, ...] = ()
     channels: dict[str, ChannelConfig] = field(default_factory=dict)
+    # every secret value the file led to (passwords, secret URLs, feed URL credentials): what
+    # logs, stored errors and exports must mask (monitor.redact)
+    secrets: tuple[str, ...] = field(default=(), repr=False)
 
     def feed(self, name: str) -> FeedConfig | None:
         return next((f for f in self.feeds if f.name == name), None)

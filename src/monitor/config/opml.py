@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,6 +22,7 @@ from monitor.config.edit import NewFeed
 from monitor.config.model import FeedConfig
 from monitor.config.values import default_feed_name
 from monitor.errors import MonitorError
+from monitor.redact import redact_url
 from monitor.urls import canonical_url
 
 MAX_OPML_BYTES = 10 * 1024 * 1024
@@ -138,9 +139,10 @@ def plan_import(
     return ImportPlan(tuple(added), tuple(skipped))
 
 
-def write_opml(feeds: Sequence[FeedConfig], title: str) -> str:
+def write_opml(feeds: Sequence[FeedConfig], title: str, *, with_secrets: bool = False) -> str:
     """OPML 2.0 of `feeds`: untagged ones in the body, each tagged one in a folder per tag
-    (as Feedly and Inoreader write a feed in two folders), its tags also as `category`."""
+    (as Feedly and Inoreader write a feed in two folders), its tags also as `category`.
+    Credentials in a feed's URL are masked (``https://***@host/``) unless *with_secrets*."""
     root = ET.Element("opml", version="2.0")
     head = ET.SubElement(root, "head")
     ET.SubElement(head, "title").text = title
@@ -148,6 +150,8 @@ def write_opml(feeds: Sequence[FeedConfig], title: str) -> str:
     body = ET.SubElement(root, "body")
     folders: dict[str, ET.Element] = {}
     for feed in feeds:
+        if not with_secrets:
+            feed = replace(feed, url=redact_url(feed.url))
         if not feed.tags:
             _outline(body, feed)
         for tag in feed.tags:

@@ -27,6 +27,7 @@ from monitor.daemon.sdnotify import Notifier
 from monitor.digest import delivery
 from monitor.errors import ConfigError, StoreError
 from monitor.ingest.pipeline import Pipeline
+from monitor.redact import learn_secrets
 from monitor.store.sources import SourceRow
 from monitor.store.story_queries import PruneReport, prune
 
@@ -125,6 +126,7 @@ class Daemon:
                 "reload: %s is invalid, keeping the running config:\n%s", self.config_path, exc
             )
             return
+        learn_secrets(config.secrets)  # a new password or webhook stays out of the log too
         if self.scheduler is not None and config.settings.tick != self.config.settings.tick:
             self.scheduler.reschedule_job("tick", trigger="interval", seconds=config.settings.tick)
         try:

@@ -25,6 +25,7 @@ from monitor.digest.channels.registry import Sender, sender_for
 from monitor.digest.message import Message
 from monitor.digest.schedules import parse_schedule, realtime_due
 from monitor.errors import DeliveryError, MonitorError
+from monitor.redact import Redactor
 from monitor.store import Store, outbox
 from monitor.store import digest_queries as dq
 
@@ -68,7 +69,8 @@ async def run_due(store: Store, config: Config, now: datetime) -> list[DeliveryO
             outcomes += await run_digest(store, config, d.name, now)
         except Exception as exc:  # one broken digest must not hold back the others
             log.exception("digest %s: delivery run failed", d.name)
-            outcomes.append(DeliveryOutcome(d.name, "*", "failed", error=str(exc)))
+            error = Redactor.of(config.secrets)(str(exc))
+            outcomes.append(DeliveryOutcome(d.name, "*", "failed", error=error))
     return outcomes
 
 
@@ -91,7 +93,9 @@ async def run_digest(
         except DeliveryError as exc:
             outcomes.append(DeliveryOutcome(cfg.name, channel.name, "failed", error=str(exc)))
             continue
-        outcomes += await _Pair(store, config.settings, cfg, channel, sender, now).run(force)
+        outcomes += await _Pair(
+            store, config.settings, cfg, channel, sender, now, Redactor.of(config.secrets)
+        ).run(force)
     return outcomes
 
 
@@ -135,6 +139,7 @@ class _Pair:
     channel: ChannelConfig
     sender: Sender
     now: datetime
+    redact: Redactor  # a message stored or logged masks the config's secrets
 
     async def run(self, force: bool) -> list[DeliveryOutcome]:
         """The pending message first (if due or forced), then a new digest if due (or forced)."""
@@ -239,7 +244,7 @@ class _Pair:
                 log.exception(
                     "digest %s → %s: unexpected error while sending", row.digest, row.channel
                 )
-            message = str(exc) if error is not None else f"{type(exc).__name__}: {exc}"
+            message = self.redact(str(exc) if error else f"{type(exc).__name__}: {exc}")
             retry = error is None or error.retryable
             delay = _backoff(self.settings, row.attempts, error.retry_after if error else None)
             with store.begin() as conn:

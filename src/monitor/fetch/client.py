@@ -32,6 +32,7 @@ from monitor.fetch.support import (  # parse_retry_after: re-exported, part of t
     too_large,
 )
 from monitor.models import FetchResult
+from monitor.redact import strip_userinfo
 
 __all__ = [
     "FetchSettings",
@@ -148,7 +149,7 @@ class Fetcher:
         started = time.monotonic()
         budget = self.settings.total_timeout
         current = self._parse_url(url)
-        chain = [str(current.copy_with(fragment=None))]
+        chain = [strip_userinfo(str(current.copy_with(fragment=None)))]
         permanent = True
         while True:
             outcome, spent = await self._hop(current, headers, budget)
@@ -170,16 +171,16 @@ class Fetcher:
                 )
             permanent = permanent and outcome.status in PERMANENT_REDIRECTS
             current = outcome.target
-            target = str(current.copy_with(fragment=None))
+            target = strip_userinfo(str(current.copy_with(fragment=None)))
             if target in chain:
                 raise TooManyRedirects(
-                    f"{url}: redirect loop: {' → '.join([*chain, target])}",
+                    f"{chain[0]}: redirect loop: {' → '.join([*chain, target])}",
                     hint="the site redirects in a circle; check the URL in a browser",
                 )
             chain.append(target)
             if len(chain) - 1 > self.settings.max_redirects:
                 raise TooManyRedirects(
-                    f"{url}: more than {self.settings.max_redirects} redirects (last: {target})",
+                    f"{chain[0]}: more than {self.settings.max_redirects} redirects (last: {target})",
                     hint="use the final URL of the feed in the config",
                 )
 
@@ -188,10 +189,13 @@ class Fetcher:
             parsed = httpx.URL(url)
         except (httpx.InvalidURL, TypeError) as exc:
             raise fatal(
-                f"{url!r} is not a valid URL: {exc}", "check the URL in the config"
+                f"{strip_userinfo(url)!r} is not a valid URL: {describe(exc)}",
+                "check the URL in the config",
             ) from None
         if parsed.scheme not in ("http", "https") or not parsed.host:
-            raise fatal(f"{url!r} is not an http(s) URL", "use an http:// or https:// URL")
+            raise fatal(
+                f"{strip_userinfo(url)!r} is not an http(s) URL", "use an http:// or https:// URL"
+            )
         return parsed
 
     def _host_slot(self, host: str) -> asyncio.Semaphore:
@@ -206,7 +210,7 @@ class Fetcher:
         """One request under the host and global slots; the budget excludes the wait for them."""
         if self._client is None:
             raise RuntimeError("use `async with Fetcher(...) as fetcher:` before fetch()")
-        s, shown = self.settings, str(url)
+        s, shown = self.settings, strip_userinfo(str(url))  # credentials stay out of messages
         async with self._host_slot(url.host), self._global:
             try:
                 started = time.monotonic()
@@ -248,7 +252,10 @@ class Fetcher:
         if status in REDIRECT_STATUSES and "location" in headers:
             target = response.url.join(headers["location"])
             if target.scheme not in ("http", "https"):
-                raise fatal(f"{url}: redirected to a non-http URL {target}", "check the URL")
+                raise fatal(
+                    f"{url}: redirected to a non-http URL {strip_userinfo(str(target))}",
+                    "check the URL",
+                )
             return _Redirect(target, status)
         if status == 304:
             return FetchResult(

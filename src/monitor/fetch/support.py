@@ -11,6 +11,7 @@ import httpx
 
 from monitor.clock import utcnow
 from monitor.errors import BodyIncomplete, BodyTooLarge, FetchError, HTTPStatusError
+from monitor.redact import redact_url
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -107,8 +108,9 @@ def incomplete(
 
 
 def describe(exc: BaseException) -> str:
+    """A library's exception as text for a message; URL credentials in it are masked."""
     text = str(exc) or type(exc).__name__
     cause = exc.__cause__ or exc.__context__
     if cause is not None and str(cause) and str(cause) not in text:
         text += f" ({cause})"
-    return text
+    return redact_url(text)

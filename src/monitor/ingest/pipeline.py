@@ -41,6 +41,7 @@ from monitor.store import Store
 from monitor.store import articles as article_store
 from monitor.store import sources as source_store
 from monitor.store.sources import SourceRow
+from monitor.urls import with_credentials
 
 __all__ = ["Pipeline", "PollOutcome"]
 
@@ -83,7 +84,10 @@ class Pipeline:
         started = time.monotonic()
         try:
             doc = await fetch_document(
-                self.fetcher, source.fetch_url, source.etag, source.last_modified
+                self.fetcher,
+                with_credentials(source.fetch_url, feed.url),  # the state keeps none
+                source.etag,
+                source.last_modified,
             )
             result, incomplete = doc.result, doc.incomplete
             if result.not_modified:

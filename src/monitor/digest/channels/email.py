@@ -15,19 +15,28 @@ from email.utils import format_datetime, parseaddr
 from typing import TYPE_CHECKING, Any
 
 from monitor.clock import utcnow
-from monitor.config.fields import Section, as_bool, as_int, as_str, as_str_list, secret
+from monitor.config.fields import (
+    Section,
+    as_bool,
+    as_int,
+    as_str,
+    as_str_list,
+    secret_from,
+    secret_keys,
+)
 from monitor.config.model import ChannelConfig
 from monitor.config.values import parse_duration
 from monitor.digest.channels.registry import expect
 from monitor.digest.message import Message, header_safe
 from monitor.errors import DeliveryError
+from monitor.redact import Redactor, login_secrets
 
 if TYPE_CHECKING:
     from monitor.digest.build import Digest
 
 log = logging.getLogger(__name__)
 _NONE: tuple[str, ...] = ()
-SMTP_KEYS = ("host", "port", "starttls", "ssl", "username", "password_env", "timeout")
+SMTP_KEYS = ("host", "port", "starttls", "ssl", "username", *secret_keys("password"), "timeout")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
 
 
@@ -38,7 +47,9 @@ class SmtpConfig:
     starttls: bool = False
     ssl: bool = False  # implicit TLS (port 465)
     username: str | None = None
-    password: str | None = field(default=None, repr=False)  # resolved from password_env
+    password: str | None = field(
+        default=None, repr=False
+    )  # from password_env, _file or _credential
     timeout: float = 30.0
 
 
@@ -71,7 +82,7 @@ class EmailType:
             starttls=smtp_s.get("starttls", as_bool, d.starttls),
             ssl=smtp_s.get("ssl", as_bool, d.ssl),
             username=smtp_s.opt("username", as_str),
-            password=secret(smtp_s, "password_env", env) if smtp_s.has("password_env") else None,
+            password=secret_from(smtp_s, "password", env),
             timeout=smtp_s.get("timeout", parse_duration, d.timeout),
         )
         if smtp.ssl and smtp.starttls:
@@ -151,6 +162,8 @@ class EmailSender:
     def _send(self, msg: EmailMessage) -> None:
         ch, cfg = self.channel, self.channel.smtp
         where = f"channel {ch.name!r} (SMTP {cfg.host}:{cfg.port})"
+        # a server's reply may echo what it was sent: the password, or its AUTH base64 forms
+        safe = Redactor.of(login_secrets(cfg.username, cfg.password) if cfg.password else ())
         try:
             context = ssl.create_default_context()
             smtp: smtplib.SMTP
@@ -176,12 +189,12 @@ class EmailSender:
         except smtplib.SMTPAuthenticationError as exc:
             raise DeliveryError(
                 f"{where}: authentication failed ({exc.smtp_code})",
-                "check smtp.username and the password in password_env",
+                "check smtp.username and the password (password_env, _file or _credential)",
                 retryable=False,
             ) from exc
         except smtplib.SMTPNotSupportedError as exc:
             raise DeliveryError(
-                f"{where}: {exc}",
+                f"{where}: {safe(str(exc))}",
                 "the server offers no STARTTLS/AUTH: check smtp.starttls, smtp.ssl and smtp.port",
                 retryable=False,
             ) from exc
@@ -190,7 +203,7 @@ class EmailSender:
             if isinstance(text, bytes):
                 text = text.decode("utf-8", "replace")
             raise DeliveryError(
-                f"{where}: server answered {exc.smtp_code} {header_safe(str(text))}",
+                f"{where}: server answered {exc.smtp_code} {safe(header_safe(str(text)))}",
                 retryable=not 500 <= exc.smtp_code < 600,
             ) from exc
         except ssl.SSLCertVerificationError as exc:
@@ -200,7 +213,7 @@ class EmailSender:
                 retryable=False,
             ) from exc
         except (smtplib.SMTPException, OSError) as exc:  # refused, reset, timeout, DNS, TLS
-            raise DeliveryError(f"{where}: {exc.__class__.__name__}: {exc}") from exc
+            raise DeliveryError(f"{where}: {exc.__class__.__name__}: {safe(str(exc))}") from exc
         if refused:  # the others got it: a retry would send them a second copy, so log only
             log.warning("%s: delivered, but refused for %s", where, _codes(refused))
 

@@ -15,7 +15,7 @@ from dataclasses import asdict
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
-from monitor.config.fields import Section, secret_or_value
+from monitor.config.fields import Section, secret_keys, secret_or_value
 from monitor.config.model import ChannelConfig
 from monitor.digest.message import Message
 from monitor.errors import DeliveryError
@@ -63,12 +63,13 @@ class ChannelType(Protocol):
 
 
 class SecretUrlType(Generic[C]):
-    """A ChannelType whose one setting is a secret URL: `KEY_env` (or `KEY` for local tests)."""
+    """A ChannelType whose one setting is a secret URL: `KEY_env`, `KEY_file` or `KEY_credential`
+    (or `KEY` itself for local tests)."""
 
     def __init__(
         self, name: str, key: str, record: type[C], field: str, sender: Callable[[C], Sender]
     ) -> None:
-        self.name, self.key, self.keys = name, key, (key, f"{key}_env")
+        self.name, self.key, self.keys = name, key, (key, *secret_keys(key))
         self.record, self.field, self.make = record, field, sender
 
     def parse(self, s: Section, common: ChannelConfig, env: Mapping[str, str]) -> C:

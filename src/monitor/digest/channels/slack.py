@@ -10,6 +10,7 @@ from monitor.config.model import ChannelConfig
 from monitor.digest.channels.registry import SecretUrlType
 from monitor.digest.message import Message
 from monitor.errors import DeliveryError
+from monitor.redact import redact, url_secrets
 
 if TYPE_CHECKING:  # httpx and the renderer load when a message is rendered or sent
     import httpx
@@ -73,7 +74,8 @@ class SlackSender:
         status = response.status_code
         if 200 <= status < 300:
             return
-        detail = response.text.strip()[:200] or response.reason_phrase
+        # the reply may echo the request's URL, whose path is the webhook's token
+        detail = redact(response.text.strip()[:200], *url_secrets(url)) or response.reason_phrase
         if status == 429:
             raise DeliveryError(
                 f"channel {name!r}: Slack rate limit (429 {detail})",
