@@ -196,6 +196,7 @@ class Pipeline:
             feed.full_text,
             source=source.name,
             clock=self.clock,
+            credentials_of=feed.url,
         )
         if read.timed_out:
             log.warning("poll source=%s stage=extract timed out on %s", source.name, entry.url)

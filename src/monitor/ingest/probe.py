@@ -105,6 +105,7 @@ async def _article(
         feed.full_text,
         source=feed.name,
         clock=utcnow,
+        credentials_of=feed.url,
     )
 
 

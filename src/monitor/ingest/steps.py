@@ -22,7 +22,7 @@ from monitor.ingest.assemble import build_article, feed_text_of, wants_page
 from monitor.models import Article, Entry, Extracted, FetchResult, ParsedFeed
 from monitor.parse.feeds import parse_feed
 from monitor.parse.pages import discover
-from monitor.urls import MAX_URL_CHARS, canonical_url, link_problem
+from monitor.urls import MAX_URL_CHARS, canonical_url, link_problem, with_credentials
 
 EXTRACT_TIMEOUT = 120.0  # seconds one page may take in the pool before the feed text is used
 NO_LINK = "the item has no link"
@@ -151,8 +151,13 @@ async def article_of(
     *,
     source: str,
     clock: Callable[[], datetime],
+    credentials_of: str | None = None,
 ) -> EntryArticle:
-    """The article entry `entry` (canonical URL `canon`) becomes under `full_text:`."""
+    """The article entry `entry` (canonical URL `canon`) becomes under `full_text:`.
+
+    A page on the scheme, host and port of *credentials_of* (the configured feed URL) is fetched
+    with that URL's user name and password, as the feed itself is.
+    """
     assert entry.url is not None
     feed_text = feed_text_of(entry)
     if not wants_page(full_text, entry, feed_text):
@@ -162,7 +167,8 @@ async def article_of(
     page_error: str | None = None
     timed_out = False
     try:
-        page = await fetcher.fetch(entry.url, accept=PAGE_ACCEPT)
+        url = with_credentials(entry.url, credentials_of) if credentials_of else entry.url
+        page = await fetcher.fetch(url, accept=PAGE_ACCEPT)
         extracted = await asyncio.wait_for(extractor.extract(page.body, page.url), EXTRACT_TIMEOUT)
     except TimeoutError:
         timed_out = True
