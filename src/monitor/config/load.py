@@ -8,9 +8,6 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
 from monitor.config import outputs
 from monitor.config.fields import (
     Problems,
@@ -30,6 +27,8 @@ from monitor.config.model import (
     Settings,
     TopicConfig,
 )
+from monitor.config.proxy import proxy_settings
+from monitor.config.reading import Unreadable, read_tree
 from monitor.config.values import default_feed_name, parse_duration, parse_size
 from monitor.errors import ConfigError, QueryError
 
@@ -56,33 +55,21 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> C
     env = dict(environ or {})
     problems = Problems(str(path))
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        problems.add(0, "-", "the config file does not exist", "create it, or pass --config PATH")
-        raise ConfigError(problems.items) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.add(0, "-", f"cannot read the config file: {exc}")
-        raise ConfigError(problems.items) from None
-    try:
-        data = YAML(typ="rt").load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line = mark.line + 1 if mark is not None else 0
-        problems.add(line, "-", f"not valid YAML: {exc.problem}", "check indentation and quoting")
-        raise ConfigError(problems.items) from None
-    except YAMLError as exc:
-        problems.add(0, "-", f"not valid YAML: {exc}")
+        data = read_tree(path, problems)
+    except Unreadable:
         raise ConfigError(problems.items) from None
     root = Section(data if data is not None else {}, "", problems, 1)
     root.check_keys(_TOP)
     settings = _settings(root.section("settings"), path, env)
     feeds = _feeds(root, settings)
-    channels = outputs.channels(root, env)
+    proxy, proxy_problems = proxy_settings(env)
+    channels = outputs.channels(root, env, proxy)
     topics = _topics(root, feeds)
     digests = outputs.digests(root, topics, channels)
+    problems.items.extend(proxy_problems)
     if problems.items:
         raise ConfigError(problems.items)
-    return Config(path, settings, tuple(feeds), tuple(topics), tuple(digests), channels)
+    return Config(path, settings, tuple(feeds), tuple(topics), tuple(digests), channels, proxy)
 
 
 def _settings(s: Section, path: Path, env: Mapping[str, str]) -> Settings:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from monitor.config.proxy import ProxySettings
+
 
 @dataclass(frozen=True)
 class FetchConfig:
@@ -94,6 +96,7 @@ class ChannelConfig:
     type: str  # a registered channel type: email | slack | apprise | a plugin's
     timeout: float = 30.0
     line: int = 0
+    proxy: ProxySettings = field(default_factory=ProxySettings, repr=False)  # the environment's
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,7 @@ class Config:
     topics: tuple[TopicConfig, ...] = ()
     digests: tuple[DigestConfig, ...] = ()
     channels: dict[str, ChannelConfig] = field(default_factory=dict)
+    proxy: ProxySettings = field(default_factory=ProxySettings)  # from the environment
 
     def feed(self, name: str) -> FeedConfig | None:
         return next((f for f in self.feeds if f.name == name), None)
