@@ -186,7 +186,8 @@ def _topics(root: Section, feeds: list[FeedConfig]) -> list[TopicConfig]:
         if query:
             error = query_error(query)
             if error is not None:
-                s.error("query", error.message, error.hint or "see docs/queries.md")
+                message = f"{error.message} (topic {name!r})" if name else error.message
+                s.error("query", message, error.hint or "see docs/queries.md")
         scope = s.get("feeds", as_str_list, _NONE)
         for item in scope:
             if item.startswith("tag:") and item[4:] not in tags:
