@@ -43,7 +43,8 @@ class Problem:
     hint: str | None = None
 
     def __str__(self) -> str:
-        text = f"{self.file}:{self.line}: {self.key}: {self.message}"
+        where = f"{self.file}:{self.line}" if self.line else self.file  # 0: not in a file's lines
+        text = f"{where}: {self.key}: {self.message}"
         if self.hint:
             text += f" (hint: {self.hint})"
         return text

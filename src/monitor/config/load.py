@@ -8,9 +8,6 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
 from monitor.config import outputs
 from monitor.config.fields import (
     Problems,
@@ -31,6 +28,8 @@ from monitor.config.model import (
     Settings,
     TopicConfig,
 )
+from monitor.config.proxy import proxy_settings
+from monitor.config.reading import Unreadable, read_tree
 from monitor.config.values import default_feed_name, parse_duration, parse_size
 from monitor.errors import ConfigError, QueryError
 from monitor.redact import redact_url, userinfo_secrets
@@ -58,35 +57,31 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> C
     env = dict(environ or {})
     problems = Problems(str(path))
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        problems.add(0, "-", "the config file does not exist", "create it, or pass --config PATH")
-        raise ConfigError(problems.items) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.add(0, "-", f"cannot read the config file: {exc}")
-        raise ConfigError(problems.items) from None
-    try:
-        data = YAML(typ="rt").load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line = mark.line + 1 if mark is not None else 0
-        problems.add(line, "-", f"not valid YAML: {exc.problem}", "check indentation and quoting")
-        raise ConfigError(problems.items) from None
-    except YAMLError as exc:
-        problems.add(0, "-", f"not valid YAML: {exc}")
+        data = read_tree(path, problems)
+    except Unreadable:
         raise ConfigError(problems.items) from None
     root = Section(data if data is not None else {}, "", problems, 1)
     root.check_keys(_TOP)
     settings = _settings(root.section("settings"), path, env)
     feeds = _feeds(root, settings)
-    channels = outputs.channels(root, env)
+    proxy, proxy_problems = proxy_settings(env)
+    channels = outputs.channels(root, env, proxy)
     topics = _topics(root, feeds)
     digests = outputs.digests(root, topics, channels)
+    problems.items.extend(proxy_problems)
     if problems.items:
         raise ConfigError(problems.items)
-    secrets = [*problems.secrets, *(s for f in feeds for s in userinfo_secrets(f.url))]
+    urls = [f.url for f in feeds] + [r.proxy for r in proxy.routes if r.proxy]
+    secrets = [*problems.secrets, *(s for url in urls for s in userinfo_secrets(url))]
     return Config(
-        path, settings, tuple(feeds), tuple(topics), tuple(digests), channels, tuple(secrets)
+        path,
+        settings,
+        tuple(feeds),
+        tuple(topics),
+        tuple(digests),
+        channels,
+        tuple(secrets),
+        proxy,
     )
 
 
@@ -204,7 +199,8 @@ def _topics(root: Section, feeds: list[FeedConfig]) -> list[TopicConfig]:
         if query:
             error = query_error(query)
             if error is not None:
-                s.error("query", error.message, error.hint or "see docs/queries.md")
+                message = f"{error.message} (topic {name!r})" if name else error.message
+                s.error("query", message, error.hint or "see docs/queries.md")
         scope = s.get("feeds", as_str_list, _NONE)
         for item in scope:
             if item.startswith("tag:") and item[4:] not in tags:

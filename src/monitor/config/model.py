@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from monitor.config.proxy import ProxySettings
+
 
 @dataclass(frozen=True)
 class FetchConfig:
@@ -94,6 +96,7 @@ class ChannelConfig:
     type: str  # a registered channel type: email | slack | apprise | a plugin's
     timeout: float = 30.0
     line: int = 0
+    proxy: ProxySettings = field(default_factory=ProxySettings, repr=False)  # the environment's
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,7 @@ class Config:
     # every secret value the file led to (passwords, secret URLs, feed URL credentials): what
     # logs, stored errors and exports must mask (monitor.redact)
     secrets: tuple[str, ...] = field(default=(), repr=False)
+    proxy: ProxySettings = field(default_factory=ProxySettings)  # from the environment
 
     def feed(self, name: str) -> FeedConfig | None:
         return next((f for f in self.feeds if f.name == name), None)

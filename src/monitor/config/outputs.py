@@ -7,13 +7,16 @@ from dataclasses import replace
 
 from monitor.config.fields import Section, as_bool, as_int, as_str, as_str_list, choice, items
 from monitor.config.model import ChannelConfig, DigestConfig, TopicConfig
+from monitor.config.proxy import ProxySettings
 from monitor.config.values import parse_duration
 
 _NONE: tuple[str, ...] = ()
 _DIGEST = ("name", "topics", "schedule", "channels", "max_stories", "send_empty", "order")
 
 
-def channels(root: Section, env: Mapping[str, str]) -> dict[str, ChannelConfig]:
+def channels(
+    root: Section, env: Mapping[str, str], proxy: ProxySettings
+) -> dict[str, ChannelConfig]:
     """Each channel read by its type from the registry (monitor.digest.channels.registry)."""
     from monitor.digest.channels.registry import channel_types  # digest imports config
 
@@ -29,7 +32,7 @@ def channels(root: Section, env: Mapping[str, str]) -> dict[str, ChannelConfig]:
             continue
         channel_type = types[kind]
         s.check_keys(("type", *channel_type.keys, "timeout"))
-        common = ChannelConfig(name=str(name), type=kind, line=s.line)
+        common = ChannelConfig(name=str(name), type=kind, line=s.line, proxy=proxy)
         common = replace(common, timeout=s.get("timeout", parse_duration, common.timeout))
         channels[str(name)] = channel_type.parse(s, common, env)
     return channels

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from types import TracebackType
 from typing import Self
 
@@ -14,6 +14,7 @@ import httpx
 
 from monitor import __version__
 from monitor.config import Config
+from monitor.config.proxy import ProxySettings
 from monitor.errors import (
     ConnectFailed,
     FetchError,
@@ -65,12 +66,13 @@ class FetchSettings:
     global_limit: int = 50
     user_agent: str = f"news-monitor/{__version__} (+https://github.com/news-monitor/news-monitor)"
     http2: bool = True
+    proxy: ProxySettings = field(default_factory=ProxySettings)  # HTTPS_PROXY, NO_PROXY, …
 
 
 def fetch_settings(config: Config) -> FetchSettings:
     """The fetch stage's settings from `settings.fetch` (same fields; unset ones keep the default)."""
     given = {k: v for k, v in asdict(config.settings.fetch).items() if v is not None}
-    return replace(FetchSettings(), **given)
+    return replace(FetchSettings(), **given, proxy=config.proxy)
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,7 @@ class Fetcher:
 
     async def __aenter__(self) -> Self:
         s = self.settings
+        ssl_context = self._ssl_context or default_ssl_context()
         self._client = httpx.AsyncClient(
             http2=s.http2,
             timeout=httpx.Timeout(
@@ -111,12 +114,14 @@ class Fetcher:
             ),
             headers={"User-Agent": s.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
             follow_redirects=False,
+            trust_env=False,  # proxies: the validated routes of the environment's variables
+            mounts=None if self._transport else s.proxy.mounts(verify=ssl_context, http2=s.http2),
             transport=self._transport
             or HostPools(
                 per_host=s.per_host_limit,
                 http2=s.http2,
                 max_pools=2 * s.global_limit,
-                ssl_context=self._ssl_context or default_ssl_context(),
+                ssl_context=ssl_context,
             ),
         )
         await self._client.__aenter__()

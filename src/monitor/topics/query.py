@@ -10,6 +10,8 @@ from monitor.topics.lex import Lex, lexemes
 from monitor.topics.text import WORD_CHAR, tokenize
 
 MIN_PREFIX = 2
+MAX_DEPTH = 50  # nested parentheses, NOT and '-' (docs/queries.md#limits)
+MAX_TERMS = 1000  # words and phrases as written
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,23 @@ class _Parser:
         self.text = text
         self.lexes = lexemes(text)
         self.i = 0
+        self.depth = 0
+        terms = [x for x in self.lexes if x.kind in ("WORD", "PHRASE")]
+        if len(terms) > MAX_TERMS:
+            raise QueryError(
+                f"more than {MAX_TERMS} terms in one query",
+                terms[MAX_TERMS].pos,
+                "split it into several topics, or use wildcards (russia*)",
+            )
+
+    def deeper(self, lex: Lex) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise QueryError(
+                f"nested deeper than {MAX_DEPTH} levels (parentheses, NOT and -)",
+                lex.pos,
+                "write the query flatter: (a OR b OR c) needs no inner parentheses",
+            )
 
     def peek(self) -> Lex | None:
         return self.lexes[self.i] if self.i < len(self.lexes) else None
@@ -155,7 +174,10 @@ class _Parser:
         if lex is not None and lex.kind in ("MINUS", "NOT"):
             self.take()
             self.operand_follows(lex)
-            return Not(self.unary(), lex.pos)
+            self.deeper(lex)
+            node = Not(self.unary(), lex.pos)
+            self.depth -= 1
+            return node
         return self.primary()
 
     def primary(self) -> Node:
@@ -167,10 +189,12 @@ class _Parser:
         if lex.kind == "LPAREN":
             if (nxt := self.peek()) is not None and nxt.kind == "RPAREN":
                 raise QueryError("empty parentheses", lex.pos, "put terms inside or remove them")
+            self.deeper(lex)
             node = self.and_expr()
             if self.peek() is None:
                 raise QueryError("unclosed parenthesis", lex.pos, "add the missing ')'")
             self.take()
+            self.depth -= 1
             return node
         if lex.kind in ("WORD", "PHRASE"):
             return _term(lex)

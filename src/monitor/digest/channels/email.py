@@ -8,7 +8,7 @@ import re
 import smtplib
 import ssl
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -92,7 +92,7 @@ class EmailType:
                 "ssl: implicit TLS (465); starttls: upgrade (587)",
             )
         return EmailChannel(
-            **asdict(common),
+            **vars(common),  # shallow: the proxy settings stay a record
             to=to,
             sender=s.get("from", _address, "", required=True) or None,
             reply_to=s.opt("reply_to", _address),

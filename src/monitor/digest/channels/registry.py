@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import asdict
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
@@ -73,7 +72,7 @@ class SecretUrlType(Generic[C]):
         self.record, self.field, self.make = record, field, sender
 
     def parse(self, s: Section, common: ChannelConfig, env: Mapping[str, str]) -> C:
-        values: dict[str, Any] = {**asdict(common), self.field: secret_or_value(s, self.key, env)}
+        values: dict[str, Any] = {**vars(common), self.field: secret_or_value(s, self.key, env)}
         return self.record(**values)
 
     def sender(self, channel: ChannelConfig) -> Sender:

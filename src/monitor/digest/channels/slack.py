@@ -58,7 +58,11 @@ class SlackSender:
             )
         try:
             async with httpx.AsyncClient(
-                timeout=self.channel.timeout, transport=self.transport, follow_redirects=False
+                timeout=self.channel.timeout,
+                transport=self.transport,
+                follow_redirects=False,
+                trust_env=False,  # proxies: the validated routes of the environment's variables
+                mounts=None if self.transport else self.channel.proxy.mounts(),
             ) as client:
                 response = await client.post(
                     url,
