@@ -44,7 +44,7 @@ async def probe_url(
         async with Fetcher(settings) as fetcher:
             try:
                 result = await fetcher.fetch(url)
-                read = await _entries(fetcher, result, kind)
+                read = await _entries(fetcher, result, kind, url)
                 if read.page:
                     report["feed_url"] = read.feed_url
                 if read.page and kind is None:  # not a feed: what `feeds add` would find
@@ -63,7 +63,7 @@ async def probe_url(
                     report["skipped"] = describe_skips(skip_counts(keyed.skipped))
                 entries = keyed.keyed[:limit]
                 built = await asyncio.gather(
-                    *(_article(fetcher, extractor, feed, e) for e in entries)
+                    *(_article(fetcher, extractor, feed, e, url) for e in entries)
                 )
                 report["items"] = [_item(e.entry, b) for e, b in zip(entries, built, strict=True)]
             except (FetchError, ParseError) as exc:
@@ -83,19 +83,21 @@ def _configured(config: Config | None, url: str) -> FeedConfig:
     return FeedConfig(url=url, name=url)
 
 
-async def _entries(fetcher: Fetcher, result: FetchResult, kind: str | None) -> SourceEntries:
-    """The document read as `kind`; without one, as a feed, else as a section page."""
+async def _entries(
+    fetcher: Fetcher, result: FetchResult, kind: str | None, url: str
+) -> SourceEntries:
+    """The document at `url` read as `kind`; without one, as a feed, else as a section page."""
     if kind != "page":
         try:
-            return await entries_of(fetcher, result, "feed")
+            return await entries_of(fetcher, result, "feed", source=url)
         except ParseError:
             if kind is not None:
                 raise
-    return await entries_of(fetcher, result, "page")
+    return await entries_of(fetcher, result, "page", source=url)
 
 
 async def _article(
-    fetcher: Fetcher, extractor: ExtractPool, feed: FeedConfig, item: KeyedEntry
+    fetcher: Fetcher, extractor: ExtractPool, feed: FeedConfig, item: KeyedEntry, url: str
 ) -> EntryArticle:
     return await article_of(
         fetcher,
@@ -104,6 +106,7 @@ async def _article(
         item.canon,
         feed.full_text,
         source=feed.name,
+        origin=url,
         clock=utcnow,
     )
 
@@ -122,6 +125,8 @@ def _item(entry: Entry, built: EntryArticle) -> dict[str, Any]:
     }
     if built.page_error is not None:
         item["page_error"] = built.page_error
+    if built.refused is not None:
+        item["skipped"] = built.refused.reason
     if built.timed_out:
         item["page_error"] = f"extraction took longer than {EXTRACT_TIMEOUT:g} s"
     if article is not None:
