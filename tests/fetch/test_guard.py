@@ -23,13 +23,17 @@ TOKEN = "INTERNAL-ONLY-7f3a"  # what the private servers answer: it must never b
 ALLOW_HINT = "allow it with settings.fetch.allow_networks"
 
 
+ITEM = (
+    "<item><title>Item {n}</title><link>{link}</link><description>Teaser {n}.</description></item>"
+)
+
+
 def rss(*links: str) -> bytes:
-    items = "".join(
-        f"<item><title>Item {n}</title><link>{link}</link>"
-        f"<description>Teaser of item {n}.</description></item>"
-        for n, link in enumerate(links)
-    )
-    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}</channel></rss>'.encode()
+    """A feed whose items link to `links`, with teasers only (so `full_text: auto` wants pages)."""
+    items = [ITEM.format(n=n, link=link) for n, link in enumerate(links)]
+    return (
+        '<rss version="2.0"><channel><title>T</title>' + "".join(items) + "</channel></rss>"
+    ).encode()
 
 
 def page(title: str, words: str) -> bytes:
@@ -188,6 +192,18 @@ def test_a_section_page_leads_nowhere_private(tmp_path: Path) -> None:
     assert source["health"] == "ok" and source["articles"] == 1
     assert reasons(source) == {f"redirect to a private address 127.0.0.3 refused; {ALLOW_HINT}": 1}
     assert TOKEN not in state_dump(tmp_path)
+
+
+def test_feeds_test_shows_the_refused_item(tmp_path: Path) -> None:
+    with private_servers() as (two, _), LocalServer() as src:
+        src.routes["/feed"] = respond(200, rss(two.url("/admin")), RSS)
+        config = config_for(tmp_path, src.url("/feed"))
+        run = news_monitor("feeds", "test", src.url("/feed"), "--json", "--config", str(config))
+        assert run.returncode == 0, run.stderr
+        assert two.requests == []
+    (item,) = json.loads(run.stdout)["items"]
+    assert item["skipped"] == f"link to a private address 127.0.0.2 refused; {ALLOW_HINT}"
+    assert TOKEN not in run.stdout
 
 
 def test_check_validates_allow_networks(tmp_path: Path) -> None:

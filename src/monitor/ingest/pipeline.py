@@ -195,8 +195,8 @@ class Pipeline:
             origin=source.url,
             clock=self.clock,
         )
-        if read.refused is not None:
-            log.warning(
+        if read.refused is not None:  # a skip: the poll's summary warns of it
+            log.info(
                 "poll source=%s stage=fetch %s: %s", source.name, entry.url, read.refused.reason
             )
             return read.refused
