@@ -110,6 +110,10 @@ class _Server(ThreadingHTTPServer):
         pass  # a client hanging up on a hostile handler is the point of the test
 
 
+class _Server6(_Server):
+    address_family = socket.AF_INET6
+
+
 class LocalServer:
     """`with LocalServer({"/feed": respond(200, b"...")}) as srv: srv.url("/feed")`."""
 
@@ -132,10 +136,12 @@ class LocalServer:
         return int(self._server.server_address[1])
 
     def url(self, path: str = "/") -> str:
-        return f"http://{self.host}:{self.port}{path}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}{path}"
 
     def __enter__(self) -> LocalServer:
-        self._server = _Server((self.host, 0), _RequestHandler)
+        kind = _Server6 if ":" in self.host else _Server  # an IPv6 address: host="::1"
+        self._server = kind((self.host, 0), _RequestHandler)
         self._server.owner = self
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), daemon=True

@@ -103,6 +103,19 @@ class ConnectFailed(FetchError):
     """DNS failure, refused connection, TLS or protocol error."""
 
 
+class AddressRefused(FetchError):
+    """A URL the program found leads to a private address outside settings.fetch.allow_networks."""
+
+    retryable = False
+
+    def __init__(
+        self, message: str, hint: str | None = None, *, address: str, redirected: bool
+    ) -> None:
+        super().__init__(message, hint)
+        self.address = address
+        self.redirected = redirected  # refused at a redirect's target, not the URL itself
+
+
 class BodyIncomplete(ConnectFailed):
     """The response ended before its body did: the server closed the connection early.
 

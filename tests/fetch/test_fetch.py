@@ -10,6 +10,7 @@ import time
 import tracemalloc
 import zlib
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -271,11 +272,13 @@ def test_redirect_limit() -> None:
 
 
 def test_permanent_redirect_chain_across_hosts_reports_the_new_url() -> None:
+    # a redirect to another host on a private address is refused unless allowed (tests/ssrf)
+    allowed = replace(QUICK, allow_networks=("127.0.0.0/8",))
     with LocalServer(host="127.0.0.2") as old, LocalServer(host="127.0.0.3") as new:
         new.routes["/feed.xml"] = respond(200, RSS)
         new.routes["/rss"] = redirect("/feed.xml", 308)
         old.routes["/rss"] = redirect(new.url("/rss"), 301)
-        result = fetch(old.url("/rss"))
+        result = fetch(old.url("/rss"), allowed)
     assert result.body == RSS and result.url == new.url("/feed.xml")
     assert result.permanent_redirect == new.url("/feed.xml")
 

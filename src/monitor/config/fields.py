@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -150,6 +151,17 @@ def as_str_list(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list):
         raise ValueError(f"must be a list, like [a, b], not {type(value).__name__}")
     return tuple(as_str(v) for v in value)
+
+
+def as_networks(value: Any) -> tuple[str, ...]:
+    """A list of CIDR networks ("10.0.0.0/8", "fd00::/8"; a lone address is its own network)."""
+    networks = as_str_list(value)
+    for text in networks:
+        try:
+            ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a network like 10.0.0.0/8 or fd00::/8") from None
+    return networks
 
 
 def choice(*options: str) -> Callable[[Any], str]:

@@ -14,6 +14,7 @@ from monitor.config.fields import (
     Section,
     as_bool,
     as_int,
+    as_networks,
     as_str,
     as_str_list,
     choice,
@@ -45,7 +46,7 @@ _SETTINGS = (
 )  # fmt: skip
 _FETCH = (
     "connect_timeout", "read_timeout", "total_timeout", "max_body_size", "max_redirects",
-    "per_host_limit", "global_limit", "user_agent", "http2",
+    "per_host_limit", "global_limit", "user_agent", "http2", "allow_networks",
 )  # fmt: skip
 _FEED = ("url", "name", "type", "interval", "tags", "full_text", "enabled")
 _TOPIC = ("name", "query", "feeds", "languages")
@@ -115,6 +116,7 @@ def _settings(s: Section, path: Path, env: Mapping[str, str]) -> Settings:
         global_limit=f.opt("global_limit", as_int),
         user_agent=f.opt("user_agent", as_str),
         http2=f.opt("http2", as_bool),
+        allow_networks=f.opt("allow_networks", as_networks),
     )
     return Settings(
         timezone=tz,

@@ -24,6 +24,7 @@ class FetchConfig:
     global_limit: int | None = None
     user_agent: str | None = None
     http2: bool | None = None
+    allow_networks: tuple[str, ...] | None = None  # CIDRs, validated
 
 
 @dataclass(frozen=True)

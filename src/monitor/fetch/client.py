@@ -22,13 +22,15 @@ from monitor.errors import (
     TooManyRedirects,
 )
 from monitor.fetch.encodings import ACCEPT_ENCODING, CorruptBody, decoder_for
-from monitor.fetch.hostpool import HostPools
+from monitor.fetch.guard import Refused, parse_networks
+from monitor.fetch.hostpool import GUARDED, HostPools
 from monitor.fetch.support import (  # parse_retry_after: re-exported, part of the fetch API
     default_ssl_context,
     describe,
     fatal,
     incomplete,
     parse_retry_after,
+    refused,
     status_error,
     too_large,
 )
@@ -67,6 +69,7 @@ class FetchSettings:
     user_agent: str = f"news-monitor/{__version__} (+https://github.com/news-monitor/news-monitor)"
     http2: bool = True
     proxy: ProxySettings = field(default_factory=ProxySettings)  # HTTPS_PROXY, NO_PROXY, …
+    allow_networks: tuple[str, ...] = ()  # CIDRs a found URL may reach though they are private
 
 
 def fetch_settings(config: Config) -> FetchSettings:
@@ -122,6 +125,7 @@ class Fetcher:
                 http2=s.http2,
                 max_pools=2 * s.global_limit,
                 ssl_context=ssl_context,
+                allow_networks=parse_networks(s.allow_networks),
             ),
         )
         await self._client.__aenter__()
@@ -144,8 +148,14 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         accept: str | None = None,
+        source: str | None = None,
     ) -> FetchResult:
-        """GET `url` (conditionally), following redirects; raises a FetchError subclass on failure."""
+        """GET `url` (conditionally), following redirects; raises a FetchError subclass on failure.
+
+        `source` is the configured URL whose document led to `url` (None: `url` is configured
+        itself). Only a hop on that URL's host may reach a private address; any other goes
+        through the guard (`fetch/guard.py`) and raises AddressRefused there.
+        """
         headers = {"Accept": accept or FEED_ACCEPT}
         if etag:
             headers["If-None-Match"] = etag
@@ -154,10 +164,16 @@ class Fetcher:
         started = time.monotonic()
         budget = self.settings.total_timeout
         current = self._parse_url(url)
+        trusted = self._parse_url(source).host if source else current.host
         chain = [strip_userinfo(str(current.copy_with(fragment=None)))]
         permanent = True
         while True:
-            outcome, spent = await self._hop(current, headers, budget)
+            try:
+                outcome, spent = await self._hop(
+                    current, headers, budget, guarded=current.host != trusted
+                )
+            except Refused as exc:
+                raise refused(url, current, exc.address, len(chain) > 1) from None
             budget -= spent
             if isinstance(outcome, FetchResult):
                 moved = outcome.url if permanent and len(chain) > 1 else None
@@ -210,7 +226,7 @@ class Fetcher:
         return slot
 
     async def _hop(
-        self, url: httpx.URL, headers: dict[str, str], budget: float
+        self, url: httpx.URL, headers: dict[str, str], budget: float, *, guarded: bool
     ) -> tuple[FetchResult | _Redirect, float]:
         """One request under the host and global slots; the budget excludes the wait for them."""
         if self._client is None:
@@ -220,7 +236,9 @@ class Fetcher:
             try:
                 started = time.monotonic()
                 async with asyncio.timeout(max(budget, 0.0)):
-                    async with self._client.stream("GET", url, headers=headers) as response:
+                    async with self._client.stream(
+                        "GET", url, headers=headers, extensions={GUARDED: guarded}
+                    ) as response:
                         outcome = await self._consume(shown, response)
                 return outcome, time.monotonic() - started
             except TimeoutError:

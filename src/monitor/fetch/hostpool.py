@@ -1,4 +1,8 @@
-"""An httpx transport with a small connection pool per host, so a request costs O(per-host)."""
+"""An httpx transport with a small connection pool per host, so a request costs O(per-host).
+
+A request marked `GUARDED` (a URL the program found, not the user) goes through pools whose
+network backend refuses private addresses (`fetch/guard.py`).
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,15 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
+import httpcore
 import httpx
+
+from monitor.fetch.guard import GuardedBackend, IPNetwork
 
 # httpcore's pool scans every connection it holds on each request and each release; with fifty
 # hosts in one pool that scan was most of the client's CPU per feed (bench/poll.py, profiled).
-PoolKey = tuple[bytes, bytes, int | None]
+PoolKey = tuple[bytes, bytes, int | None, bool]
+GUARDED = "news_monitor.guarded"  # request extension: True → connect only to allowed addresses
 
 
 @dataclass
@@ -54,6 +62,7 @@ class HostPools(httpx.AsyncBaseTransport):
         keepalive_expiry: float = 5.0,
         max_pools: int = 100,
         ssl_context: ssl.SSLContext | None = None,
+        allow_networks: tuple[IPNetwork, ...] = (),
     ) -> None:
         self._limits = httpx.Limits(
             max_connections=per_host,
@@ -65,18 +74,17 @@ class HostPools(httpx.AsyncBaseTransport):
         self._max_pools = max_pools
         self._ssl = ssl_context or httpx.create_ssl_context()  # shared: each costs milliseconds
         self._pools: OrderedDict[PoolKey, _Pool] = OrderedDict()
+        self._guard = GuardedBackend(allow_networks)
 
     def __len__(self) -> int:
         return len(self._pools)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        key = (request.url.raw_scheme, request.url.raw_host, request.url.port)
+        guarded = bool(request.extensions.get(GUARDED))
+        key = (request.url.raw_scheme, request.url.raw_host, request.url.port, guarded)
         pool = self._pools.pop(key, None)
         if pool is None:
-            transport = httpx.AsyncHTTPTransport(
-                verify=self._ssl, http2=self._http2, limits=self._limits
-            )
-            pool = _Pool(transport)
+            pool = _Pool(self._transport(guarded))
         self._pools[key] = pool  # most recently used last
         pool.active += 1
         try:
@@ -89,6 +97,22 @@ class HostPools(httpx.AsyncBaseTransport):
         assert isinstance(response.stream, httpx.AsyncByteStream)
         response.stream = _Tracked(response.stream, pool)
         return response
+
+    def _transport(self, guarded: bool) -> httpx.AsyncHTTPTransport:
+        transport = httpx.AsyncHTTPTransport(
+            verify=self._ssl, http2=self._http2, limits=self._limits
+        )
+        if guarded:  # httpx takes no network backend: its pool, made again with the guard's
+            transport._pool = httpcore.AsyncConnectionPool(
+                ssl_context=self._ssl,
+                max_connections=self._limits.max_connections,
+                max_keepalive_connections=self._limits.max_keepalive_connections,
+                keepalive_expiry=self._limits.keepalive_expiry,
+                http1=True,
+                http2=self._http2,
+                network_backend=self._guard,
+            )
+        return transport
 
     async def _close_idle(self) -> None:
         """Close least recently used idle pools: expired ones, and any beyond `max_pools`."""

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import httpx
 
 from monitor.clock import utcnow
-from monitor.errors import BodyIncomplete, BodyTooLarge, FetchError, HTTPStatusError
+from monitor.errors import AddressRefused, BodyIncomplete, BodyTooLarge, FetchError, HTTPStatusError
 from monitor.redact import redact_url
 
 
@@ -81,6 +81,20 @@ def fatal(message: str, hint: str) -> FetchError:
     error = FetchError(message, hint=hint)
     error.retryable = False
     return error
+
+
+ALLOW_HINT = "allow it with settings.fetch.allow_networks"
+
+
+def refused(url: str, target: httpx.URL, address: str, redirected: bool) -> AddressRefused:
+    """A found URL (or a redirect's `target`) that resolved to a private address not allowed."""
+    where = f"redirected to {target}: " if redirected else ""
+    return AddressRefused(
+        f"{url}: {where}the private address {address} refused",
+        hint=ALLOW_HINT,
+        address=address,
+        redirected=redirected,
+    )
 
 
 def too_large(url: str, cap: int, why: str) -> BodyTooLarge:

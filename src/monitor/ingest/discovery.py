@@ -3,7 +3,8 @@
 `feeds add` and `feeds test` ask it about a URL that is not a feed. A declared feed
 (`<link rel="alternate">`, found by `parse/pages.py`) counts only when it is fetched and parses
 as one; the usual paths are probed one after another, and only when the page declares none
-that reads, stopping at the first feed and at the first sign that the host is unwell.
+that reads, stopping at the first feed and at the first sign that the host is unwell. Each is
+fetched as a URL found from the one asked about (a private address is refused off its host).
 """
 
 from __future__ import annotations
@@ -62,29 +63,29 @@ async def discover_in(
         not_a_feed = exc.message
     if not find:
         return Discovery(url, None, (), not_a_feed)
-    found = await _declared(fetcher, result)
+    found = await _declared(fetcher, result, url)
     if not found:
-        found = await _probed(fetcher, result.url)
+        found = await _probed(fetcher, result.url, url)
     return Discovery(url, None, tuple(found), not_a_feed)
 
 
-async def _declared(fetcher: Fetcher, page: FetchResult) -> list[FoundFeed]:
+async def _declared(fetcher: Fetcher, page: FetchResult, source: str) -> list[FoundFeed]:
     links = await asyncio.to_thread(feed_links, page.body, page.url, page.headers)
     posts = [link for link in links if not is_comments_feed(link)]
     found = []
     for link in (posts or links)[:MAX_DECLARED]:
-        parsed = await _read(fetcher, link.url)
+        parsed = await _read(fetcher, link.url, source)
         if parsed is not None:
             found.append(FoundFeed(link.url, parsed.title or link.title, parsed.format, "declared"))
     return found
 
 
-async def _probed(fetcher: Fetcher, page_url: str) -> list[FoundFeed]:
+async def _probed(fetcher: Fetcher, page_url: str, source: str) -> list[FoundFeed]:
     parts = urlsplit(page_url)
     for path in USUAL_PATHS:
         url = urlunsplit((parts.scheme, parts.netloc, path, "", ""))
         try:
-            parsed = await _read(fetcher, url, quiet=False)
+            parsed = await _read(fetcher, url, source, quiet=False)
         except HTTPStatusError as exc:
             if exc.status in GONE:
                 continue
@@ -96,10 +97,13 @@ async def _probed(fetcher: Fetcher, page_url: str) -> list[FoundFeed]:
     return []
 
 
-async def _read(fetcher: Fetcher, url: str, *, quiet: bool = True) -> ParsedFeed | None:
-    """The feed at `url`, or None when it is not one; a fetch failure too unless not `quiet`."""
+async def _read(
+    fetcher: Fetcher, url: str, source: str, *, quiet: bool = True
+) -> ParsedFeed | None:
+    """The feed at `url` (found from `source`), or None when it is not one; a fetch failure too
+    unless not `quiet`."""
     try:
-        result = await fetcher.fetch(url)
+        result = await fetcher.fetch(url, source=source)
         return await asyncio.to_thread(parse_feed, result.body, result.url, result.headers)
     except ParseError:
         return None

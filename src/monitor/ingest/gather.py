@@ -55,12 +55,12 @@ def fresh_entries(keyed: KeyedEntries, seen_guids: set[str], seen_urls: set[str]
     return Fresh(fresh[:MAX_NEW_PER_POLL], links, list(keyed.skipped))
 
 
-def gathered(fresh: Fresh, built: Sequence[Article | None]) -> Gathered:
-    """The articles built from `fresh.entries` (None: nothing to store, a skip)."""
-    empty = [
-        Skip(NOTHING_TO_STORE, k.entry.url)
+def gathered(fresh: Fresh, built: Sequence[Article | Skip | None]) -> Gathered:
+    """The articles built from `fresh.entries` (None: nothing to store; a Skip: refused)."""
+    skips = [
+        a if isinstance(a, Skip) else Skip(NOTHING_TO_STORE, k.entry.url)
         for k, a in zip(fresh.entries, built, strict=True)
-        if a is None
+        if not isinstance(a, Article)
     ]
-    articles = [a for a in built if a is not None]
-    return Gathered(articles, fresh.links, fresh.skipped + empty)
+    articles = [a for a in built if isinstance(a, Article)]
+    return Gathered(articles, fresh.links, fresh.skipped + skips)

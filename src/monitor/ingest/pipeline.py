@@ -31,6 +31,7 @@ from monitor.ingest.stages import ArticleStage, ingest
 from monitor.ingest.steps import (
     Document,
     KeyedEntry,
+    Skip,
     article_of,
     entries_of,
     fetch_document,
@@ -88,6 +89,7 @@ class Pipeline:
                 with_credentials(source.fetch_url, feed.url),  # the state keeps none
                 source.etag,
                 source.last_modified,
+                source=source.url,
             )
             result, incomplete = doc.result, doc.incomplete
             if result.not_modified:
@@ -154,7 +156,7 @@ class Pipeline:
         if doc.incomplete is not None:
             log.warning("poll source=%s stage=fetch %s", source.name, doc.incomplete.message)
         try:
-            read = await entries_of(self.fetcher, doc.result, feed.type)
+            read = await entries_of(self.fetcher, doc.result, feed.type, source=source.url)
         except ParseError:
             if doc.incomplete is not None:
                 raise doc.incomplete from None
@@ -186,7 +188,7 @@ class Pipeline:
 
     async def _article(
         self, source: SourceRow, feed: FeedConfig, item: KeyedEntry
-    ) -> Article | None:
+    ) -> Article | Skip | None:
         entry = item.entry
         read = await article_of(
             self.fetcher,
@@ -195,9 +197,14 @@ class Pipeline:
             item.canon,
             feed.full_text,
             source=source.name,
+            origin=feed.url,
             clock=self.clock,
-            credentials_of=feed.url,
         )
+        if read.refused is not None:  # a skip: the poll's summary warns of it
+            log.info(
+                "poll source=%s stage=fetch %s: %s", source.name, entry.url, read.refused.reason
+            )
+            return read.refused
         if read.timed_out:
             log.warning("poll source=%s stage=extract timed out on %s", source.name, entry.url)
         if read.page_error is not None:

@@ -44,7 +44,7 @@ async def probe_url(
         async with Fetcher(settings) as fetcher:
             try:
                 result = await fetcher.fetch(url)
-                read = await _entries(fetcher, result, kind)
+                read = await _entries(fetcher, result, kind, url)
                 if read.page:
                     report["feed_url"] = read.feed_url
                 if read.page and kind is None:  # not a feed: what `feeds add` would find
@@ -83,15 +83,17 @@ def _configured(config: Config | None, url: str) -> FeedConfig:
     return FeedConfig(url=url, name=url)
 
 
-async def _entries(fetcher: Fetcher, result: FetchResult, kind: str | None) -> SourceEntries:
-    """The document read as `kind`; without one, as a feed, else as a section page."""
+async def _entries(
+    fetcher: Fetcher, result: FetchResult, kind: str | None, url: str
+) -> SourceEntries:
+    """The document at `url` read as `kind`; without one, as a feed, else as a section page."""
     if kind != "page":
         try:
-            return await entries_of(fetcher, result, "feed")
+            return await entries_of(fetcher, result, "feed", source=url)
         except ParseError:
             if kind is not None:
                 raise
-    return await entries_of(fetcher, result, "page")
+    return await entries_of(fetcher, result, "page", source=url)
 
 
 async def _article(
@@ -104,8 +106,8 @@ async def _article(
         item.canon,
         feed.full_text,
         source=feed.name,
+        origin=feed.url,
         clock=utcnow,
-        credentials_of=feed.url,
     )
 
 
@@ -123,6 +125,8 @@ def _item(entry: Entry, built: EntryArticle) -> dict[str, Any]:
     }
     if built.page_error is not None:
         item["page_error"] = built.page_error
+    if built.refused is not None:
+        item["skipped"] = built.refused.reason
     if built.timed_out:
         item["page_error"] = f"extraction took longer than {EXTRACT_TIMEOUT:g} s"
     if article is not None:

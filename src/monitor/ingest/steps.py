@@ -4,7 +4,9 @@
 links); `key_entries` gives each entry its canonical URL, or skips it with the reason (a bad
 link never fails its feed); `article_of` turns one entry into the article to store (the page fetched when
 `wants_page` says so, extracted in the pool with a timeout, then `build_article`). Neither
-logs nor stores: they return records, and the pipeline logs and stores what they say.
+logs nor stores: they return records, and the pipeline logs and stores what they say. Every URL
+a document leads to is fetched with its configured source's URL, so the fetcher refuses it
+when it reaches a private address off that host (an item so refused is skipped).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from monitor.errors import BodyIncomplete, FetchError, ParseError
+from monitor.errors import AddressRefused, BodyIncomplete, FetchError, ParseError
 from monitor.extract.article import ExtractPool
 from monitor.fetch.client import PAGE_ACCEPT, Fetcher
 from monitor.ingest.assemble import build_article, feed_text_of, wants_page
@@ -50,6 +52,7 @@ class EntryArticle:
     page_error: str | None = None  # the page could not be fetched; the feed's text is used
     timed_out: bool = False  # extraction took longer than EXTRACT_TIMEOUT
     no_text: bool = False  # the page was wanted, and neither it nor the feed gave text
+    refused: Skip | None = None  # the link reached a private address: the item is skipped
 
     @property
     def text_from(self) -> str:
@@ -111,20 +114,33 @@ def key_entries(entries: Iterable[Entry]) -> KeyedEntries:
     return KeyedEntries(keyed, skipped)
 
 
+def refused_skip(exc: AddressRefused, link: str | None) -> Skip:
+    """The skip of an item whose link (or its redirect) reached a private address."""
+    what = "redirect" if exc.redirected else "link"
+    return Skip(f"{what} to a private address {exc.address} refused; {exc.hint}", link)
+
+
 async def fetch_document(
-    fetcher: Fetcher, url: str, etag: str | None, last_modified: str | None
+    fetcher: Fetcher, url: str, etag: str | None, last_modified: str | None, *, source: str
 ) -> Document:
-    """GET a source's document (conditionally); one cut short comes back with what arrived."""
+    """GET a source's document (conditionally); one cut short comes back with what arrived.
+
+    `source` is the configured URL (`url` may be where it moved to)."""
     try:
-        return Document(await fetcher.fetch(url, etag=etag, last_modified=last_modified))
+        return Document(
+            await fetcher.fetch(url, etag=etag, last_modified=last_modified, source=source)
+        )
     except BodyIncomplete as exc:
         return Document(FetchResult(exc.url, exc.status, exc.received, exc.headers), exc)
 
 
-async def entries_of(fetcher: Fetcher, result: FetchResult, kind: str) -> SourceEntries:
+async def entries_of(
+    fetcher: Fetcher, result: FetchResult, kind: str, *, source: str
+) -> SourceEntries:
     """The entries of a fetched feed, or (`kind` "page") a section page's feed's or its links.
 
-    Raises ParseError for an unreadable feed; a section page's unreadable feed gives its links.
+    Raises ParseError for an unreadable feed; a section page's unreadable feed, or one on a
+    private address refused, gives its links. `source`: the configured URL.
     """
     if kind != "page":
         parsed = await asyncio.to_thread(parse_feed, result.body, result.url, result.headers)
@@ -132,11 +148,11 @@ async def entries_of(fetcher: Fetcher, result: FetchResult, kind: str) -> Source
     links = await asyncio.to_thread(discover, result.body, result.url, result.headers)
     feed_error = None
     if links.feed_url:
-        feed = await fetcher.fetch(links.feed_url)
         try:
+            feed = await fetcher.fetch(links.feed_url, source=source)
             parsed = await asyncio.to_thread(parse_feed, feed.body, feed.url, feed.headers)
             return SourceEntries(parsed, True, links.feed_url)
-        except ParseError as exc:
+        except (ParseError, AddressRefused) as exc:
             feed_error = exc.message
     parsed = ParsedFeed(entries=list(links.entries), format="html-links")
     return SourceEntries(parsed, True, links.feed_url, feed_error)
@@ -150,13 +166,14 @@ async def article_of(
     full_text: str,
     *,
     source: str,
+    origin: str,
     clock: Callable[[], datetime],
-    credentials_of: str | None = None,
 ) -> EntryArticle:
     """The article entry `entry` (canonical URL `canon`) becomes under `full_text:`.
 
-    A page on the scheme, host and port of *credentials_of* (the configured feed URL) is fetched
-    with that URL's user name and password, as the feed itself is.
+    `origin` is the source's configured URL: only its host may be private (see Fetcher.fetch),
+    and a page on its scheme, host and port is fetched with its user name and password, as the
+    feed itself is.
     """
     assert entry.url is not None
     feed_text = feed_text_of(entry)
@@ -167,11 +184,13 @@ async def article_of(
     page_error: str | None = None
     timed_out = False
     try:
-        url = with_credentials(entry.url, credentials_of) if credentials_of else entry.url
-        page = await fetcher.fetch(url, accept=PAGE_ACCEPT)
+        url = with_credentials(entry.url, origin)
+        page = await fetcher.fetch(url, accept=PAGE_ACCEPT, source=origin)
         extracted = await asyncio.wait_for(extractor.extract(page.body, page.url), EXTRACT_TIMEOUT)
     except TimeoutError:
         timed_out = True
+    except AddressRefused as exc:
+        return EntryArticle(None, page_wanted=True, refused=refused_skip(exc, entry.url))
     except FetchError as exc:
         page_error = exc.message
     article = build_article(entry, canon, extracted, feed_text, source=source, fetched=clock())
