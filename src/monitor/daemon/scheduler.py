@@ -28,6 +28,7 @@ from monitor.digest import delivery
 from monitor.errors import ConfigError, StoreError
 from monitor.ingest.pipeline import Pipeline
 from monitor.store.sources import SourceRow
+from monitor.store.statelock import acquire
 from monitor.store.story_queries import PruneReport, prune
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,13 @@ class Daemon:
     def __init__(self, config_path: Path, config: Config, environ: Mapping[str, str]) -> None:
         self.config_path = config_path
         self.environ = environ
-        self.app = App.open(config)
+        # one daemon per SQLite state (several workers share a PostgreSQL database)
+        self.lock = None if config.settings.database_url else acquire(config.settings.state_dir)
+        try:
+            self.app = App.open(config)
+        except BaseException:
+            self._unlock()
+            raise
         self.notifier = Notifier(environ)
         self.stopping = asyncio.Event()
         self.force_stop = False
@@ -104,8 +111,13 @@ class Daemon:
             await self._drain()
             scheduler.shutdown(wait=False)
         self.app.close()
+        self._unlock()
         log.info("daemon stopped")
         return 0
+
+    def _unlock(self) -> None:
+        if self.lock is not None:
+            self.lock.release()
 
     def _on_stop_signal(self, sig: signal.Signals) -> None:
         if self.stopping.is_set():
