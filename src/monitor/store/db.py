@@ -103,13 +103,13 @@ class Store:
                 self.version = migrate.upgrade(self.engine)
         except sa.exc.SQLAlchemyError as exc:
             fault = describe(exc, self.where, lock_timeout)
+            said = (
+                fault.message if fault else f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}"
+            )
             raise StoreError(
-                f"cannot open the state database {self.safe_url}: "
-                + (
-                    fault.message
-                    if fault
-                    else f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}"
-                ),
+                said
+                if self.where in said  # it names the database already
+                else f"cannot open the state database {self.safe_url}: {said}",
                 fault.hint
                 if fault
                 else "check settings.state_dir / settings.database_url and that the database is reachable",

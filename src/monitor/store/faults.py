@@ -80,9 +80,9 @@ def _sqlite(code: int | None, where: str, wait: float) -> Fault | None:
     if primary in (SQLITE_CORRUPT, SQLITE_NOTADB):
         return Fault(
             f"the state database {where} is damaged or is not a news-monitor database",
-            "nothing was written to it; `news-monitor state check` shows the damage. Stop "
-            "the daemon, move the file and its -wal and -shm away, and copy a backup made by "
-            "`news-monitor state backup` in its place (or start afresh without it)",
+            "`news-monitor state check` shows the damage; to restore, stop the daemon, move "
+            "the file and its -wal and -shm away, and copy a backup made by `news-monitor "
+            "state backup` in its place (or start afresh without it)",
         )
     if primary == SQLITE_CANTOPEN:
         return Fault(
@@ -90,6 +90,13 @@ def _sqlite(code: int | None, where: str, wait: float) -> Fault | None:
             f"check that {folder} exists and is {writable_by()}",
         )
     return None
+
+
+def sqlite_fault(exc: sqlite3.Error, where: str, wait: float = 15.0) -> Fault:
+    """A raw sqlite3 error (the backup API, `state check`) in plain words."""
+    detail = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+    known = _sqlite(getattr(exc, "sqlite_errorcode", None), where, wait)
+    return known or Fault(f"the database failed: {detail}", f"check the database at {where}")
 
 
 def _postgresql(exc: sa.exc.DBAPIError, state: str | None, where: str) -> Fault | None:
