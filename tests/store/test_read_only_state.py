@@ -59,7 +59,12 @@ def test_writing_commands_name_the_path_and_the_user(tmp_path: Path) -> None:
     if os.geteuid() != 0:
         pytest.skip("the capabilities dropped here are root's")
     config, db = read_only_state(tmp_path)
-    for command in (["poll"], ["run", "--once"], ["import", "/dev/null"], ["digest", "send", "legion-daily"]):
+    for command in (
+        ["poll"],
+        ["run", "--once"],
+        ["import", "/dev/null"],
+        ["digest", "send", "legion-daily"],
+    ):
         done = without_override("--config", str(config), *command)
         assert done.returncode == 1, (command, done.stdout, done.stderr)
         assert done.stderr.splitlines() == [

@@ -203,7 +203,7 @@ class Daemon:
                 return
             raise
         except StoreError as exc:  # the next tick tries again
-            log.error("tick: store error: %s (hint: %s)", exc.message, exc.hint)
+            self.app.store.log_fault(exc, "tick: store error")
             return
         if self.stopping.is_set():  # SIGTERM came while claiming: hand the sources back
             await asyncio.to_thread(self._release, claimed)
@@ -244,7 +244,7 @@ class Daemon:
                 raise
             log.info("%s: stopped (%s)", job, on_stop)
         except StoreError as exc:
-            log.error("%s: store error: %s (hint: %s)", job, exc.message, exc.hint)
+            self.app.store.log_fault(exc, "%s: store error", job)
         except Exception:
             log.exception("%s: unexpected error", job)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -13,12 +14,14 @@ import sqlalchemy as sa
 
 from monitor.errors import StoreError
 from monitor.store import migrate
-from monitor.store.faults import describe, translated
+from monitor.store.faults import Outage, describe, translated
 from monitor.store.statelock import writable_by
 
 # UPSERT … RETURNING (document frequencies, counters) needs SQLite 3.35 (2021); CPython links
 # the system's library, so an old distribution's Python can be below it.
 SQLITE_MIN = (3, 35, 0)
+
+log = logging.getLogger(__name__)
 
 
 def check_sqlite(version: tuple[int, ...] = sqlite3.sqlite_version_info) -> None:
@@ -86,6 +89,7 @@ class Store:
     ) -> None:
         self.url = url
         self.read_only = read_only
+        self.outage = Outage()  # a fault that repeats is logged once (`log_fault`)
         self.lock_timeout = lock_timeout
         try:
             if url.startswith("sqlite"):
@@ -201,6 +205,18 @@ class Store:
         """A connection without a transaction of its own; failures leave as a StoreError."""
         with translated(self.where, self.lock_timeout), self.engine.connect() as conn:
             yield conn
+
+    def log_fault(self, exc: StoreError, what: str, *args: object) -> None:
+        """Log *exc* as `WHAT: MESSAGE (hint: HINT)`: an error the first time, debug while the
+        same fault repeats (a full disk fails every poll and every tick until there is room)."""
+        level = logging.ERROR if self.outage.first(exc) else logging.DEBUG
+        log.log(level, what + ": %s (hint: %s)", *args, exc.message, exc.hint)
+
+    def recovered(self) -> None:
+        """The work that failed went through: say once that the store works again."""
+        ended = self.outage.ended()
+        if ended:
+            log.warning("store: %s works again (after: %s)", self.where, ended)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -170,6 +171,29 @@ def describe(exc: sa.exc.SQLAlchemyError, where: str, wait: float = 15.0) -> Fau
     if isinstance(exc, sa.exc.DisconnectionError):
         return Fault("lost the connection to the database", f"check the database at {where}")
     return None
+
+
+class Outage:
+    """A store fault told once: the first failure of its kind is logged as an error, repeats
+    (every source, every tick, while the disk stays full) only at debug level, and the first
+    commit after it says that the store works again."""
+
+    def __init__(self) -> None:
+        self._fault: str | None = None
+        self._lock = threading.Lock()
+
+    def first(self, exc: StoreError) -> bool:
+        """Whether *exc* starts a new outage (log it as an error) or repeats the current one."""
+        with self._lock:
+            new = self._fault != exc.message
+            self._fault = exc.message
+            return new
+
+    def ended(self) -> str | None:
+        """After a commit: the fault that just ended, once; None when there was none."""
+        with self._lock:
+            fault, self._fault = self._fault, None
+            return fault
 
 
 @contextmanager
