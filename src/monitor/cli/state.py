@@ -11,14 +11,14 @@ if TYPE_CHECKING:
 
 
 def register(sub: Any) -> None:
-    state = sub.add_parser(
-        "state", help="check the state database, or back it up while the daemon runs"
-    ).add_subparsers(dest="state_command", metavar="ACTION", required=True)
-    p = state.add_parser("check", help="run SQLite's integrity check over the state (read-only)")
-    p.set_defaults(handler=cmd_state_check)
-    p = state.add_parser("backup", help="a consistent copy of the state (SQLite's backup API)")
-    p.add_argument("path", metavar="PATH", help="the backup file (replaced when it exists)")
-    p.set_defaults(handler=cmd_state_backup)
+    group = sub.add_parser("state", help="check the state database, or back it up while it runs")
+    actions = group.add_subparsers(dest="state_command", metavar="ACTION", required=True)
+    actions.add_parser(
+        "check", help="run SQLite's integrity check over the state (read-only)"
+    ).set_defaults(handler=cmd_state_check)
+    backup = actions.add_parser("backup", help="a consistent copy of the state (online backup)")
+    backup.add_argument("path", metavar="PATH", help="the backup file (replaced when it exists)")
+    backup.set_defaults(handler=cmd_state_backup)
 
 
 def cmd_state_check(args: argparse.Namespace, ctx: Context) -> int:
