@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 # settings held by parts built at start (the store, the extract pool, the logging), and every
 # settings.fetch key (the HTTP client and its pools): a reload keeps their start values
-READ_AT_START = ("state_dir", "database_url", "extract_workers", "log_level")
+READ_AT_START = ("state_dir", "database_url", "lock_timeout", "extract_workers", "log_level")
 FETCH_KEYS = {"max_body_bytes": "max_body_size"}  # FetchConfig field → its key in the file
 
 
@@ -75,15 +75,26 @@ class App:
         self._pipelines: set[Pipeline] = set()  # the open ones: a reload reaches them too
 
     @classmethod
-    def open(cls, config: Config, store: Store | None = None) -> App:
-        """Open (and migrate) the config's store, then sync sources and topic matches to it."""
-        app = cls(
-            config, store or Store.open(config.settings.state_dir, config.settings.database_url)
-        )
+    def open(cls, config: Config, store: Store | None = None, *, read_only: bool = False) -> App:
+        """Open (and migrate) the config's store, then sync sources and topic matches to it.
+
+        *read_only* (the commands that only read): the store is opened read-only, neither
+        migrated nor synced, and never written; a state that does not exist yet is created."""
+        s = config.settings
+        if store is None:
+            store = Store.open(
+                s.state_dir, s.database_url, read_only=read_only, lock_timeout=s.lock_timeout
+            )
+            owned = True
+        else:
+            owned = False
+        app = cls(config, store)
+        if store.read_only:
+            return app
         try:
             app.sync()
         except BaseException:
-            if store is None:  # ours to close; a caller's store stays the caller's
+            if owned:  # ours to close; a caller's store stays the caller's
                 app.close()
             raise
         return app

@@ -57,10 +57,15 @@ def test_a_full_disk_mid_poll_is_logged_as_the_store_and_shown_on_the_source(
             outcome, row = poll_world(app)
     finally:
         app.close()
-    assert not outcome.ok and outcome.error == "the disk is full"
-    assert "poll source=World stage=store error: the disk is full (hint: free space" in caplog.text
+    assert not outcome.ok and outcome.error == "the state database is full"
+    assert (
+        "poll source=World stage=store error: the state database is full (hint: free space"
+        in caplog.text
+    )
     assert "internal error" not in caplog.text and "Traceback" not in caplog.text
-    assert row.last_error == "the disk is full" and row.error_count == 1  # what `status` shows
+    assert (
+        row.last_error == "the state database is full" and row.error_count == 1
+    )  # what `status` shows
 
 
 class CutsItsConnection:

@@ -41,7 +41,7 @@ def test_a_full_database_is_a_store_error_with_a_hint(sqlite_store: Store) -> No
     on_connect(sqlite_store, no_room)
     with pytest.raises(StoreError) as info, sqlite_store.begin() as conn:
         source_store.sync(conn, MANY, NOW)
-    assert info.value.message == "the disk is full"
+    assert info.value.message == "the state database is full"
     assert "free space" in (info.value.hint or "") and sqlite_store.where in (info.value.hint or "")
     assert isinstance(info.value.__cause__, sa.exc.OperationalError)  # the chain is kept
     with sqlite_store.connect() as conn:
@@ -107,7 +107,8 @@ def test_a_postgresql_table_locked_past_lock_timeout_is_a_store_error(pg_url: st
 
 
 def test_the_cli_tells_a_failing_disk_without_a_traceback(tmp_path: Path) -> None:
-    """`status` over a store whose file may not grow (RLIMIT_FSIZE: the kernel refuses the write)."""
+    """`import` (a writing command: it syncs the 400 sources) over a store whose file may not
+    grow (RLIMIT_FSIZE: the kernel refuses the write)."""
     feeds = "".join(
         f"- {{url: 'http://127.0.0.1:9/{i}.rss', name: Feed {i}}}\n" for i in range(400)
     )
@@ -118,9 +119,9 @@ def test_the_cli_tells_a_failing_disk_without_a_traceback(tmp_path: Path) -> Non
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails, not kills
         resource.setrlimit(resource.RLIMIT_FSIZE, (40_000, 40_000))
 
-    argv = [sys.executable, "-m", "monitor", "--config", str(config), "status"]
+    argv = [sys.executable, "-m", "monitor", "--config", str(config), "import", "-"]
     failed = subprocess.run(
-        argv, capture_output=True, text=True, timeout=60, preexec_fn=small_files
+        argv, capture_output=True, text=True, timeout=60, preexec_fn=small_files, input=""
     )
     assert failed.returncode == 1, failed.stderr
     assert failed.stderr.splitlines() == [
@@ -128,5 +129,7 @@ def test_the_cli_tells_a_failing_disk_without_a_traceback(tmp_path: Path) -> Non
         f"hint: check the disk and file system of {tmp_path / 'state' / 'monitor.db'}: free space, "
         "a file size limit, a network mount that went away, the kernel log",
     ]
-    again = subprocess.run(argv, capture_output=True, text=True, timeout=60)
-    assert again.returncode == 0 and "Feed 399" in again.stdout  # nothing was left half-written
+    again = subprocess.run(argv, capture_output=True, text=True, timeout=60, input="")
+    assert again.returncode == 0, again.stderr
+    status = subprocess.run([*argv[:-2], "status"], capture_output=True, text=True, timeout=60)
+    assert "Feed 399" in status.stdout  # nothing was left half-written

@@ -35,10 +35,20 @@ class Context:
 
     @property
     def app(self) -> App:
+        """The app over a store opened for writing (migrated, synced to the config)."""
         if self._app is None:
             from monitor.app import App  # the store and the stages, for commands that use them
 
             self._app = App.open(self.config)
+        return self._app
+
+    @property
+    def reader(self) -> App:
+        """The app over a store opened read-only, for the commands that only read."""
+        if self._app is None:
+            from monitor.app import App
+
+            self._app = App.open(self.config, read_only=True)
         return self._app
 
     @property

@@ -63,7 +63,7 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
     from monitor.store import articles as article_store
 
     since = since_arg(args.since)
-    with ctx.app.store.connect() as conn:
+    with ctx.reader.store.connect() as conn:
         for row in article_store.export_rows(conn, since):
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
     return 0
@@ -101,7 +101,7 @@ def cmd_stories(args: argparse.Namespace, ctx: Context) -> int:
         raise MonitorError(
             f"no topic named {args.topic!r}", "see the topics: section of the config"
         )
-    with ctx.app.store.connect() as conn:
+    with ctx.reader.store.connect() as conn:
         stories = list_stories(conn, topic=args.topic, since=since_arg(args.since))
     if ctx.json:
         ctx.emit_json([s.as_dict() for s in stories])
@@ -141,7 +141,7 @@ def cmd_topics_test(args: argparse.Namespace, ctx: Context) -> int:
         raise MonitorError(f"query: {exc.message}", exc.hint or "see docs/queries.md") from None
     since = since_arg(args.since)
     results: list[dict[str, Any]] = []
-    with ctx.app.store.connect() as conn:
+    with ctx.reader.store.connect() as conn:
         for row, matches in match_stored(conn, matcher, since, newest_first=True):
             for m in matches:
                 results.append(

@@ -37,7 +37,9 @@ def cmd_preview(args: argparse.Namespace, ctx: Context) -> int:
     from monitor.digest import delivery
 
     _digest(ctx, args.name)
-    print(delivery.preview(ctx.app.store, ctx.config, args.name, args.format, channel=args.channel))
+    print(
+        delivery.preview(ctx.reader.store, ctx.config, args.name, args.format, channel=args.channel)
+    )
     return 0
 
 

@@ -78,7 +78,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
     from monitor.store import mutes
     from monitor.store import sources as source_store
 
-    app = ctx.app
+    app = ctx.reader  # read-only: status works on a state this user may not write
 
     with app.store.connect() as conn:
         rows = source_store.all_sources(conn, app.source_names)

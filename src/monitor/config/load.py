@@ -41,7 +41,7 @@ _TOP = ("settings", "feeds", "topics", "digests", "channels")
 _SETTINGS = (
     "timezone", "poll_interval", "min_interval", "state_dir", "retention",
     "fingerprint_retention", "database_url", *secret_keys("database_url"), "concurrency",
-    "extract_workers", "tick", "shutdown_grace", "realtime_debounce",
+    "extract_workers", "tick", "shutdown_grace", "lock_timeout", "realtime_debounce",
     "delivery_retry_base", "delivery_retry_cap", "log_level", "fetch",
 )  # fmt: skip
 _FETCH = (
@@ -132,6 +132,7 @@ def _settings(s: Section, path: Path, env: Mapping[str, str]) -> Settings:
         extract_workers=s.opt("extract_workers", as_int),
         tick=s.get("tick", parse_duration, d.tick),
         shutdown_grace=s.get("shutdown_grace", parse_duration, d.shutdown_grace),
+        lock_timeout=s.get("lock_timeout", parse_duration, d.lock_timeout),
         realtime_debounce=s.get("realtime_debounce", parse_duration, d.realtime_debounce),
         delivery_retry_base=s.get("delivery_retry_base", parse_duration, d.delivery_retry_base),
         delivery_retry_cap=s.get("delivery_retry_cap", parse_duration, d.delivery_retry_cap),

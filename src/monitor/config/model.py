@@ -42,6 +42,7 @@ class Settings:
     extract_workers: int | None = None  # None: one per CPU
     tick: float = 10.0  # seconds between scheduler ticks that claim due sources
     shutdown_grace: float = 30.0  # seconds SIGTERM waits for work in hand
+    lock_timeout: float = 15.0  # seconds a database statement waits for another's lock
     realtime_debounce: float = 120.0  # seconds a realtime digest waits for a burst to settle
     delivery_retry_base: float = 60.0  # first retry delay of a failed delivery, doubling
     delivery_retry_cap: float = 6 * 3600

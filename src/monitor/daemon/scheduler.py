@@ -29,6 +29,7 @@ from monitor.errors import ConfigError, StoreError
 from monitor.ingest.pipeline import Pipeline
 from monitor.redact import learn_secrets
 from monitor.store.sources import SourceRow
+from monitor.store.statelock import acquire
 from monitor.store.story_queries import PruneReport, prune
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,13 @@ class Daemon:
     def __init__(self, config_path: Path, config: Config, environ: Mapping[str, str]) -> None:
         self.config_path = config_path
         self.environ = environ
-        self.app = App.open(config)
+        # one daemon per SQLite state (several workers share a PostgreSQL database)
+        self.lock = None if config.settings.database_url else acquire(config.settings.state_dir)
+        try:
+            self.app = App.open(config)
+        except BaseException:
+            self._unlock()
+            raise
         self.notifier = Notifier(environ)
         self.stopping = asyncio.Event()
         self.force_stop = False
@@ -105,8 +112,13 @@ class Daemon:
             await self._drain()
             scheduler.shutdown(wait=False)
         self.app.close()
+        self._unlock()
         log.info("daemon stopped")
         return 0
+
+    def _unlock(self) -> None:
+        if self.lock is not None:
+            self.lock.release()
 
     def _on_stop_signal(self, sig: signal.Signals) -> None:
         if self.stopping.is_set():
@@ -193,7 +205,7 @@ class Daemon:
                 return
             raise
         except StoreError as exc:  # the next tick tries again
-            log.error("tick: store error: %s (hint: %s)", exc.message, exc.hint)
+            self.app.store.log_fault(exc, "tick: store error")
             return
         if self.stopping.is_set():  # SIGTERM came while claiming: hand the sources back
             await asyncio.to_thread(self._release, claimed)
@@ -234,7 +246,7 @@ class Daemon:
                 raise
             log.info("%s: stopped (%s)", job, on_stop)
         except StoreError as exc:
-            log.error("%s: store error: %s (hint: %s)", job, exc.message, exc.hint)
+            self.app.store.log_fault(exc, "%s: store error", job)
         except Exception:
             log.exception("%s: unexpected error", job)
 

@@ -24,7 +24,7 @@ from monitor.digest import render
 from monitor.digest.channels.registry import Sender, sender_for
 from monitor.digest.message import Message
 from monitor.digest.schedules import parse_schedule, realtime_due
-from monitor.errors import DeliveryError, MonitorError
+from monitor.errors import DeliveryError, MonitorError, StoreError
 from monitor.redact import Redactor
 from monitor.store import Store, outbox
 from monitor.store import digest_queries as dq
@@ -67,6 +67,9 @@ async def run_due(store: Store, config: Config, now: datetime) -> list[DeliveryO
     for d in config.digests:
         try:
             outcomes += await run_digest(store, config, d.name, now)
+        except StoreError as exc:  # a full or locked store: told once, tried at the next check
+            store.log_fault(exc, "digest %s: store error", d.name)
+            outcomes.append(DeliveryOutcome(d.name, "*", "failed", error=exc.message))
         except Exception as exc:  # one broken digest must not hold back the others
             log.exception("digest %s: delivery run failed", d.name)
             error = Redactor.of(config.secrets)(str(exc))

@@ -107,12 +107,7 @@ class Pipeline:
             log.warning("poll source=%s stage=%s error: %s", source.name, stage, exc.message)
             return await self._failed(source, feed, exc, started)
         except StoreError as exc:  # the database failed (locked, disk full, connection lost)
-            log.error(
-                "poll source=%s stage=store error: %s (hint: %s)",
-                source.name,
-                exc.message,
-                exc.hint,
-            )
+            self.store.log_fault(exc, "poll source=%s stage=store error", source.name)
             return await self._failed(source, feed, exc, started)
         except MonitorError as exc:
             log.error("poll source=%s stage=pipeline error: %s", source.name, exc.message)
@@ -122,6 +117,7 @@ class Pipeline:
             log.error("poll source=%s stage=pipeline %s", source.name, error.message)
             log.debug("poll source=%s: the traceback", source.name, exc_info=True)  # with -v
             return await self._failed(source, feed, error, started)
+        self.store.recovered()
         if damage is not None:
             log.warning("poll source=%s stage=parse degraded: %s", source.name, damage.message)
         skips = health.describe_skips(health.skip_counts(gathered.skipped))
@@ -222,10 +218,8 @@ class Pipeline:
         try:
             await asyncio.to_thread(self._fail, source, feed, exc, started)
         except StoreError as again:
-            log.error(
-                "poll source=%s stage=store cannot record the failure: %s",
-                source.name,
-                again.message,
+            self.store.log_fault(
+                again, "poll source=%s stage=store cannot record the failure", source.name
             )
         except Exception:
             log.exception("poll source=%s stage=store cannot record the failure", source.name)

@@ -9,14 +9,18 @@ deserve a traceback, not a hint.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
 
 from monitor.errors import StoreError
+from monitor.store.statelock import holder, writable_by
 
 # SQLite primary result codes (https://www.sqlite.org/rescode.html)
 SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_IOERR = 5, 6, 8, 10
@@ -35,25 +39,38 @@ class Fault:
     hint: str
 
 
-def _sqlite(code: int | None, where: str) -> Fault | None:
+def _locked(where: str, wait: float) -> Fault:
+    running = holder(Path(where).parent)
+    who = (
+        f"the daemon ({running}) runs on this state and may hold it; "
+        if running and running.pid != os.getpid()
+        else ""
+    )
+    return Fault(
+        "the database is locked by another process",
+        f"another process held a write lock on {where} for longer than {wait:g} s; {who}"
+        f"a second command, a backup or an sqlite3 shell may too. Let it finish or stop it "
+        f"(`fuser {where}` lists who has it open), and run one daemon per state directory",
+    )
+
+
+def _sqlite(code: int | None, where: str, wait: float) -> Fault | None:
     primary = None if code is None else code & 0xFF
+    folder = Path(where).parent
     if primary in (SQLITE_BUSY, SQLITE_LOCKED):
-        return Fault(
-            "the database is locked by another process",
-            f"another process (a second daemon or command, a backup, an sqlite3 shell) held a "
-            f"write lock on {where} for longer than 15 s; let it finish or stop it, and run one "
-            f"daemon per state directory",
-        )
+        return _locked(where, wait)
     if primary == SQLITE_FULL:
         return Fault(
-            "the disk is full",
-            f"free space on the disk of {where} (or raise its quota), then try again; nothing "
-            f"of the failed write was kept",
+            "the state database is full",
+            f"free space on the disk of {where} or raise its quota or size limit; nothing of "
+            f"the failed write was kept, and the daemon goes on by itself once there is room",
         )
     if primary == SQLITE_READONLY:
         return Fault(
-            "the database is read-only",
-            f"make {where}, its -wal and -shm files and their directory writable by this user",
+            f"the state database {where} is read-only",
+            f"make {where}, its -wal and -shm files and the directory {folder} "
+            f"{writable_by()} (or remount its file system read-write); commands that only "
+            f"read (status, stories, export) work meanwhile",
         )
     if primary == SQLITE_IOERR:
         return Fault(
@@ -63,15 +80,24 @@ def _sqlite(code: int | None, where: str) -> Fault | None:
         )
     if primary in (SQLITE_CORRUPT, SQLITE_NOTADB):
         return Fault(
-            "the database file is damaged or is not a news-monitor database",
-            f"restore {where} from a backup, or move it away to start afresh",
+            f"the state database {where} is damaged or is not a news-monitor database",
+            "`news-monitor state check` shows the damage; to restore, stop the daemon, move "
+            "the file and its -wal and -shm away, and copy a backup made by `news-monitor "
+            "state backup` in its place (or start afresh without it)",
         )
     if primary == SQLITE_CANTOPEN:
         return Fault(
-            "cannot open the database file",
-            f"check that {where} and its directory exist and are writable",
+            f"cannot open the state database {where}",
+            f"check that {folder} exists and is {writable_by()}",
         )
     return None
+
+
+def sqlite_fault(exc: sqlite3.Error, where: str, wait: float = 15.0) -> Fault:
+    """A raw sqlite3 error (the backup API, `state check`) in plain words."""
+    detail = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+    known = _sqlite(getattr(exc, "sqlite_errorcode", None), where, wait)
+    return known or Fault(f"the database failed: {detail}", f"check the database at {where}")
 
 
 def _postgresql(exc: sa.exc.DBAPIError, state: str | None, where: str) -> Fault | None:
@@ -114,8 +140,10 @@ def _postgresql(exc: sa.exc.DBAPIError, state: str | None, where: str) -> Fault 
     return None
 
 
-def describe(exc: sa.exc.SQLAlchemyError, where: str) -> Fault | None:
-    """The fault *exc* means, at *where* (a path or a password-masked URL); None for our bugs."""
+def describe(exc: sa.exc.SQLAlchemyError, where: str, wait: float = 15.0) -> Fault | None:
+    """The fault *exc* means, at *where* (a path or a password-masked URL); None for our bugs.
+
+    *wait*: the seconds a statement waits for a lock (settings.lock_timeout)."""
     if isinstance(exc, sa.exc.DBAPIError):
         if (
             isinstance(
@@ -130,7 +158,7 @@ def describe(exc: sa.exc.SQLAlchemyError, where: str) -> Fault | None:
             return None
         orig = exc.orig
         if isinstance(orig, sqlite3.Error):
-            known = _sqlite(getattr(orig, "sqlite_errorcode", None), where)
+            known = _sqlite(getattr(orig, "sqlite_errorcode", None), where, wait)
         else:
             known = _postgresql(exc, getattr(orig, "sqlstate", None), where)
         detail = str(orig).splitlines()[0] if str(orig) else orig.__class__.__name__
@@ -145,13 +173,36 @@ def describe(exc: sa.exc.SQLAlchemyError, where: str) -> Fault | None:
     return None
 
 
+class Outage:
+    """A store fault told once: the first failure of its kind is logged as an error, repeats
+    (every source, every tick, while the disk stays full) only at debug level, and the first
+    commit after it says that the store works again."""
+
+    def __init__(self) -> None:
+        self._fault: str | None = None
+        self._lock = threading.Lock()
+
+    def first(self, exc: StoreError) -> bool:
+        """Whether *exc* starts a new outage (log it as an error) or repeats the current one."""
+        with self._lock:
+            new = self._fault != exc.message
+            self._fault = exc.message
+            return new
+
+    def ended(self) -> str | None:
+        """After a commit: the fault that just ended, once; None when there was none."""
+        with self._lock:
+            fault, self._fault = self._fault, None
+            return fault
+
+
 @contextmanager
-def translated(where: str) -> Iterator[None]:
+def translated(where: str, wait: float = 15.0) -> Iterator[None]:
     """Inside: operational database errors leave as a StoreError chained to the original."""
     try:
         yield
     except sa.exc.SQLAlchemyError as exc:
-        fault = describe(exc, where)
+        fault = describe(exc, where, wait)
         if fault is None:
             raise
         raise StoreError(fault.message, fault.hint) from exc
