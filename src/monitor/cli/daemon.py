@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 from monitor.clock import utcnow
@@ -23,6 +22,8 @@ def register(sub: Any) -> None:
 
 
 def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
+    import asyncio
+
     from monitor.cli import setup_logging
     from monitor.redact import learn_secrets
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 from monitor.clock import utcnow
@@ -44,6 +43,8 @@ def cmd_preview(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_send(args: argparse.Namespace, ctx: Context) -> int:
+    import asyncio
+
     from monitor.digest import delivery
 
     _digest(ctx, args.name)

@@ -8,7 +8,6 @@ edits the config in place (`config/edit.py`).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -97,6 +96,8 @@ def cmd_feeds_list(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_feeds_add(args: argparse.Namespace, ctx: Context) -> int:
+    import asyncio
+
     from monitor.config import edit
     from monitor.ingest.discovery import discover_url
 
@@ -167,6 +168,8 @@ def cmd_feeds_remove(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_feeds_test(args: argparse.Namespace, ctx: Context) -> int:
+    import asyncio
+
     from monitor.ingest.discovery import FoundFeed
     from monitor.ingest.probe import probe_url
 

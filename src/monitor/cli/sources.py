@@ -7,7 +7,6 @@ config only.
 from __future__ import annotations
 
 import argparse
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 from monitor.cli import feeds
@@ -53,6 +52,8 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_poll(args: argparse.Namespace, ctx: Context) -> int:
+    import asyncio
+
     from monitor.cli.health import poll_summary
 
     progress = Progress()

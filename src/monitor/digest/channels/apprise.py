@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -37,6 +36,8 @@ class AppriseSender:
         return [Message(render.subject(digest), render.text(digest, tz), created=created)]
 
     async def send(self, message: Message, *, message_id: str) -> None:
+        import asyncio  # here: `check` reads this type without loading the event loop
+
         module = _apprise()
         url = self.channel.apprise_url
         if not url:

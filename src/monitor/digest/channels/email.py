@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-import smtplib
-import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -156,10 +153,15 @@ class EmailSender:
         return msg
 
     async def send(self, message: Message, *, message_id: str) -> None:
+        import asyncio  # here, like smtplib: `check` reads this type without loading them
+
         msg = self.build(message, message_id)
         await asyncio.to_thread(self._send, msg)
 
     def _send(self, msg: EmailMessage) -> None:
+        import smtplib
+        import ssl
+
         ch, cfg = self.channel, self.channel.smtp
         where = f"channel {ch.name!r} (SMTP {cfg.host}:{cfg.port})"
         # a server's reply may echo what it was sent: the password, or its AUTH base64 forms
