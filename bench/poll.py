@@ -21,7 +21,8 @@ from pathlib import Path
 from feedfarm import FeedFarm
 from fetch_baselines import Measurement, Validators, measure_feedparser, measure_httpx, timed
 from monitor.errors import FetchError
-from monitor.fetch.client import Fetcher, FetchSettings
+from monitor.fetch.client import Fetcher
+from monitor.fetch.settings import FetchSettings
 
 SETTINGS = FetchSettings()
 

@@ -12,7 +12,7 @@ from monitor.config.edit import add_feed, remove_feed
 from monitor.config.values import parse_duration, parse_size
 from monitor.errors import ConfigError, MonitorError
 from monitor.fetch import fetch_settings
-from monitor.fetch.client import FetchSettings
+from monitor.fetch.settings import FetchSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 

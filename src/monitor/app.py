@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from monitor.clock import utcnow
 from monitor.config import Config, FetchConfig
 from monitor.errors import MonitorError
+from monitor.fetch.settings import fetch_settings
 from monitor.ingest.stages import ArticleStage
 from monitor.redact import strip_userinfo
 from monitor.store import Store
@@ -44,8 +45,6 @@ class Reload:
 def needs_restart(old: Config, new: Config) -> tuple[str, ...]:
     """The settings (as keys of the file) whose *new* value only a restart applies (*old*: the
     config the running parts were built from)."""
-    from monitor.fetch.client import fetch_settings
-
     changed = [k for k in READ_AT_START if getattr(old.settings, k) != getattr(new.settings, k)]
     before, after = fetch_settings(old), fetch_settings(new)
     for f in fields(FetchConfig):
@@ -126,14 +125,12 @@ class App:
 
     @property
     def lease(self) -> timedelta:
-        from monitor.fetch.client import fetch_settings
-
         return timedelta(seconds=max(600.0, fetch_settings(self.config).total_timeout * 10))
 
     @asynccontextmanager
     async def pipeline(self) -> AsyncIterator[Pipeline]:
         from monitor.extract.article import ExtractPool
-        from monitor.fetch.client import Fetcher, fetch_settings
+        from monitor.fetch.client import Fetcher
         from monitor.ingest.pipeline import Pipeline
 
         extractor = ExtractPool(self.config.settings.extract_workers)

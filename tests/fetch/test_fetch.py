@@ -40,7 +40,8 @@ from monitor.errors import (
     HTTPStatusError,
     TooManyRedirects,
 )
-from monitor.fetch.client import Fetcher, FetchSettings, parse_retry_after
+from monitor.fetch.client import Fetcher, parse_retry_after
+from monitor.fetch.settings import FetchSettings
 from monitor.models import FetchResult
 
 QUICK = FetchSettings(connect_timeout=2, read_timeout=2, total_timeout=5)

@@ -21,7 +21,8 @@ from hypercorn.asyncio import serve
 from hypercorn.config import Config
 
 from monitor.errors import ConnectFailed, HTTPStatusError
-from monitor.fetch.client import Fetcher, FetchSettings
+from monitor.fetch.client import Fetcher
+from monitor.fetch.settings import FetchSettings
 from monitor.models import FetchResult
 from monitor.parse.feeds import parse_feed
 

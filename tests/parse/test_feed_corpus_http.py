@@ -11,7 +11,8 @@ import pytest
 from conftest import SHARED_DATA
 from httpserver import Exchange, Handler, LocalServer
 from monitor.errors import MonitorError, ParseError
-from monitor.fetch.client import Fetcher, FetchSettings
+from monitor.fetch.client import Fetcher
+from monitor.fetch.settings import FetchSettings
 from monitor.parse.feeds import parse_feed
 
 HEADER_LINE = re.compile(rb"^\s*Header:\s*([^:\r\n]+):[ \t]*(.*?)\s*$", re.M)

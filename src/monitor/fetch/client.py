@@ -5,16 +5,13 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
 
 import h2.exceptions
 import httpx
 
-from monitor import __version__
-from monitor.config import Config
-from monitor.config.proxy import ProxySettings
 from monitor.errors import (
     ConnectFailed,
     FetchError,
@@ -24,6 +21,7 @@ from monitor.errors import (
 from monitor.fetch.encodings import ACCEPT_ENCODING, CorruptBody, decoder_for
 from monitor.fetch.guard import Refused, parse_networks
 from monitor.fetch.hostpool import GUARDED, HostPools
+from monitor.fetch.settings import FetchSettings, fetch_settings
 from monitor.fetch.support import (  # parse_retry_after: re-exported, part of the fetch API
     default_ssl_context,
     describe,
@@ -45,7 +43,6 @@ __all__ = [
     "parse_retry_after",
 ]
 
-MiB = 1024 * 1024
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECTS = frozenset({301, 308})
 FEED_ACCEPT = (
@@ -53,29 +50,6 @@ FEED_ACCEPT = (
     "application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.8, */*;q=0.5"
 )
 PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"  # an article page (`accept=`)
-
-
-@dataclass(frozen=True)
-class FetchSettings:
-    """Timeouts (seconds), caps and limits for one Fetcher."""
-
-    connect_timeout: float = 10.0
-    read_timeout: float = 30.0
-    total_timeout: float = 60.0  # one fetch, all redirect hops, excluding the wait for a slot
-    max_body_bytes: int = 10 * MiB  # decoded bytes
-    max_redirects: int = 5
-    per_host_limit: int = 2
-    global_limit: int = 50
-    user_agent: str = f"news-monitor/{__version__} (+https://github.com/news-monitor/news-monitor)"
-    http2: bool = True
-    proxy: ProxySettings = field(default_factory=ProxySettings)  # HTTPS_PROXY, NO_PROXY, …
-    allow_networks: tuple[str, ...] = ()  # CIDRs a found URL may reach though they are private
-
-
-def fetch_settings(config: Config) -> FetchSettings:
-    """The fetch stage's settings from `settings.fetch` (same fields; unset ones keep the default)."""
-    given = {k: v for k, v in asdict(config.settings.fetch).items() if v is not None}
-    return replace(FetchSettings(), **given, proxy=config.proxy)
 
 
 @dataclass(frozen=True)

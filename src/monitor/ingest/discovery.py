@@ -15,7 +15,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from monitor.config import Config
 from monitor.errors import FetchError, HTTPStatusError, ParseError
-from monitor.fetch.client import Fetcher, FetchSettings, fetch_settings
+from monitor.fetch.client import Fetcher
+from monitor.fetch.settings import FetchSettings, fetch_settings
 from monitor.models import FetchResult, ParsedFeed
 from monitor.parse.feeds import parse_feed
 from monitor.parse.pages import feed_links, is_comments_feed

@@ -16,7 +16,8 @@ from monitor.clock import utcnow
 from monitor.config import Config, FeedConfig
 from monitor.errors import FetchError, ParseError
 from monitor.extract.article import ExtractPool
-from monitor.fetch.client import Fetcher, FetchSettings, fetch_settings
+from monitor.fetch.client import Fetcher
+from monitor.fetch.settings import FetchSettings, fetch_settings
 from monitor.ingest.discovery import discover_in
 from monitor.ingest.health import describe_skips, skip_counts
 from monitor.ingest.steps import (
