@@ -20,6 +20,7 @@ from monitor.digest import delivery
 from monitor.digest.channels.email import EmailSender
 from monitor.digest.channels.slack import SlackChannel
 from monitor.digest.delivery import DeliveryOutcome
+from monitor.digest.status import delivery_status
 from monitor.store import Store, outbox
 from monitor.store.delivery_tables import delivery_outbox
 from peers import (
@@ -74,7 +75,7 @@ def statuses(outcomes: list[DeliveryOutcome]) -> list[str]:
 
 def status_row(store: Store, cfg: Config) -> dict[str, Any]:
     with store.connect() as conn:
-        (row,) = delivery.delivery_status(conn, cfg)
+        (row,) = delivery_status(conn, cfg)
     return row
 
 
@@ -352,7 +353,7 @@ def test_each_channel_has_its_own_watermark(
     assert statuses(due(store, cfg, T0 + H)) == ["not-due", "delivered"]
     assert len(smtp_peer.received) == 1 and len(slack_peer.accepted) == 1
     with store.connect() as conn:
-        rows = delivery.delivery_status(conn, cfg)
+        rows = delivery_status(conn, cfg)
     assert [(r["name"], r["channel"], r["pending"]) for r in rows] == [
         ("legion-daily", "analysts", 0),
         ("legion-daily", "team-slack", 0),

@@ -74,7 +74,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
     from monitor.cli.health import source_json, source_table
     from monitor.cli.mutes import status_table
     from monitor.clock import utcnow
-    from monitor.digest.delivery import delivery_status
+    from monitor.digest.status import delivery_status
     from monitor.store import articles as article_store
     from monitor.store import mutes
     from monitor.store import sources as source_store

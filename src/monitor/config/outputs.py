@@ -18,12 +18,14 @@ def channels(
     root: Section, env: Mapping[str, str], proxy: ProxySettings
 ) -> dict[str, ChannelConfig]:
     """Each channel read by its type from the registry (monitor.digest.channels.registry)."""
-    from monitor.digest.channels.registry import channel_types  # digest imports config
+    from monitor.digest.channels.registry import types_for  # digest imports config
 
-    types = channel_types()
+    node = root.section("channels")
+    sections = node.node.values() if isinstance(node.node, Mapping) else ()
+    declared = [str(c.get("type")) for c in sections if isinstance(c, Mapping)]
+    types = types_for(declared)  # entry points are scanned only for a type not built in
     names = list(types)
     hint = "type: " + (f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0])
-    node = root.section("channels")
     channels: dict[str, ChannelConfig] = {}
     for name in list(node.node):
         s = node.section(str(name))

@@ -13,9 +13,6 @@ import re
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
-
-import sqlalchemy as sa
 
 from monitor.clock import utcnow
 from monitor.config.model import ChannelConfig, Config, DigestConfig, Settings
@@ -122,14 +119,6 @@ def preview(
     if fmt == "slack":
         return json.dumps(render.slack(built, tz), indent=2, ensure_ascii=False)
     return render.text(built, tz)
-
-
-def delivery_status(conn: sa.Connection, config: Config | None = None) -> list[dict[str, Any]]:
-    """Per digest × channel: last delivery, pending retries, last error (`status --json`)."""
-    pairs = outbox.pairs(conn)
-    if config is not None:
-        pairs = [(d.name, c) for d in config.digests for c in d.channels]
-    return [outbox.pair_status(conn, d, c) for d, c in pairs]
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable, Mapping
-from importlib.metadata import entry_points
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from monitor.config.fields import Section, secret_keys, secret_or_value
@@ -80,7 +79,7 @@ class SecretUrlType(Generic[C]):
 
 
 CHANNEL_TYPES: dict[str, ChannelType] = {}
-_discovered: list[bool] = []  # non-empty once BUILTINS and the entry points are registered
+_loaded: set[str] = set()  # "builtins", "plugins": what has been registered so far
 
 
 def register(kind: ChannelType) -> ChannelType:
@@ -91,10 +90,11 @@ def register(kind: ChannelType) -> ChannelType:
 
 def channel_types() -> Mapping[str, ChannelType]:
     """Every registered type by name: the built-ins first, then entry points, then `register`."""
-    if not _discovered:
-        _discovered.append(True)
-        for module in BUILTINS:
-            _add(importlib.import_module(module).CHANNEL_TYPE)
+    _builtins()
+    if "plugins" not in _loaded:
+        _loaded.add("plugins")
+        from importlib.metadata import entry_points  # costly to import and scan: only here
+
         for point in entry_points(group=ENTRY_POINT_GROUP):
             try:
                 loaded = point.load()
@@ -102,6 +102,20 @@ def channel_types() -> Mapping[str, ChannelType]:
             except Exception as exc:  # a broken plugin must not take the built-ins down
                 log.warning("channel type %s (%s) not loaded: %s", point.name, point.value, exc)
     return CHANNEL_TYPES
+
+
+def types_for(names: Iterable[str]) -> Mapping[str, ChannelType]:
+    """The registry as far as *names* need it: entry points are looked for only when one of
+    them is not a type registered already (a config of built-in types never scans them)."""
+    _builtins()
+    return CHANNEL_TYPES if set(names) <= CHANNEL_TYPES.keys() else channel_types()
+
+
+def _builtins() -> None:
+    if "builtins" not in _loaded:
+        _loaded.add("builtins")
+        for module in BUILTINS:
+            _add(importlib.import_module(module).CHANNEL_TYPE)
 
 
 def _add(kind: ChannelType) -> ChannelType:
@@ -116,7 +130,7 @@ def _add(kind: ChannelType) -> ChannelType:
 
 def sender_for(channel: ChannelConfig) -> Sender:
     """The sender of a configured channel, from its type's entry in the registry."""
-    kind = channel_types().get(channel.type)
+    kind = types_for([channel.type]).get(channel.type)
     if kind is None:
         raise DeliveryError(
             f"channel {channel.name!r}: unknown type {channel.type!r}",
