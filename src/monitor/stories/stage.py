@@ -25,7 +25,7 @@ class StoryStage:
     name = "stories"
 
     def __init__(self, config: Config) -> None:
-        self.config = config
+        pass  # the story settings are not in the config (yet): StorySettings() holds them
 
     @cached_property
     def engine(self) -> StoryEngine:
