@@ -25,6 +25,15 @@ def start(config: Path) -> subprocess.Popen[str]:
     )
 
 
+def started_up(daemon: subprocess.Popen[str]) -> None:
+    """Wait for the daemon's "daemon started" line (its signal handlers are installed by then)."""
+    assert daemon.stderr is not None
+    for line in daemon.stderr:
+        if "daemon started" in line:
+            return
+    raise AssertionError(f"the daemon ended before it started (exit {daemon.wait()})")
+
+
 def running_on(lock: Path, daemon: subprocess.Popen[str], timeout: float = 30.0) -> str:
     """The lock file's text once *daemon* has written its pid there."""
     deadline = time.monotonic() + timeout
@@ -75,6 +84,7 @@ def test_a_second_daemon_refuses_and_kill_9_leaves_no_stale_lock(
     third = start(config)
     daemons.append(third)
     running_on(lock, third)
+    started_up(third)  # its lock comes before its signal handlers: SIGTERM only once it runs
     third.send_signal(signal.SIGTERM)
     _, err = third.communicate(timeout=30)
     assert third.returncode == 0, err
