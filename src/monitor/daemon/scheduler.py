@@ -43,7 +43,7 @@ class Daemon:
     def __init__(self, config_path: Path, config: Config, environ: Mapping[str, str]) -> None:
         self.config_path = config_path
         self.environ = environ
-        # one daemon per SQLite state (several workers share a PostgreSQL database)
+        # one daemon per SQLite state (several may share a PostgreSQL database: docs/decisions.md)
         self.lock = None if config.settings.database_url else acquire(config.settings.state_dir)
         try:
             self.app = App.open(config)
