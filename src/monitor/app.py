@@ -50,6 +50,8 @@ def needs_restart(old: Config, new: Config) -> tuple[str, ...]:
     for f in fields(FetchConfig):
         if getattr(before, f.name) != getattr(after, f.name):
             changed.append(f"fetch.{FETCH_KEYS.get(f.name, f.name)}")
+    if before.origin_headers != after.origin_headers:
+        changed.append("feeds' headers")
     return tuple(changed)
 
 

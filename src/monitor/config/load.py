@@ -22,6 +22,7 @@ from monitor.config.fields import (
     secret_from,
     secret_keys,
 )
+from monitor.config.headers import check_origins, feed_headers
 from monitor.config.model import (
     Config,
     FeedConfig,
@@ -48,7 +49,17 @@ _FETCH = (
     "connect_timeout", "read_timeout", "total_timeout", "max_body_size", "max_redirects",
     "per_host_limit", "global_limit", "user_agent", "http2", "allow_networks",
 )  # fmt: skip
-_FEED = ("url", *secret_keys("url"), "name", "type", "interval", "tags", "full_text", "enabled")
+_FEED = (
+    "url",
+    *secret_keys("url"),
+    "headers",
+    "name",
+    "type",
+    "interval",
+    "tags",
+    "full_text",
+    "enabled",
+)
 _TOPIC = ("name", "query", "feeds", "languages")
 
 
@@ -195,8 +206,14 @@ def _feeds(root: Section, env: Mapping[str, str]) -> list[FeedConfig]:
                 full_text=s.get("full_text", choice("auto", "always", "never"), "auto"),
                 enabled=s.get("enabled", as_bool, True),
                 line=s.line,
+                headers=feed_headers(s.section("headers"), env) if s.has("headers") else (),
             )
         )
+
+    def conflict(feed: FeedConfig, message: str, hint: str) -> None:
+        root.problems.add(feed.line, "feeds.headers", message, hint)
+
+    check_origins(feeds, conflict)
     return feeds
 
 

@@ -62,6 +62,8 @@ class FeedConfig:
     full_text: str = "auto"  # auto | always | never
     enabled: bool = True
     line: int = 0
+    # request headers for this source's own origin (scheme, host, port); values are secrets
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)
