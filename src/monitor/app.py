@@ -25,6 +25,7 @@ from monitor.topics import stage as topics
 if TYPE_CHECKING:  # the network and the process pool load when first used, so that `status`
     # and `stories` do not pay for trafilatura and httpx
     from monitor.ingest.pipeline import Pipeline, PollOutcome
+    from monitor.ingest.retry import RetryReport
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +180,13 @@ class App:
 
             await asyncio.gather(*(one(s) for s in claimed))
         return outcomes
+
+    async def retry_full_text(self) -> RetryReport:
+        """Fetch again the pages of the articles waiting for their full text that are due."""
+        from monitor.ingest.retry import retry_due
+
+        async with self.pipeline() as pipeline:
+            return await retry_due(pipeline)
 
     def close(self) -> None:
         self.store.close()

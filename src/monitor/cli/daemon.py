@@ -41,6 +41,7 @@ async def _once(ctx: Context) -> int:
     from monitor.digest import delivery
 
     outcomes = await ctx.app.poll()
+    await ctx.app.retry_full_text()
     failed = sum(1 for o in outcomes if not o.ok)
     new = sum(o.new_articles for o in outcomes)
     await delivery.run_due(ctx.app.store, ctx.config, utcnow())

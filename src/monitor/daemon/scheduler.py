@@ -7,7 +7,8 @@ APScheduler job per feed. First SIGTERM/SIGINT: stop claiming, let the polls in 
 (quietly: no traceback). SIGHUP: reload the config through `App.reconfigure` (feeds, topics,
 digests, channels, intervals, concurrency, tick); a broken file is reported and the old config
 kept, and changed settings that only a restart applies (the store, the HTTP client, the extract
-pool, the log level) are named in the reload's log line.
+pool, the log level) are named in the reload's log line. A *full_text* job tries again, once a
+minute, the pages of articles stored with their teaser whose next attempt is due (ingest/retry.py).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from monitor.daemon.sdnotify import Notifier
 from monitor.digest import delivery
 from monitor.errors import ConfigError, StoreError
 from monitor.ingest.pipeline import Pipeline
+from monitor.ingest.retry import retry_due
 from monitor.redact import learn_secrets
 from monitor.store.sources import SourceRow
 from monitor.store.statelock import acquire
@@ -35,6 +37,7 @@ from monitor.store.story_queries import PruneReport, prune
 log = logging.getLogger(__name__)
 
 DIGEST_CHECK_SECONDS = 15.0
+FULL_TEXT_SECONDS = 60.0  # how often the pages of articles waiting for full text are looked at
 MAINTENANCE_SECONDS = 3600.0
 
 
@@ -77,6 +80,9 @@ class Daemon:
         )
         scheduler.add_job(
             self.digests, "interval", seconds=DIGEST_CHECK_SECONDS, next_run_time=now, id="digests"
+        )
+        scheduler.add_job(
+            self.full_text, "interval", seconds=FULL_TEXT_SECONDS, next_run_time=now, id="full_text"
         )
         scheduler.add_job(
             self.maintenance,
@@ -227,6 +233,14 @@ class Daemon:
             "unsent messages stay in the outbox",
             lambda: delivery.run_due(self.app.store, self.config, utcnow()),
         )
+
+    async def full_text(self) -> None:
+        """Fetch again the pages of the articles waiting for their full text that are due."""
+        self._track()
+        pipeline = self.pipeline
+        if self.stopping.is_set() or pipeline is None:
+            return
+        await self._guarded("full_text", "the waits stay due", lambda: retry_due(pipeline))
 
     async def maintenance(self) -> None:
         """Retention: prune old article text and dedup/story state (off the event loop)."""

@@ -24,8 +24,8 @@ from monitor.config import Config, FeedConfig
 from monitor.errors import FetchError, HTTPStatusError, MonitorError, ParseError, StoreError
 from monitor.extract.article import ExtractPool
 from monitor.fetch.client import Fetcher
-from monitor.ingest import health, polling
-from monitor.ingest.gather import Gathered, fresh_entries, gathered
+from monitor.ingest import health, polling, retry
+from monitor.ingest.gather import Gathered, Teaser, fresh_entries, gathered
 from monitor.ingest.health import PollOutcome
 from monitor.ingest.stages import ArticleStage, ingest
 from monitor.ingest.steps import (
@@ -72,7 +72,7 @@ class Pipeline:
         self.rng = rng or random.Random()
         # one committing poll at a time in this process: SQLite has one writer anyway, and the
         # per-article stages then see every earlier article of this process in order
-        self._commit_lock = threading.Lock()
+        self.commit_lock = threading.Lock()
 
     def reconfigure(self, config: Config, stages: Sequence[ArticleStage]) -> None:
         """A reloaded config and its stages; a poll in flight commits through the new stages."""
@@ -184,7 +184,7 @@ class Pipeline:
 
     async def _article(
         self, source: SourceRow, feed: FeedConfig, item: KeyedEntry
-    ) -> Article | Skip | None:
+    ) -> Article | Teaser | Skip | None:
         entry = item.entry
         read = await article_of(
             self.fetcher,
@@ -209,6 +209,8 @@ class Pipeline:
             )
         if read.no_text:
             log.warning("poll source=%s stage=extract no text for %s", source.name, entry.url)
+        if read.retry_error is not None and read.article is not None:
+            return Teaser(read.article, read.retry_error)  # stored now; its page tried later
         return read.article
 
     async def _failed(
@@ -247,8 +249,10 @@ class Pipeline:
         """
         now = self.clock()
         configured = self._interval(feed)
-        with self._commit_lock, self.store.begin() as conn:
+        with self.commit_lock, self.store.begin() as conn:
             stored = ingest(conn, gathered.articles if gathered else [], self.stages, now)
+            if gathered is not None and gathered.waiting:
+                retry.mark_waiting(conn, self.config, gathered, stored, now)
             for link in gathered.links if gathered else []:
                 article_store.link(conn, link.canon, source.name, link.entry.guid, now)
             new_count = sum(1 for s in stored if s.new)
