@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from monitor.ingest.steps import NOTHING_TO_STORE, KeyedEntries, KeyedEntry, Skip
+from monitor.ingest.steps import NOTHING_TO_STORE, KeyedEntries, KeyedEntry, Skip, Teaser
 from monitor.models import Article
 
 MAX_NEW_PER_POLL = 200  # a first poll of a huge archive feed takes the newest first
@@ -26,15 +26,6 @@ class Fresh:
     entries: list[KeyedEntry]
     links: list[KeyedEntry]
     skipped: list[Skip]
-
-
-@dataclass(frozen=True)
-class Teaser:
-    """An article stored with its feed's text for now: its page failed for a while (`error`),
-    so it waits for its full text (ingest/retry.py)."""
-
-    article: Article
-    error: str
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,14 @@ from monitor.errors import FetchError, HTTPStatusError, MonitorError, ParseError
 from monitor.extract.article import ExtractPool
 from monitor.fetch.client import Fetcher
 from monitor.ingest import health, polling, retry
-from monitor.ingest.gather import Gathered, Teaser, fresh_entries, gathered
+from monitor.ingest.gather import Gathered, fresh_entries, gathered
 from monitor.ingest.health import PollOutcome
 from monitor.ingest.stages import ArticleStage, ingest
 from monitor.ingest.steps import (
     Document,
     KeyedEntry,
     Skip,
+    Teaser,
     article_of,
     entries_of,
     fetch_document,
@@ -201,17 +202,9 @@ class Pipeline:
                 "poll source=%s stage=fetch %s: %s", source.name, entry.url, read.refused.reason
             )
             return read.refused
-        if read.timed_out:
-            log.warning("poll source=%s stage=extract timed out on %s", source.name, entry.url)
-        if read.page_error is not None:
-            log.warning(
-                "poll source=%s stage=extract page %s: %s", source.name, entry.url, read.page_error
-            )
-        if read.no_text:
-            log.warning("poll source=%s stage=extract no text for %s", source.name, entry.url)
-        if read.retry_error is not None and read.article is not None:
-            return Teaser(read.article, read.retry_error)  # stored now; its page tried later
-        return read.article
+        for problem in read.problems(entry.url):
+            log.warning("poll source=%s stage=extract %s", source.name, problem)
+        return read.stored  # a Teaser: stored now, its page tried again later
 
     async def _failed(
         self, source: SourceRow, feed: FeedConfig, exc: MonitorError, started: float

@@ -51,6 +51,15 @@ class SourceEntries:
 
 
 @dataclass(frozen=True)
+class Teaser:
+    """An article stored with its feed's text for now: its page failed for a while (`error`),
+    so it waits for its full text (ingest/retry.py)."""
+
+    article: Article
+    error: str
+
+
+@dataclass(frozen=True)
 class EntryArticle:
     """What one entry became, and how: the page wanted, extracted, failed or timed out."""
 
@@ -66,6 +75,22 @@ class EntryArticle:
     @property
     def text_from(self) -> str:
         return "page" if self.extracted is not None and self.extracted.text else "feed"
+
+    @property
+    def stored(self) -> Article | Teaser | None:
+        """What to store: the article, as a Teaser when its page is to be tried again."""
+        if self.article is not None and self.retry_error is not None:
+            return Teaser(self.article, self.retry_error)
+        return self.article
+
+    def problems(self, url: str | None) -> list[str]:
+        """What went wrong with the page at *url*, one phrase each (the poll logs them)."""
+        found = [f"timed out on {url}"] if self.timed_out else []
+        if self.page_error is not None:
+            found.append(f"page {url}: {self.page_error}")
+        if self.no_text:
+            found.append(f"no text for {url}")
+        return found
 
 
 @dataclass(frozen=True)
