@@ -86,6 +86,9 @@ def give_back(conn: sa.Connection, terms: Sequence[int]) -> None:
             .where(term_stats.c.term.in_(chunk), term_stats.c.df > 0)
             .values(df=term_stats.c.df - 1)
         )
+        conn.execute(
+            sa.delete(term_stats).where(term_stats.c.term.in_(chunk), term_stats.c.df <= 0)
+        )
     conn.execute(
         sa.update(story_counters)
         .where(story_counters.c.name == "articles", story_counters.c.value > 0)
