@@ -6,15 +6,17 @@ matches what only its full text says, and a digest sends it once. Driven through
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from console import news_monitor
+from console import SCRIPT, clean_env, news_monitor
 from httpserver import Exchange, LocalServer, respond
 from peers import SmtpPeer, smtp_server
 
@@ -149,7 +151,6 @@ def test_a_teaser_gets_its_full_text_later_and_is_sent_once(
         assert "dredging" not in article["text"] and article["topics"] == ["Terminal"]
         report = status(config)
         assert (report["full_text_waiting"], report["full_text_given_up"]) == (1, 0)
-        assert "1 articles wait for their page" in run(config, "status")
 
         # the title matched: that digest goes out now, with the teaser
         run(config, "digest", "send", "terminals")
@@ -173,13 +174,8 @@ def test_a_teaser_gets_its_full_text_later_and_is_sent_once(
         assert "dredging" in subjects(smtp)[1]
         text = smtp.received[1].message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
         assert TITLE in text
-        run(config, "digest", "send", "dredging")
-        run(config, "digest", "send", "terminals")
+        assert "empty" in run(config, "digest", "send", "dredging")
         assert len(smtp.received) == 2
-        hits = page.hits
-        time.sleep(1.2)
-        run(config, "poll")
-        assert page.hits == hits  # nothing waits any more
 
 
 def test_a_missing_page_is_not_retried_and_attempts_stop(tmp_path: Path, smtp: SmtpPeer) -> None:
@@ -206,3 +202,43 @@ def test_a_missing_page_is_not_retried_and_attempts_stop(tmp_path: Path, smtp: S
         time.sleep(1.2)
         run(config, "poll")
         assert busy.hits == 3  # attempts: 2 retries after the first failure, then no more
+
+
+def test_the_daemon_fetches_the_waiting_page_when_it_recovers(
+    tmp_path: Path, smtp: SmtpPeer
+) -> None:
+    page = Page("503")
+    feed = rss(("a1", TITLE, "/a.html"))
+    routes = {"/feed.rss": respond(200, feed, {"Content-Type": "application/rss+xml"})}
+    with LocalServer({**routes, "/a.html": page}) as server:
+        config = write_config(tmp_path, server.url("/feed.rss"), smtp.port, attempts=20)
+        log = (tmp_path / "daemon.log").open("w")
+        proc = subprocess.Popen(
+            [str(SCRIPT), "--config", str(config), "run"],
+            stdout=log, stderr=subprocess.STDOUT, env=clean_env(),
+        )  # fmt: skip
+        try:
+            wait_for(lambda: status(config)["full_text_waiting"] == 1)
+            page.mode = "ok"
+            wait_for(lambda: status(config)["full_text_waiting"] == 0)
+            (article,) = stored(config)
+            assert "dredging" in article["text"] and "Dredging" in article["topics"]
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=20) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            log.close()
+    text = (tmp_path / "daemon.log").read_text()
+    assert "Traceback" not in text
+    assert "full text source=Gazette fetched" in text
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError("condition not reached in time")

@@ -8,7 +8,8 @@ APScheduler job per feed. First SIGTERM/SIGINT: stop claiming, let the polls in 
 digests, channels, intervals, concurrency, tick); a broken file is reported and the old config
 kept, and changed settings that only a restart applies (the store, the HTTP client, the extract
 pool, the log level) are named in the reload's log line. A *full_text* job tries again, once a
-minute, the pages of articles stored with their teaser whose next attempt is due (ingest/retry.py).
+minute (or at the shortest retry delay, when shorter), the pages of articles stored with their
+teaser whose next attempt is due (ingest/retry.py).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from monitor.store.story_queries import PruneReport, prune
 log = logging.getLogger(__name__)
 
 DIGEST_CHECK_SECONDS = 15.0
-FULL_TEXT_SECONDS = 60.0  # how often the pages of articles waiting for full text are looked at
+FULL_TEXT_SECONDS = 60.0  # at most this long between looks at the articles waiting for full text
 MAINTENANCE_SECONDS = 3600.0
 
 
@@ -81,8 +82,10 @@ class Daemon:
         scheduler.add_job(
             self.digests, "interval", seconds=DIGEST_CHECK_SECONDS, next_run_time=now, id="digests"
         )
+        # not more often than the shortest retry delay, nor more than a second apart
+        every = max(1.0, min(FULL_TEXT_SECONDS, *settings.full_text_retry.backoff))
         scheduler.add_job(
-            self.full_text, "interval", seconds=FULL_TEXT_SECONDS, next_run_time=now, id="full_text"
+            self.full_text, "interval", seconds=every, next_run_time=now, id="full_text"
         )
         scheduler.add_job(
             self.maintenance,
