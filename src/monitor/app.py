@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, fields
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from monitor.clock import utcnow
@@ -181,12 +181,13 @@ class App:
             await asyncio.gather(*(one(s) for s in claimed))
         return outcomes
 
-    async def retry_full_text(self) -> RetryReport:
-        """Fetch again the pages of the articles waiting for their full text that are due."""
+    async def retry_full_text(self, due_by: datetime | None = None) -> RetryReport:
+        """Fetch again the pages of the articles waiting for their full text that are due (by
+        *due_by*: a poll's start, so that the articles it just stored wait their first delay)."""
         from monitor.ingest.retry import retry_due
 
         async with self.pipeline() as pipeline:
-            return await retry_due(pipeline)
+            return await retry_due(pipeline, due_by=due_by)
 
     def close(self) -> None:
         self.store.close()

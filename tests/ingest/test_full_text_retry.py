@@ -134,11 +134,24 @@ def subjects(smtp: SmtpPeer) -> list[str]:
     return [str(r.message["Subject"]) for r in smtp.received]
 
 
-@pytest.mark.parametrize("failure", ["slow", "503"])
-def test_a_teaser_gets_its_full_text_later_and_is_sent_once(
-    tmp_path: Path, smtp: SmtpPeer, failure: str
-) -> None:
-    page = Page(failure)
+def test_a_page_slower_than_the_timeout_is_fetched_later(tmp_path: Path, smtp: SmtpPeer) -> None:
+    page = Page("slow")
+    feed = rss(("a1", TITLE, "/a.html"))
+    routes = {"/feed.rss": respond(200, feed, {"Content-Type": "application/rss+xml"})}
+    with LocalServer({**routes, "/a.html": page}) as server:
+        config = write_config(tmp_path, server.url("/feed.rss"), smtp.port)
+        run(config, "poll")
+        assert status(config)["full_text_waiting"] == 1
+        page.mode = "ok"
+        time.sleep(1.2)  # the backoff (1s)
+        assert "1 fetched" in run(config, "poll")
+        (article,) = stored(config)
+        assert "dredging" in article["text"] and article["topics"] == ["Dredging", "Terminal"]
+        assert page.hits == 2
+
+
+def test_a_teaser_gets_its_full_text_later_and_is_sent_once(tmp_path: Path, smtp: SmtpPeer) -> None:
+    page = Page("503")
     routes = {
         "/feed.rss": respond(
             200, rss(("a1", TITLE, "/a.html")), {"Content-Type": "application/rss+xml"}

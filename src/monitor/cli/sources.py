@@ -56,6 +56,7 @@ def cmd_poll(args: argparse.Namespace, ctx: Context) -> int:
     import asyncio
 
     from monitor.cli.health import poll_summary
+    from monitor.clock import utcnow
 
     progress = Progress()
 
@@ -65,8 +66,9 @@ def cmd_poll(args: argparse.Namespace, ctx: Context) -> int:
     names = args.sources or None
 
     async def poll_and_retry() -> tuple[list[PollOutcome], RetryReport]:
+        started = utcnow()
         outcomes = await ctx.app.poll(names, force=bool(args.all or args.sources), progress=step)
-        return outcomes, await ctx.app.retry_full_text()
+        return outcomes, await ctx.app.retry_full_text(due_by=started)
 
     outcomes, retried = asyncio.run(poll_and_retry())
     if ctx.json:

@@ -77,11 +77,15 @@ def mark_waiting(
             waits.mark(conn, result.article_id, article.source, message, due, now)
 
 
-async def retry_due(pipeline: Pipeline, limit: int = BATCH) -> RetryReport:
-    """Try the pages of the articles whose next attempt is due; never raises for one page."""
+async def retry_due(
+    pipeline: Pipeline, limit: int = BATCH, *, due_by: datetime | None = None
+) -> RetryReport:
+    """Try the pages of the articles whose next attempt is due (by *due_by*, default now: a
+    `poll` passes its start, so what its own polls marked waits for its first delay); never
+    raises for one page."""
     now = pipeline.clock()
     try:
-        claimed = await asyncio.to_thread(_claim, pipeline, now, limit)
+        claimed = await asyncio.to_thread(_claim, pipeline, due_by or now, now, limit)
     except StoreError as exc:
         pipeline.store.log_fault(exc, "full text: store error")
         return RetryReport()
@@ -99,11 +103,11 @@ async def retry_due(pipeline: Pipeline, limit: int = BATCH) -> RetryReport:
     return RetryReport(len(claimed), counts["fetched"], counts["again"], counts["gave_up"])
 
 
-def _claim(pipeline: Pipeline, now: datetime, limit: int) -> list[Waiting]:
+def _claim(pipeline: Pipeline, due_by: datetime, now: datetime, limit: int) -> list[Waiting]:
     with pipeline.store.begin() as conn:
         retention = timedelta(seconds=pipeline.config.settings.retention)
         waits.forget_given_up(conn, now - retention)
-        return waits.claim_due(conn, now, limit, now + LEASE)
+        return waits.claim_due(conn, due_by, limit, now + LEASE)
 
 
 async def _try(pipeline: Pipeline, wait: Waiting) -> _Result:

@@ -81,10 +81,10 @@ def mark(
 
 
 def claim_due(
-    conn: sa.Connection, now: datetime, limit: int, lease_until: datetime
+    conn: sa.Connection, due_by: datetime, limit: int, lease_until: datetime
 ) -> list[Waiting]:
-    """Up to *limit* waits due at *now* (oldest due first), each moved to *lease_until* so that
-    no other worker takes it meanwhile; a wait another worker took first is left out."""
+    """Up to *limit* waits due by *due_by* (oldest due first), each moved to *lease_until* so
+    that no other worker takes it meanwhile; a wait another worker took first is left out."""
     rows = conn.execute(
         sa.select(
             _w.article_id,
@@ -94,7 +94,7 @@ def claim_due(
             *(articles.c[name] for name in _ARTICLE),
         )
         .join(articles, articles.c.id == _w.article_id)
-        .where(_w.next_attempt_at.is_not(None), _w.next_attempt_at <= now)
+        .where(_w.next_attempt_at.is_not(None), _w.next_attempt_at <= due_by)
         .order_by(_w.next_attempt_at, _w.article_id)
         .limit(limit)
     ).all()
