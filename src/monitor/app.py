@@ -16,7 +16,7 @@ from monitor.errors import MonitorError
 from monitor.fetch.settings import fetch_settings
 from monitor.ingest.stages import ArticleStage
 from monitor.redact import strip_userinfo
-from monitor.store import Store
+from monitor.store import Store, full_text
 from monitor.store import sources as source_store
 from monitor.store.sources import SourceRow
 from monitor.stories.stage import StoryStage
@@ -181,9 +181,14 @@ class App:
             await asyncio.gather(*(one(s) for s in claimed))
         return outcomes
 
-    async def retry_full_text(self, due_by: datetime | None = None) -> RetryReport:
+    async def retry_full_text(self, due_by: datetime | None = None) -> RetryReport | None:
         """Fetch again the pages of the articles waiting for their full text that are due (by
-        *due_by*: a poll's start, so that the articles it just stored wait their first delay)."""
+        *due_by*: a poll's start, so that the articles it just stored wait their first delay);
+        None when none is due (no pipeline is loaded for nothing)."""
+        due_by = due_by or utcnow()
+        with self.store.connect() as conn:
+            if not full_text.any_due(conn, due_by):
+                return None
         from monitor.ingest.retry import retry_due
 
         async with self.pipeline() as pipeline:

@@ -65,7 +65,7 @@ def cmd_poll(args: argparse.Namespace, ctx: Context) -> int:
 
     names = args.sources or None
 
-    async def poll_and_retry() -> tuple[list[PollOutcome], RetryReport]:
+    async def poll_and_retry() -> tuple[list[PollOutcome], RetryReport | None]:
         started = utcnow()
         outcomes = await ctx.app.poll(names, force=bool(args.all or args.sources), progress=step)
         return outcomes, await ctx.app.retry_full_text(due_by=started)

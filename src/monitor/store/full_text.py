@@ -123,6 +123,12 @@ def claim_due(
     return claimed
 
 
+def any_due(conn: sa.Connection, due_by: datetime) -> bool:
+    """Whether a wait is due by *due_by* (so a run with nothing to do loads no pipeline)."""
+    q = sa.select(_w.article_id).where(_w.next_attempt_at <= due_by).limit(1)
+    return conn.execute(q).first() is not None
+
+
 def take(conn: sa.Connection, article_id: int, attempts: int) -> bool:
     """The text arrived: end the wait (False when another worker settled it meanwhile)."""
     done = conn.execute(
