@@ -22,6 +22,17 @@ def conditional(body: bytes, content_type: str, etag: str = '"v1"') -> Handler:
     return handle
 
 
+def big_feed(items: int = 30) -> bytes:
+    """A feed whose items carry their full text (several pages of the database each)."""
+    body = "".join(
+        f"<item><title>Story {i}</title><link>http://127.0.0.1:9/story/{i}</link>"
+        f"<guid>story-{i}</guid><description>{f'Word{i} sentence number {i}. ' * 400}"
+        "</description></item>"
+        for i in range(items)
+    )
+    return f"<rss version='2.0'><channel><title>Big</title>{body}</channel></rss>".encode()
+
+
 def site_routes() -> dict[str, Handler]:
     routes: dict[str, Handler] = {
         "/world.rss": conditional((SITE / "world.rss").read_bytes(), "application/rss+xml"),

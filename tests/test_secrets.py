@@ -83,6 +83,7 @@ def home(tmp_path: Path) -> Iterator[Home]:
         hooks.routes.update({slack_path: echo_500, apprise_path: echo_500})
         base = f"127.0.0.1:{feeds.port}"
         (tmp_path / "slack-webhook").write_text(f"{hooks.url(slack_path)}\n")
+        (tmp_path / "feed-url").write_text(f"http://filer:{canary.token('filed')}@{base}/feed\n")
         credentials = tmp_path / "credentials"
         credentials.mkdir()
         (credentials / "smtp-password").write_text(canary.token("smtp") + "\n")
@@ -93,6 +94,8 @@ settings: {{state_dir: state, fetch: {{connect_timeout: 2s, total_timeout: 5s}}}
 feeds:
   - {{name: Guarded, url: 'http://reader:{feed_password}@{base}/feed'}}
   - {{name: Wrong, url: 'http://reader:{canary.token("wrong")}@{base}/feed'}}
+  - {{name: Filed, url_file: feed-url}}
+  - {{name: FromEnv, url_env: FEED_URL}}
   - {{name: Down, url: 'http://{canary.token("user")}:{canary.token("down")}@127.0.0.1:{closed_port()}/f'}}
 topics:
   - {{name: Legion, query: legion}}
@@ -112,6 +115,7 @@ channels:
         )
         env = {
             "PUSH_URL": f"json://127.0.0.1:{hooks.port}{apprise_path}",
+            "FEED_URL": f"http://{canary.token('envuser')}:{canary.token('env')}@{base}/feed",
             "CREDENTIALS_DIRECTORY": str(credentials),
         }
         yield Home(config, canary, env, seen)
@@ -152,6 +156,8 @@ def test_no_secret_in_any_output_log_or_state(home: Home) -> None:
         for a in home.feed_auth
         if a
     )
+    users = {base64.b64decode(a.split()[1]).decode().split(":")[0] for a in home.feed_auth if a}
+    assert {"reader", "filer", home.canary.token("envuser")} <= users  # url_file, url_env used
     assert "authentication failed" in sent and "Slack answered 500" in sent
     assert "no route for POST" in sent  # the reply is shown, its echo of the token masked
     assert '"url": "http://127.0.0.1:' in status
@@ -159,7 +165,9 @@ def test_no_secret_in_any_output_log_or_state(home: Home) -> None:
     assert home.canary.mark not in output, output
     assert home.canary.mark not in dump, dump
     # the positive control: the export keeps them when asked
-    assert home.canary.token("feedpass") in home.run("feeds", "export", "--with-secrets")
+    with_secrets = home.run("feeds", "export", "--with-secrets")
+    assert home.canary.token("feedpass") in with_secrets
+    assert home.canary.token("filed") in with_secrets and home.canary.token("env") in with_secrets
 
 
 def check(tmp_path: Path, smtp: str, env: dict[str, str] | None = None) -> str:

@@ -15,22 +15,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from demosite import conditional, write_config
+from demosite import big_feed, conditional, write_config
 from faults import no_room, on_connect
 from httpserver import LocalServer
 from monitor.app import App
 from monitor.config import load_config
-
-
-def big_feed(items: int = 30) -> bytes:
-    """A feed whose items carry their full text (several pages of the database each)."""
-    body = "".join(
-        f"<item><title>Story {i}</title><link>http://127.0.0.1:9/story/{i}</link>"
-        f"<guid>story-{i}</guid><description>{f'Word{i} sentence number {i}. ' * 400}"
-        "</description></item>"
-        for i in range(items)
-    )
-    return f"<rss version='2.0'><channel><title>Big</title>{body}</channel></rss>".encode()
 
 
 def room(conn: sqlite3.Connection) -> None:

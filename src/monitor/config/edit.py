@@ -186,7 +186,7 @@ def remove_feed(path: Path, name: str) -> str:
         if name in (item.get("name"), item.get("url")) or (
             "name" not in item and default_feed_name(str(item.get("url"))) == name
         ):
-            url = str(item.get("url"))
+            url = str(item.get("url") or "a URL from a secret")  # url_env, url_file, …
             spans = _item_spans(data, lines)
             if spans is None:
                 del feeds[index]

@@ -183,8 +183,9 @@ def secret_keys(key: str) -> tuple[str, ...]:
     return tuple(f"{key}_{kind}" for kind in SECRET_SOURCES)
 
 
-def secret(s: Section, key: str, env: Mapping[str, str]) -> str | None:
-    """Resolve a `*_env` key: the named environment variable must be set (never logged)."""
+def secret(s: Section, key: str, env: Mapping[str, str], record: bool = True) -> str | None:
+    """Resolve a `*_env` key: the named environment variable must be set (never logged).
+    *record*: the whole value is a secret (False: the caller records its secret pieces)."""
     name = s.get(key, as_str, "")
     if not name:
         return None
@@ -197,10 +198,10 @@ def secret(s: Section, key: str, env: Mapping[str, str]) -> str | None:
     if not value:
         s.error(key, f"environment variable {name} is not set", f"export {name}=… before starting")
         return None
-    return s.problems.secret(value)
+    return s.problems.secret(value) if record else value
 
 
-def secret_from(s: Section, key: str, env: Mapping[str, str]) -> str | None:
+def secret_from(s: Section, key: str, env: Mapping[str, str], record: bool = True) -> str | None:
     """The secret *key* from whichever of `KEY_env`, `KEY_file` (a file holding it) or
     `KEY_credential` (a systemd credential, in $CREDENTIALS_DIRECTORY) is given; None if none."""
     given = [k for k in secret_keys(key) if s.has(k)]
@@ -210,7 +211,7 @@ def secret_from(s: Section, key: str, env: Mapping[str, str]) -> str | None:
     if not given:
         return None
     if given[0].endswith("_env"):
-        return secret(s, given[0], env)
+        return secret(s, given[0], env, record)
     name = s.get(given[0], as_str, "")
     if not name:
         return None
@@ -218,7 +219,8 @@ def secret_from(s: Section, key: str, env: Mapping[str, str]) -> str | None:
         path = Path(name).expanduser()
         if not path.is_absolute():
             path = Path(s.problems.file).parent / path
-        return _read_secret(s, given[0], path, "check the path and that this user may read it")
+        hint = "check the path and that this user may read it"
+        return _read_secret(s, given[0], path, hint, record)
     directory = env.get("CREDENTIALS_DIRECTORY")
     if not directory:
         s.error(
@@ -230,10 +232,10 @@ def secret_from(s: Section, key: str, env: Mapping[str, str]) -> str | None:
     if "/" in name or name in (".", ".."):
         s.error(given[0], f"{name!r} is not a credential name", "name it as in LoadCredential=")
         return None
-    return _read_secret(s, given[0], Path(directory) / name, f"add LoadCredential={name}:…")
+    return _read_secret(s, given[0], Path(directory) / name, f"add LoadCredential={name}:…", record)
 
 
-def _read_secret(s: Section, key: str, path: Path, hint: str) -> str | None:
+def _read_secret(s: Section, key: str, path: Path, hint: str, record: bool) -> str | None:
     """The content of *path* without its trailing newline (the value itself is never shown)."""
     try:
         value = path.read_text(encoding="utf-8").rstrip("\r\n")
@@ -244,7 +246,7 @@ def _read_secret(s: Section, key: str, path: Path, hint: str) -> str | None:
     if not value:
         s.error(key, f"the secret file {path} is empty", hint)
         return None
-    return s.problems.secret(value)
+    return s.problems.secret(value) if record else value
 
 
 def secret_or_value(s: Section, key: str, env: Mapping[str, str]) -> str | None:

@@ -50,7 +50,7 @@ _FETCH = (
     "per_host_limit", "global_limit", "user_agent", "http2", "allow_networks",
 )  # fmt: skip
 _FULL_TEXT_RETRY = ("attempts", "backoff")
-_FEED = ("url", "name", "type", "interval", "tags", "full_text", "enabled")
+_FEED = ("url", *secret_keys("url"), "name", "type", "interval", "tags", "full_text", "enabled")
 _TOPIC = ("name", "query", "feeds", "languages")
 
 
@@ -66,7 +66,7 @@ def load_config(path: Path | str, environ: Mapping[str, str] | None = None) -> C
     root = Section(data if data is not None else {}, "", problems, 1)
     root.check_keys(_TOP)
     settings = _settings(root.section("settings"), path, env)
-    feeds = _feeds(root, settings)
+    feeds = _feeds(root, env)
     proxy, proxy_problems = proxy_settings(env)
     channels = outputs.channels(root, env, proxy)
     topics = _topics(root, feeds)
@@ -175,12 +175,31 @@ def _url(value: Any) -> str:
     return text
 
 
-def _feeds(root: Section, settings: Settings) -> list[FeedConfig]:
+def _feed_url(s: Section, env: Mapping[str, str]) -> str:
+    """`url:`, or `url_env` / `url_file` / `url_credential` for a URL that holds credentials
+    (only its user name and password are secrets, as in an inline URL: see load_config)."""
+    given = [k for k in secret_keys("url") if s.has(k)]
+    if not given:
+        return s.get("url", _url, "", required=True, hint="every feed needs url: https://…")
+    if s.has("url"):
+        s.error("url", f"give url or {given[0]}, not both", "the URL comes from one place")
+        return ""
+    value = secret_from(s, "url", env, record=False)
+    if value is None:
+        return ""
+    try:
+        return _url(value.strip())
+    except ValueError as exc:
+        s.error(given[0], f"the URL it holds {exc}", "it must hold one http(s) URL")
+        return ""
+
+
+def _feeds(root: Section, env: Mapping[str, str]) -> list[FeedConfig]:
     feeds: list[FeedConfig] = []
     names: dict[str, int] = {}
     for s, _ in items(root, "feeds"):
         s.check_keys(_FEED)
-        url = s.get("url", _url, "", required=True, hint="every feed needs url: https://…")
+        url = _feed_url(s, env)
         name = s.get("name", as_str, default_feed_name(url) if url else "")
         if name in names:
             s.error(

@@ -2,7 +2,8 @@
 
 A short *tick* job claims due sources from the store (`next_check_at`, leased so that no source
 is polled twice at once) and starts their polls with bounded concurrency; there is not one
-APScheduler job per feed. First SIGTERM/SIGINT: stop claiming, let the polls in hand finish
+APScheduler job per feed. A poll that ends frees its slot for the next due source at once, not
+at the next tick. First SIGTERM/SIGINT: stop claiming, let the polls in hand finish
 (up to `shutdown_grace`), exit 0. Second: cancel them and any job in progress, exit at once
 (quietly: no traceback). SIGHUP: reload the config through `App.reconfigure` (feeds, topics,
 digests, channels, intervals, concurrency, tick); a broken file is reported and the old config
@@ -46,7 +47,7 @@ class Daemon:
     def __init__(self, config_path: Path, config: Config, environ: Mapping[str, str]) -> None:
         self.config_path = config_path
         self.environ = environ
-        # one daemon per SQLite state (several workers share a PostgreSQL database)
+        # one daemon per SQLite state (several may share a PostgreSQL database: docs/decisions.md)
         self.lock = None if config.settings.database_url else acquire(config.settings.state_dir)
         try:
             self.app = App.open(config)
@@ -58,6 +59,8 @@ class Daemon:
         self.force_stop = False
         self.in_flight: dict[asyncio.Task[object], SourceRow] = {}
         self.jobs: set[asyncio.Task[object]] = set()  # scheduler jobs running right now
+        self.claiming = asyncio.Lock()  # one claim at a time: the free slots are counted once
+        self.refill_queued = False
         self.pipeline: Pipeline | None = None
         self.scheduler: AsyncIOScheduler | None = None
 
@@ -201,6 +204,10 @@ class Daemon:
     async def tick(self) -> None:
         """Claim due sources up to the free concurrency and start their polls."""
         self._track()
+        async with self.claiming:
+            await self._claim()
+
+    async def _claim(self) -> None:
         if self.stopping.is_set() or self.pipeline is None:
             return
         free = self.config.settings.concurrency - len(self.in_flight)
@@ -226,6 +233,17 @@ class Daemon:
 
     def _done(self, task: asyncio.Task[object]) -> None:
         self.in_flight.pop(task, None)
+        if not self.stopping.is_set() and not self.refill_queued:  # one refill waits at most:
+            self.refill_queued = True  # it counts every slot freed before it starts claiming
+            refill = asyncio.get_running_loop().create_task(self.refill())
+            self.jobs.add(refill)  # held (a bare task may be collected), awaited at shutdown
+            refill.add_done_callback(self.jobs.discard)
+
+    async def refill(self) -> None:
+        """A freed slot takes the next due source now, not at the next tick."""
+        async with self.claiming:
+            self.refill_queued = False
+            await self._claim()
 
     async def digests(self) -> None:
         self._track()

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from monitor.models import Article
 from monitor.store import articles as article_store
 from monitor.store.articles import Stored
+from monitor.store.util import STAGES_LOCK, one_at_a_time
 
 
 class ArticleStage(Protocol):
@@ -47,7 +48,9 @@ def refresh(
     now: datetime,
 ) -> None:
     """Run every stage again (in order) on an article whose text changed; a stage without
-    `refresh` keeps what it did for the article at first."""
+    `refresh` keeps what it did for the article at first. Processes on one PostgreSQL database
+    take turns, as in `ingest`."""
+    one_at_a_time(conn, STAGES_LOCK)
     for stage in stages:
         redo = getattr(stage, "refresh", None)
         if redo is not None:
@@ -60,8 +63,15 @@ def ingest(
     stages: Sequence[ArticleStage],
     now: datetime,
 ) -> list[Stored]:
-    """Store each article once (by canonical URL) and run every stage on the new ones."""
+    """Store each article once (by canonical URL) and run every stage on the new ones.
+
+    Processes sharing one PostgreSQL database take turns here until their transactions end, as
+    the threads of one process do: the stages see every article committed before, in order, and
+    their upserts of shared rows (term statistics, postings) never deadlock each other.
+    """
     results: list[Stored] = []
+    if articles:
+        one_at_a_time(conn, STAGES_LOCK)
     for article in articles:
         stored = article_store.store(conn, article, now)
         if stored.new:
