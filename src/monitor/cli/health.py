@@ -15,6 +15,7 @@ from monitor.ingest.health import describe_skips, empty_problem
 
 if TYPE_CHECKING:
     from monitor.ingest.pipeline import PollOutcome
+    from monitor.ingest.retry import RetryReport
     from monitor.store.sources import SourceRow
 
 
@@ -100,8 +101,9 @@ def problem(r: SourceRow) -> str:
     return "; ".join(parts)
 
 
-def poll_summary(outcomes: Sequence[PollOutcome]) -> None:
-    """`poll`'s report: the totals, then each failed, degraded or skipping source."""
+def poll_summary(outcomes: Sequence[PollOutcome], retried: RetryReport | None = None) -> None:
+    """`poll`'s report: the totals, then each failed, degraded or skipping source, then the
+    pages of waiting articles tried again."""
     failed = [o for o in outcomes if not o.ok]
     degraded = [o for o in outcomes if o.degraded]
     new = sum(o.new_articles for o in outcomes)
@@ -117,3 +119,8 @@ def poll_summary(outcomes: Sequence[PollOutcome]) -> None:
     for o in outcomes:
         if o.skips:
             print(f"  {o.source}: skipped {o.skips}")
+    if retried is not None and retried.tried:
+        print(
+            f"full text: tried {retried.tried} waiting articles again: {retried.fetched} fetched, "
+            f"{retried.again} still waiting, {retried.gave_up} given up"
+        )

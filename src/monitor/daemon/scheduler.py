@@ -8,7 +8,9 @@ at the next tick. First SIGTERM/SIGINT: stop claiming, let the polls in hand fin
 (quietly: no traceback). SIGHUP: reload the config through `App.reconfigure` (feeds, topics,
 digests, channels, intervals, concurrency, tick); a broken file is reported and the old config
 kept, and changed settings that only a restart applies (the store, the HTTP client, the extract
-pool, the log level) are named in the reload's log line.
+pool, the log level) are named in the reload's log line. A *full_text* job tries again, once a
+minute (or at the shortest retry delay, when shorter), the pages of articles stored with their
+teaser whose next attempt is due (ingest/retry.py).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from monitor.daemon.sdnotify import Notifier
 from monitor.digest import delivery
 from monitor.errors import ConfigError, StoreError
 from monitor.ingest.pipeline import Pipeline
+from monitor.ingest.retry import retry_due
 from monitor.redact import learn_secrets
 from monitor.store.sources import SourceRow
 from monitor.store.statelock import acquire
@@ -36,6 +39,7 @@ from monitor.store.story_queries import PruneReport, prune
 log = logging.getLogger(__name__)
 
 DIGEST_CHECK_SECONDS = 15.0
+FULL_TEXT_SECONDS = 60.0  # at most this long between looks at the articles waiting for full text
 MAINTENANCE_SECONDS = 3600.0
 
 
@@ -80,6 +84,11 @@ class Daemon:
         )
         scheduler.add_job(
             self.digests, "interval", seconds=DIGEST_CHECK_SECONDS, next_run_time=now, id="digests"
+        )
+        # not more often than the shortest retry delay, nor more than a second apart
+        every = max(1.0, min(FULL_TEXT_SECONDS, *settings.full_text_retry.backoff))
+        scheduler.add_job(
+            self.full_text, "interval", seconds=every, next_run_time=now, id="full_text"
         )
         scheduler.add_job(
             self.maintenance,
@@ -245,6 +254,14 @@ class Daemon:
             "unsent messages stay in the outbox",
             lambda: delivery.run_due(self.app.store, self.config, utcnow()),
         )
+
+    async def full_text(self) -> None:
+        """Fetch again the pages of the articles waiting for their full text that are due."""
+        self._track()
+        pipeline = self.pipeline
+        if self.stopping.is_set() or pipeline is None:
+            return
+        await self._guarded("full_text", "the waits stay due", lambda: retry_due(pipeline))
 
     async def maintenance(self) -> None:
         """Retention: prune old article text and dedup/story state (off the event loop)."""
