@@ -149,19 +149,26 @@ def recent_members(conn: sa.Connection, ids: list[int], limit: int) -> list[tupl
 
 
 def take_df(conn: sa.Connection, terms: list[int]) -> dict[int, int]:
-    """Count one more document for each of *terms* and return their document frequencies from
-    before it (0 for a new term): one multi-row upsert with RETURNING, safe with concurrent
-    writers (``df = df + 1`` in the store)."""
-    if not terms:
-        return {}
-    mark = param_mark(conn)
-    rows = _run(
-        conn,
-        f"INSERT INTO term_stats (term, df) VALUES {', '.join([f'({mark}, 1)'] * len(terms))} "
-        "ON CONFLICT (term) DO UPDATE SET df = term_stats.df + 1 RETURNING term, df",
-        tuple(terms),
-    )
-    return {term: df - 1 for term, df in rows}  # both drivers return int for these
+    """Count one more document for each of *terms* (distinct) and return their document
+    frequencies from before it (0 for a new term): multi-row upserts with RETURNING, safe with
+    concurrent writers (``df = df + 1`` in the store). The terms go in chunks of a power of two
+    (at most 256), so the few SQL texts stay in the driver's statement cache instead of one new
+    statement to compile per article."""
+    out: dict[int, int] = {}
+    mark, at = param_mark(conn), 0
+    while at < len(terms):
+        size = min(1 << (len(terms) - at).bit_length() - 1, 256)
+        key = ("df", mark, size, 0, 0)
+        sql = _SQL.get(key)
+        if sql is None:
+            sql = _SQL[key] = (
+                f"INSERT INTO term_stats (term, df) VALUES {', '.join([f'({mark}, 1)'] * size)} "
+                "ON CONFLICT (term) DO UPDATE SET df = term_stats.df + 1 RETURNING term, df"
+            )
+        rows = _run(conn, sql, tuple(terms[at : at + size]))
+        out.update({term: df - 1 for term, df in rows})  # both drivers return int for these
+        at += size
+    return out
 
 
 def days(seen: datetime, last_seen: datetime) -> float:
