@@ -9,7 +9,9 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
+from monitor.store import raw
 from monitor.store.story_tables import fingerprints, minhash_bands
+from monitor.store.util import param_mark
 
 
 class StoredFingerprint(NamedTuple):
@@ -21,31 +23,39 @@ class StoredFingerprint(NamedTuple):
 
 
 @cache
-def _lookup(bands: int) -> sa.TextualSelect:
-    """One prepared statement per band count (the shipped 20): the stored signatures of every
-    article having any of the keys, answered by the band table's primary key. Built once, so
-    SQLAlchemy's compiled cache serves the lookup that runs for every article."""
-    keys = ", ".join(f":k{i}" for i in range(bands))
-    return sa.text(
+def _lookup(bands: int, mark: str) -> str:
+    """The stored signatures of every article having any of the *bands* keys, answered by the
+    band table's primary key: one SQL text per band count (the shipped 20) and driver."""
+    keys = ", ".join([mark] * bands)
+    return (
         f"SELECT article_id, signature, seen FROM {fingerprints.name} WHERE article_id IN "
         f"(SELECT article_id FROM {minhash_bands.name} WHERE band_hash IN ({keys}))"
-    ).columns(fingerprints.c.article_id, fingerprints.c.signature, fingerprints.c.seen)
+    )
 
 
 def candidates(conn: sa.Connection, keys: Sequence[int]) -> list[StoredFingerprint]:
     """The stored signatures sharing at least one of the band *keys*."""
-    params = {f"k{i}": k for i, k in enumerate(keys)}
-    rows = conn.execute(_lookup(len(keys)), params).all()
-    return [StoredFingerprint(article_id, blob, seen) for article_id, blob, seen in rows]
+    if not keys:
+        return []
+    load = raw.time_codec(conn, True)
+    rows = raw.run(conn, _lookup(len(keys), param_mark(conn)), list(keys))
+    return [StoredFingerprint(int(aid), bytes(blob), load(seen)) for aid, blob, seen in rows]
 
 
 def add(
     conn: sa.Connection, article_id: int, signature: bytes, seen: datetime, keys: Sequence[int]
 ) -> None:
     """Store an article's signature and its band keys, for the texts that come after it."""
-    conn.execute(
-        sa.insert(fingerprints).values(article_id=article_id, signature=signature, seen=seen)
+    mark = param_mark(conn)
+    raw.run(
+        conn,
+        f"INSERT INTO {fingerprints.name} (article_id, signature, seen) "
+        f"VALUES ({mark}, {mark}, {mark})",
+        (article_id, signature, raw.time_codec(conn, False)(seen)),
     )
-    conn.execute(
-        sa.insert(minhash_bands), [{"band_hash": k, "article_id": article_id} for k in keys]
-    )
+    if keys:
+        raw.run_many(
+            conn,
+            f"INSERT INTO {minhash_bands.name} (band_hash, article_id) VALUES ({mark}, {mark})",
+            [(k, article_id) for k in keys],
+        )

@@ -9,42 +9,16 @@ import sqlalchemy as sa
 
 from monitor.clock import utcnow
 from monitor.models import Article
-from monitor.store.schema import articles
+from monitor.store import raw
 from monitor.store.story_tables import (
-    stories,
-    story_articles,
     story_counters,
 )
 from monitor.store.util import param_mark
 
-# Level 3 runs once per stored article: its statements are plain SQL on the transaction's own
-# DBAPI connection (no per-call statement construction or parameter processing), with the
-# store's datetime conversions applied explicitly; the SQL text is cached, it holds no state.
+# Level 3 runs once per stored article: its statements are plain SQL (`store.raw`); the SQL
+# text is cached, it holds no state.
 _SQL: dict[tuple[str, str, int, int, int], str] = {}
-_CONVERT: dict[tuple[str, bool], Any] = {}
-
-
-def _run(conn: sa.Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
-    cursor = conn.connection.cursor()
-    try:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall()) if cursor.description else []
-    finally:
-        cursor.close()
-
-
-def _time(conn: sa.Connection, result: bool) -> Any:
-    """The store's datetime conversion (UTCDateTime) to or from this driver's form."""
-    key = (conn.dialect.name, result)
-    if key not in _CONVERT:
-        kind = stories.c.last_seen.type.dialect_impl(conn.dialect)
-        process = (
-            kind.result_processor(conn.dialect, None)
-            if result
-            else kind.bind_processor(conn.dialect)
-        )
-        _CONVERT[key] = process or (lambda value: value)
-    return _CONVERT[key]
+_run, _time = raw.run, raw.time_codec
 
 
 class StoryCandidate(NamedTuple):
@@ -97,28 +71,35 @@ def candidates(
 
 def new_story(conn: sa.Connection, seen: datetime) -> int:
     """An empty story first and last seen at *seen*: its id."""
-    result = conn.execute(
-        sa.insert(stories).values(title="", first_seen=seen, last_seen=seen, size=0, centroid=b"")
+    mark, when = param_mark(conn), _time(conn, False)(seen)
+    rows = _run(
+        conn,
+        "INSERT INTO stories (title, first_seen, last_seen, size, centroid) "
+        f"VALUES ('', {mark}, {mark}, 0, {mark}) RETURNING id",
+        (when, when, b""),
     )
-    return int(result.inserted_primary_key[0])  # type: ignore[index]
+    return int(rows[0][0])
 
 
 def story_of(conn: sa.Connection, article_id: int) -> int | None:
     """The story an article is a member of (None when it is in none)."""
-    story_id = conn.execute(
-        sa.select(story_articles.c.story_id).where(story_articles.c.article_id == article_id)
-    ).scalar()
-    return None if story_id is None else int(story_id)
+    mark = param_mark(conn)
+    rows = _run(
+        conn, f"SELECT story_id FROM story_articles WHERE article_id = {mark}", (article_id,)
+    )
+    return int(rows[0][0]) if rows and rows[0][0] is not None else None
 
 
 def add_copy(
     conn: sa.Connection, article_id: int, story_id: int, seen: datetime, original: int
 ) -> None:
     """A copy joins its original's story (without a vector: linkage reads the original's)."""
-    conn.execute(
-        sa.insert(story_articles).values(
-            article_id=article_id, story_id=story_id, seen=seen, duplicate_of=original
-        )
+    mark = param_mark(conn)
+    _run(
+        conn,
+        "INSERT INTO story_articles (article_id, story_id, seen, duplicate_of) "
+        f"VALUES ({mark}, {mark}, {mark}, {mark})",
+        (article_id, story_id, _time(conn, False)(seen), original),
     )
 
 
@@ -168,19 +149,26 @@ def recent_members(conn: sa.Connection, ids: list[int], limit: int) -> list[tupl
 
 
 def take_df(conn: sa.Connection, terms: list[int]) -> dict[int, int]:
-    """Count one more document for each of *terms* and return their document frequencies from
-    before it (0 for a new term): one multi-row upsert with RETURNING, safe with concurrent
-    writers (``df = df + 1`` in the store)."""
-    if not terms:
-        return {}
-    mark = param_mark(conn)
-    rows = _run(
-        conn,
-        f"INSERT INTO term_stats (term, df) VALUES {', '.join([f'({mark}, 1)'] * len(terms))} "
-        "ON CONFLICT (term) DO UPDATE SET df = term_stats.df + 1 RETURNING term, df",
-        tuple(terms),
-    )
-    return {term: df - 1 for term, df in rows}  # both drivers return int for these
+    """Count one more document for each of *terms* (distinct) and return their document
+    frequencies from before it (0 for a new term): multi-row upserts with RETURNING, safe with
+    concurrent writers (``df = df + 1`` in the store). The terms go in chunks of a power of two
+    (at most 256), so the few SQL texts stay in the driver's statement cache instead of one new
+    statement to compile per article."""
+    out: dict[int, int] = {}
+    mark, at = param_mark(conn), 0
+    while at < len(terms):
+        size = min(1 << (len(terms) - at).bit_length() - 1, 256)
+        key = ("df", mark, size, 0, 0)
+        sql = _SQL.get(key)
+        if sql is None:
+            sql = _SQL[key] = (
+                f"INSERT INTO term_stats (term, df) VALUES {', '.join([f'({mark}, 1)'] * size)} "
+                "ON CONFLICT (term) DO UPDATE SET df = term_stats.df + 1 RETURNING term, df"
+            )
+        rows = _run(conn, sql, tuple(terms[at : at + size]))
+        out.update({term: df - 1 for term, df in rows})  # both drivers return int for these
+        at += size
+    return out
 
 
 def days(seen: datetime, last_seen: datetime) -> float:
@@ -191,9 +179,10 @@ def seen_time(conn: sa.Connection, article_id: int, article: Article) -> datetim
     """Published time, else the time the article was stored (fetched, now as a last resort)."""
     if article.published is not None:
         return article.published
-    stored = conn.execute(
-        sa.select(articles.c.stored_at).where(articles.c.id == article_id)
-    ).scalar()
+    rows = _run(
+        conn, f"SELECT stored_at FROM articles WHERE id = {param_mark(conn)}", (article_id,)
+    )
+    stored = _time(conn, True)(rows[0][0]) if rows else None
     if isinstance(stored, datetime):
         return stored
     return article.fetched or utcnow()
@@ -201,32 +190,24 @@ def seen_time(conn: sa.Connection, article_id: int, article: Article) -> datetim
 
 def root(conn: sa.Connection, article_id: int) -> int:
     """The original an article points to (a copy's copy resolves to the first original)."""
-    dup = conn.execute(
-        sa.select(story_articles.c.duplicate_of).where(story_articles.c.article_id == article_id)
-    ).scalar()
-    return int(dup) if dup is not None else article_id
-
-
-_MARK = (
-    sa.update(articles)
-    .where(articles.c.id == sa.bindparam("aid"))
-    .values(duplicate_of=sa.bindparam("dup"), story_id=sa.bindparam("story"))
-)
+    mark = param_mark(conn)
+    sql = f"SELECT duplicate_of FROM story_articles WHERE article_id = {mark}"
+    rows = _run(conn, sql, (article_id,))
+    return int(rows[0][0]) if rows and rows[0][0] is not None else article_id
 
 
 def mark(conn: sa.Connection, article_id: int, duplicate_of: int | None, story_id: int) -> None:
-    conn.execute(_MARK, {"aid": article_id, "dup": duplicate_of, "story": story_id})
+    m = param_mark(conn)
+    sql = f"UPDATE articles SET duplicate_of = {m}, story_id = {m} WHERE id = {m}"
+    _run(conn, sql, (duplicate_of, story_id, article_id))
 
 
 def touch_story(conn: sa.Connection, story_id: int, seen: datetime) -> None:
-    row = conn.execute(
-        sa.select(stories.c.first_seen, stories.c.last_seen).where(stories.c.id == story_id)
-    ).one()
-    conn.execute(
-        sa.update(stories)
-        .where(stories.c.id == story_id)
-        .values(size=stories.c.size + 1, first_seen=min(row[0], seen), last_seen=max(row[1], seen))
-    )
+    m, load, when = param_mark(conn), _time(conn, True), _time(conn, False)
+    row = _run(conn, f"SELECT first_seen, last_seen FROM stories WHERE id = {m}", (story_id,))[0]
+    first, last = min(load(row[0]), seen), max(load(row[1]), seen)
+    sql = f"UPDATE stories SET size = size + 1, first_seen = {m}, last_seen = {m} WHERE id = {m}"
+    _run(conn, sql, (when(first), when(last), story_id))
 
 
 def take_count(conn: sa.Connection, name: str) -> int:

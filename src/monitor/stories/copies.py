@@ -17,6 +17,7 @@ from monitor.store.fingerprints import StoredFingerprint
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _PRIME = np.uint64((1 << 61) - 1)
 _MASK32 = np.uint64(0xFFFFFFFF)
+_SHIFT = np.uint64(61)
 
 Signature = npt.NDArray[np.uint32]
 
@@ -50,6 +51,8 @@ class MinHasher:
     def shingles(self, text: str) -> set[str]:
         words = [w.lower() for w in _WORD.findall(text)]
         k = self.settings.shingle
+        if k == 3:  # the shipped size: the same set, without a slice per shingle
+            return set(map(" ".join, zip(words, words[1:], words[2:], strict=False)))
         return {" ".join(words[i : i + k]) for i in range(max(0, len(words) - k + 1))}
 
     def signature(self, shingles: set[str]) -> Signature:
@@ -57,8 +60,16 @@ class MinHasher:
             (zlib.crc32(s.encode()) for s in shingles), dtype=np.uint64, count=len(shingles)
         )
         with np.errstate(over="ignore"):
-            ph = ((hv[:, None] * self._a + self._b) % _PRIME) & _MASK32
-        sig: Signature = ph.min(axis=0).astype(np.uint32)
+            ph = hv[:, None] * self._a  # wraps mod 2**64, as before
+            ph += self._b
+            # ph % _PRIME without a division: _PRIME is 2**61 - 1, so ph = hi·2**61 + lo gives
+            # ph ≡ lo + hi (hi ≤ 7), at most one _PRIME too large — the same values exactly
+            low = ph & _PRIME
+            ph >>= _SHIFT
+            low += ph
+            low[low >= _PRIME] -= _PRIME
+            low &= _MASK32
+        sig: Signature = low.min(axis=0).astype(np.uint32)
         return sig
 
     def band_keys(self, sig: Signature) -> list[int]:

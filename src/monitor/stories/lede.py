@@ -31,33 +31,63 @@ _LEDE_SENTENCES = 2
 DAY_WINDOW = 3.0  # days: a weekday named for an event points at one date only in reports this close
 
 
+# Memos of pure functions of a token's spelling (bounded, no state): token → its name form
+# ("" when it is no name: not capitalised, or a stop word; None when too short to keep) and
+# term → hash.
+_MEMO_MAX = 200_000
+_NAMES: dict[str, str | None] = {}
+_HASHES: dict[str, int] = {}
+
+
+def _name(tok: str) -> str | None:
+    if tok[0].isupper() and tok.lower() not in STOP_WORDS:
+        name = _POSSESSIVE.sub("", tok.lower()).strip(".'’-")
+        return name if len(name) > 1 else None  # initials ("W. Mark Felt") vary between reports
+    return ""
+
+
+def _h(term: str) -> int:
+    value = _HASHES.get(term)
+    if value is None:
+        if len(_HASHES) > _MEMO_MAX:
+            _HASHES.clear()
+        value = _HASHES[term] = _hash(term)
+    return value
+
+
 def _runs(sentence: str) -> list[tuple[str, ...]]:
     """Capitalised runs (lower-cased tokens): the names of a sentence. A single capitalised word
     opening the sentence is left out (it is capitalised for being first)."""
+    if len(_NAMES) > _MEMO_MAX:
+        _NAMES.clear()
+    names = _NAMES
     out: list[tuple[str, ...]] = []
     run: list[str] = []
     start = 0
-    tokens = _TOKEN.findall(sentence)
-    for i, tok in enumerate(tokens + [""]):
-        if tok and tok[0].isupper() and tok.lower() not in STOP_WORDS:
+    for i, tok in enumerate(_TOKEN.findall(sentence)):
+        name = names.get(tok, "")
+        if name == "" and tok not in names:
+            name = names[tok] = _name(tok)
+        if name != "":
             if not run:
                 start = i
-            name = _POSSESSIVE.sub("", tok.lower()).strip(".'’-")
-            if len(name) > 1:  # initials ("W. Mark Felt") vary between reports
+            if name is not None:
                 run.append(name)
             continue
         if run and (len(run) >= 2 or start > 0):
             out.append(tuple(run))
         run = []
+    if run and (len(run) >= 2 or start > 0):
+        out.append(tuple(run))
     return out
 
 
 def _numbers(text: str) -> set[int]:
-    return {_hash("n:" + n.rstrip(".,")) for n in _NUMBER.findall(text)}
+    return {_h("n:" + n.rstrip(".,")) for n in _NUMBER.findall(text)}
 
 
 def _weekdays(text: str) -> set[int]:
-    return {_hash("d:" + d.lower()) for d in _WEEKDAY.findall(text)}
+    return {_h("d:" + d.lower()) for d in _WEEKDAY.findall(text)}
 
 
 @dataclass
@@ -87,7 +117,7 @@ def lede(title: str, text: str) -> Lede:
     out = Lede()
     for i, sentence_runs in enumerate(runs):
         for run in sentence_runs:
-            keys = [_hash("c:" + t) for t in run]
+            keys = [_h("c:" + t) for t in run]
             out.caps.update(keys)
             if i < top and len(run) >= 2:
                 out.names.update(keys)

@@ -24,13 +24,19 @@ def unpack(blob: bytes) -> list[tuple[Keys, Vals]]:
         return []
     count = int.from_bytes(blob[:4], "little", signed=True)
     sizes = struct.unpack_from(f"<{count}i", blob, 4)
-    pos, out = 4 + 4 * count, []
+    pos, spans = 4 + 4 * count, []
     for size in sizes:
-        keys: Keys = np.frombuffer(blob, dtype="<i8", count=size, offset=pos)  # any host reads it
-        pos += 8 * size
-        vals = np.frombuffer(blob, dtype="<f4", count=size, offset=pos).astype(np.float64)
-        pos += 4 * size
-        out.append((keys, vals))
+        spans.append((pos, size))
+        pos += 12 * size
+    # every channel's float32 values widened in one conversion (exactly the stored values),
+    # each channel a slice of it; the keys are read in place (any host reads them)
+    raw = b"".join([blob[at + 8 * size : at + 12 * size] for at, size in spans])
+    vals = np.frombuffer(raw, dtype="<f4").astype(np.float64)
+    out, start = [], 0
+    for at, size in spans:
+        keys: Keys = np.frombuffer(blob, dtype="<i8", count=size, offset=at)
+        out.append((keys, vals[start : start + size]))
+        start += size
     return out
 
 
