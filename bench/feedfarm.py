@@ -5,6 +5,9 @@
         farm.stats()       # {"requests": .., "ok": .., "not_modified": .., "generation": ..}
         farm.bump()        # every feed gets new items (and new ETag / Last-Modified)
 
+FeedFarm(step=2): each bump adds 2 items to every feed and the oldest 2 leave (a sliding window,
+as a real feed moves); the default replaces all of them.
+
 The server is a raw asyncio HTTP/1.1 protocol with keep-alive: each feed is rendered once per
 generation (gzip too), conditional GET answers 304, item links point at article pages served
 by the farm (/articles/FEED/N.html), and the server's CPU is kept out of the client's numbers.
@@ -85,6 +88,11 @@ class FarmConfig:
     full_content: bool = True  # content:encoded with the whole article, as many news feeds do
     latency: float = 0.0  # seconds each answer is held back, like a real site's response time
     port: int = 0  # 0: pick a port free on every host
+    step: int = 0  # new items per generation (bump); 0: all `items` are new each time
+
+    @property
+    def new_per_bump(self) -> int:
+        return self.step or self.items
 
     def host(self, index: int) -> str:
         return f"127.0.0.{2 + index % self.hosts}"
@@ -125,7 +133,9 @@ def render_feed(config: FarmConfig, index: int, generation: int, port: int) -> b
     newest = EPOCH + timedelta(hours=generation)
     items = []
     for n in range(config.items):
-        serial = generation * config.items + (config.items - n)
+        serial = generation * config.new_per_bump + (config.items - n)
+        if config.step:  # items stay over several generations: the same text each time
+            rng = random.Random(index * 1_000_003 + serial)
         title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 11))).capitalize()
         summary = _sentences(rng, 2)
         link = f"http://{host}:{port}/articles/{index}/{serial}.html"
@@ -136,7 +146,7 @@ def render_feed(config: FarmConfig, index: int, generation: int, port: int) -> b
         items.append(
             f"<item><title>{escape(title)}</title><link>{escape(link)}</link>"
             f'<guid isPermaLink="false">feed{index}-item{serial}</guid>'
-            f"<pubDate>{format_datetime(newest - timedelta(minutes=37 * n))}</pubDate>"
+            f"<pubDate>{format_datetime(_published(config, newest, n, serial))}</pubDate>"
             f"<dc:creator>Reporter {rng.randint(1, 40)}</dc:creator>"
             f"<category>{rng.choice(WORDS)}</category>"
             f"<description>{escape('<p>' + summary + '</p>')}</description>{content}</item>"
@@ -151,6 +161,13 @@ def render_feed(config: FarmConfig, index: int, generation: int, port: int) -> b
         + "".join(items)
         + "</channel></rss>\n"
     ).encode()
+
+
+def _published(config: FarmConfig, newest: datetime, n: int, serial: int) -> datetime:
+    """An item's date: 37 minutes apart; with a `step`, fixed per item across generations."""
+    if config.step:
+        return EPOCH + timedelta(minutes=10 * serial)
+    return newest - timedelta(minutes=37 * n)
 
 
 @dataclass
@@ -170,6 +187,7 @@ class _Farm:
         self.generation = 0
         self.docs: list[_Doc] = []
         self.counts = {"requests": 0, "ok": 0, "not_modified": 0, "not_found": 0}
+        self.served: dict[int, set[int]] = {}  # feed → the generations it was sent in full
         self.render()
 
     def render(self) -> None:
@@ -187,7 +205,10 @@ class _Farm:
         if path.startswith("/feeds/") and path.endswith(".xml"):
             number = path[7:-4]
             if number.isdigit() and int(number) < len(self.docs):
-                return self._feed(self.docs[int(number)], headers)
+                answer = self._feed(self.docs[int(number)], headers)
+                if answer.startswith(b"HTTP/1.1 200"):
+                    self.served.setdefault(int(number), set()).add(self.generation)
+                return answer
         if path.startswith("/articles/") and path.endswith(".html"):
             index, _, serial = path[10:-5].partition("/")
             if index.isdigit() and serial.isdigit():
@@ -197,6 +218,9 @@ class _Farm:
         if path == "/_farm/stats":
             body = json.dumps({**self.counts, "generation": self.generation}).encode()
             return _response(200, body, {"Content-Type": "application/json"})
+        if path == "/_farm/served":
+            served = {str(k): sorted(v) for k, v in self.served.items()}
+            return _response(200, json.dumps(served).encode(), {"Content-Type": "application/json"})
         if path == "/_farm/bump":
             self.generation += 1
             self.render()
@@ -308,8 +332,9 @@ class FeedFarm:
         gzip: bool = True,
         full_content: bool = True,
         latency: float = 0.0,
+        step: int = 0,
     ) -> None:
-        self.config = FarmConfig(feeds, hosts, items, gzip, full_content, latency)
+        self.config = FarmConfig(feeds, hosts, items, gzip, full_content, latency, step=step)
         self.port = 0
         self.process: subprocess.Popen[str] | None = None
 
@@ -324,7 +349,7 @@ class FeedFarm:
         command += [f"--items={c.items}"]
         command += [] if c.gzip else ["--no-gzip"]
         command += [] if c.full_content else ["--summaries-only"]
-        command += [f"--latency={c.latency}"]
+        command += [f"--latency={c.latency}", f"--step={c.step}"]
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
@@ -365,6 +390,20 @@ class FeedFarm:
     def stats(self) -> dict[str, int]:
         return dict(json.loads(self._control("/_farm/stats")))
 
+    def served(self) -> dict[int, list[int]]:
+        """Feed → the generations whose document it was sent (200, not 304), so far."""
+        return {int(k): v for k, v in json.loads(self._control("/_farm/served")).items()}
+
+    def linked(self, index: int, generation: int) -> list[str]:
+        """The article links of feed *index*'s document at *generation*."""
+        c = self.config
+        first = generation * c.new_per_bump + 1
+        host = c.host(index)
+        return [
+            f"http://{host}:{self.port}/articles/{index}/{serial}.html"
+            for serial in range(first, first + c.items)
+        ]
+
     def bump(self) -> None:
         """New items in every feed (new validators), for another cold cycle."""
         self._control("/_farm/bump")
@@ -378,17 +417,24 @@ def main() -> None:
     parser.add_argument("--no-gzip", action="store_true")
     parser.add_argument("--summaries-only", action="store_true", help="no content:encoded")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per answer")
+    parser.add_argument("--step", type=int, default=0, help="new items per bump (0: all)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     config = FarmConfig(
-        args.feeds, args.hosts, args.items, not args.no_gzip, not args.summaries_only, args.latency
+        args.feeds,
+        args.hosts,
+        args.items,
+        not args.no_gzip,
+        not args.summaries_only,
+        args.latency,
+        step=args.step,
     )
     if args.child:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_serve(config))
         return
     c = config
-    with FeedFarm(c.feeds, c.hosts, c.items, c.gzip, c.full_content, c.latency) as farm:
+    with FeedFarm(c.feeds, c.hosts, c.items, c.gzip, c.full_content, c.latency, c.step) as farm:
         print(f"{args.feeds} feeds on port {farm.port}, e.g. {farm.urls[0]}; Ctrl-D ends")
         with contextlib.suppress(KeyboardInterrupt):
             sys.stdin.read()

@@ -83,6 +83,7 @@ class Pipeline:
         """Poll one claimed source; never raises for a source's own failure."""
         feed = self.config.feed(source.name) or FeedConfig(url=source.url, name=source.name)
         started = time.monotonic()
+        log.debug("poll source=%s stage=fetch start", source.name)  # bench/crash.py's phases
         try:
             doc = await fetch_document(
                 self.fetcher,
@@ -175,6 +176,7 @@ class Pipeline:
             [k.canon for k in keyed.keyed],
         )
         fresh = fresh_entries(keyed, seen_guids, seen_urls)
+        log.debug("poll source=%s stage=extract new=%d", source.name, len(fresh.entries))
         built = await asyncio.gather(*(self._article(source, feed, k) for k in fresh.entries))
         return gathered(fresh, built)
 
@@ -248,6 +250,7 @@ class Pipeline:
         now = self.clock()
         configured = self._interval(feed)
         with self._commit_lock, self.store.begin() as conn:
+            log.debug("poll source=%s stage=store begin", source.name)
             stored = ingest(conn, gathered.articles if gathered else [], self.stages, now)
             for link in gathered.links if gathered else []:
                 article_store.link(conn, link.canon, source.name, link.entry.guid, now)
