@@ -8,7 +8,7 @@ Used by bench/crash.py (100 trials) and tests/test_crash_trials.py (5 trials):
         report = rig.settle()          # poll --all, run until the outbox is empty, read the state
 
 The rig: a feed farm (bench/feedfarm.py) whose feeds gain one item every `bump` seconds while
-the trials run (items stay `items` bumps in a feed, longer than the 30 s poll interval), an
+the trials run (items stay `items` bumps in a feed, several 30 s poll intervals), an
 aiosmtpd SMTP sink and a Slack webhook sink on 127.0.0.1, and a realtime digest to both. A
 trial picks one of the four phases uniformly, waits for the daemon's -v line that starts it
 (see PHASES), waits a further uniform random part of that phase's usual length, and sends
@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -34,6 +35,7 @@ from types import TracebackType
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
 from feedfarm import FeedFarm
 
 SCRIPT = Path(sys.executable).with_name("news-monitor")
@@ -52,10 +54,14 @@ class _SmtpHandler:
         self.rig = rig
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        msg = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+        msg = message_from_bytes(
+            envelope.original_content or envelope.content, policy=policy.default
+        )
         message_id = str(msg.get("Message-ID", "")).strip("<>").split("@")[0]
+        part = msg.get_body(("plain",))  # type: ignore[attr-defined]
+        text = part.get_content() if part is not None else ""
         with self.rig.lock:
-            self.rig.emails.append(message_id)
+            self.rig.emails.append((message_id, text))
         return "250 Message accepted"
 
 
@@ -163,13 +169,17 @@ def in_progress(lines: list[str]) -> set[str]:
 
 class CrashRig:
     def __init__(
-        self, directory: Path, *, feeds: int = 16, items: int = 12, bump: float = 3.0
+        self, directory: Path, *, feeds: int = 16, items: int = 60, bump: float = 3.0
     ) -> None:
         self.directory = directory
-        self.farm = FeedFarm(feeds=feeds, hosts=min(feeds, 50), items=items, full_content=False, step=1)
+        # 4 items at first, one more every `bump` seconds: an item stays `items` bumps in its
+        # feed (3 minutes), a few poll intervals, so one that is never stored was lost
+        self.farm = FeedFarm(
+            feeds=feeds, hosts=min(feeds, 50), items=items, full_content=False, step=1, start=4
+        )
         self.bump_every = bump
         self.lock = threading.Lock()
-        self.emails: list[str] = []  # Message-IDs received, in order (with repeats)
+        self.emails: list[tuple[str, str]] = []  # (Message-ID, text part) received, in order
         self.slack: list[str] = []  # bodies received, in order
         self.trials: list[Trial] = []
         self.config = directory / "feeds.yaml"
@@ -178,8 +188,15 @@ class CrashRig:
 
     def __enter__(self) -> CrashRig:
         self.farm.__enter__()
-        self.smtp = Controller(_SmtpHandler(self), hostname="127.0.0.1", port=0)
-        self.smtp.start()
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.smtp_port = int(probe.getsockname()[1])
+        self.smtp = Controller(_SmtpHandler(self), hostname="127.0.0.1", port=self.smtp_port)
+        try:
+            self.smtp.start()
+        except BaseException:
+            self.farm.__exit__(None, None, None)
+            raise
         handler = type("Slack", (_SlackHandler,), {"rig": self})
         self.http = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=self.http.serve_forever, daemon=True).start()
@@ -189,7 +206,10 @@ class CrashRig:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self._stop_bumps.set()
         self.http.shutdown()
@@ -202,7 +222,7 @@ class CrashRig:
             self.farm.bump()
 
     def _config(self) -> str:
-        smtp_port = self.smtp.server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        smtp_port = self.smtp_port
         slack = f"http://127.0.0.1:{self.http.server_address[1]}{SLACK_PATH}"
         feeds = "".join(
             f"  - {{url: '{u}', name: feed{i}, full_text: always}}\n"

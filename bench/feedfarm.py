@@ -6,7 +6,8 @@
         farm.bump()        # every feed gets new items (and new ETag / Last-Modified)
 
 FeedFarm(step=2): each bump adds 2 items to every feed and the oldest 2 leave (a sliding window,
-as a real feed moves); the default replaces all of them.
+as a real feed moves); the default replaces all of them. FeedFarm(step=1, start=5, items=60):
+5 items at first, one more each bump up to 60, then sliding (every item stays 55 bumps).
 
 The server is a raw asyncio HTTP/1.1 protocol with keep-alive: each feed is rendered once per
 generation (gzip too), conditional GET answers 304, item links point at article pages served
@@ -89,10 +90,15 @@ class FarmConfig:
     latency: float = 0.0  # seconds each answer is held back, like a real site's response time
     port: int = 0  # 0: pick a port free on every host
     step: int = 0  # new items per generation (bump); 0: all `items` are new each time
+    start: int = 0  # with a step: items at generation 0, growing by `step` up to `items`
 
-    @property
-    def new_per_bump(self) -> int:
-        return self.step or self.items
+    def serials(self, generation: int) -> list[int]:
+        """The items of a feed at *generation*, newest first."""
+        if not self.step:
+            newest = (generation + 1) * self.items
+            return list(range(newest, newest - self.items, -1))
+        newest = generation * self.step + (self.start or self.items)
+        return list(range(newest, max(0, newest - self.items), -1))
 
     def host(self, index: int) -> str:
         return f"127.0.0.{2 + index % self.hosts}"
@@ -113,10 +119,27 @@ def _sentences(rng: random.Random, count: int) -> str:
     return " ".join(rng.choices(SENTENCES, k=count))
 
 
+SYLLABLES = ("ka", "lo", "mi", "ra", "te", "vun", "sol", "dar", "en", "qui", "bra", "zet")
+
+
+def _distinct(rng: random.Random, count: int) -> str:
+    """Sentences of made-up words (12^3 of them) with a few news words: unrelated articles
+    that a story engine keeps apart, where the 43-word pool makes them all look alike."""
+    out = []
+    for _ in range(count):
+        words = [
+            "".join(rng.choices(SYLLABLES, k=3)) if rng.random() < 0.7 else rng.choice(WORDS)
+            for _ in range(rng.randint(8, 16))
+        ]
+        out.append(" ".join(words).capitalize() + ".")
+    return " ".join(out)
+
+
 def render_article(config: FarmConfig, index: int, serial: int) -> bytes:
     """The article page an item links to: text wrapped in the usual boilerplate."""
     rng = random.Random(index * 7_919 + serial)
-    paragraphs = "".join(f"<p>{_sentences(rng, rng.randint(3, 6))}</p>" for _ in range(4))
+    text = _distinct if config.step else _sentences
+    paragraphs = "".join(f"<p>{text(rng, rng.randint(3, 6))}</p>" for _ in range(4))
     return (
         f"<!doctype html><html lang=en><head><title>Article {serial} - Farm feed {index}</title>"
         f'<meta property="og:site_name" content="Farm {index}"></head><body>'
@@ -132,12 +155,14 @@ def render_feed(config: FarmConfig, index: int, generation: int, port: int) -> b
     host = config.host(index)
     newest = EPOCH + timedelta(hours=generation)
     items = []
-    for n in range(config.items):
-        serial = generation * config.new_per_bump + (config.items - n)
+    for n, serial in enumerate(config.serials(generation)):
         if config.step:  # items stay over several generations: the same text each time
             rng = random.Random(index * 1_000_003 + serial)
         title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 11))).capitalize()
         summary = _sentences(rng, 2)
+        if config.step:
+            title = _distinct(rng, 1).rstrip(".")
+            summary = _distinct(rng, 2)
         link = f"http://{host}:{port}/articles/{index}/{serial}.html"
         content = ""
         if config.full_content:
@@ -333,8 +358,11 @@ class FeedFarm:
         full_content: bool = True,
         latency: float = 0.0,
         step: int = 0,
+        start: int = 0,
     ) -> None:
-        self.config = FarmConfig(feeds, hosts, items, gzip, full_content, latency, step=step)
+        self.config = FarmConfig(
+            feeds, hosts, items, gzip, full_content, latency, step=step, start=start
+        )
         self.port = 0
         self.process: subprocess.Popen[str] | None = None
 
@@ -349,7 +377,7 @@ class FeedFarm:
         command += [f"--items={c.items}"]
         command += [] if c.gzip else ["--no-gzip"]
         command += [] if c.full_content else ["--summaries-only"]
-        command += [f"--latency={c.latency}", f"--step={c.step}"]
+        command += [f"--latency={c.latency}", f"--step={c.step}", f"--start={c.start}"]
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
@@ -397,11 +425,10 @@ class FeedFarm:
     def linked(self, index: int, generation: int) -> list[str]:
         """The article links of feed *index*'s document at *generation*."""
         c = self.config
-        first = generation * c.new_per_bump + 1
         host = c.host(index)
         return [
             f"http://{host}:{self.port}/articles/{index}/{serial}.html"
-            for serial in range(first, first + c.items)
+            for serial in c.serials(generation)
         ]
 
     def bump(self) -> None:
@@ -418,6 +445,7 @@ def main() -> None:
     parser.add_argument("--summaries-only", action="store_true", help="no content:encoded")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per answer")
     parser.add_argument("--step", type=int, default=0, help="new items per bump (0: all)")
+    parser.add_argument("--start", type=int, default=0, help="items at first, with --step")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     config = FarmConfig(
@@ -428,13 +456,16 @@ def main() -> None:
         not args.summaries_only,
         args.latency,
         step=args.step,
+        start=args.start,
     )
     if args.child:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_serve(config))
         return
     c = config
-    with FeedFarm(c.feeds, c.hosts, c.items, c.gzip, c.full_content, c.latency, c.step) as farm:
+    with FeedFarm(
+        c.feeds, c.hosts, c.items, c.gzip, c.full_content, c.latency, c.step, c.start
+    ) as farm:
         print(f"{args.feeds} feeds on port {farm.port}, e.g. {farm.urls[0]}; Ctrl-D ends")
         with contextlib.suppress(KeyboardInterrupt):
             sys.stdin.read()

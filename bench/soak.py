@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from feedfarm import FeedFarm
-
 from monitor.config.values import parse_duration
 
 SCRIPT = Path(sys.executable).with_name("news-monitor")
@@ -142,7 +141,10 @@ def verdicts(samples: list[Sample], minutes: int) -> list[tuple[str, bool]]:
             f"main growth minute {first} → {last}: {growth:+.1%} (target ≤ +10 %)",
             growth <= TARGET_GROWTH,
         ),
-        (f"main max {main_max:.0f} MB (target ≤ {TARGET_MAIN_MB:.0f} MB)", main_max <= TARGET_MAIN_MB),
+        (
+            f"main max {main_max:.0f} MB (target ≤ {TARGET_MAIN_MB:.0f} MB)",
+            main_max <= TARGET_MAIN_MB,
+        ),
         (
             f"largest child {child_max:.0f} MB (target ≤ {TARGET_CHILD_MB:.0f} MB)",
             child_max <= TARGET_CHILD_MB,
