@@ -1,9 +1,9 @@
 """Crash trials: kill -9 `news-monitor run` at random moments, then count what was lost or doubled.
 
-    .venv/bin/python bench/crash.py [--trials 100] [--seed S] [--feeds 16] [--keep]
+    .venv/bin/python bench/crash.py [--trials 100] [--seed S] [--feeds 16] [--bump 10] [--keep]
 
 Each trial starts the installed `news-monitor run -v` on a feed farm whose feeds gain an item
-every few seconds, with a realtime digest to a local SMTP sink and a local Slack webhook sink,
+every `--bump` seconds, with a realtime digest to a local SMTP sink and a local Slack webhook sink,
 picks one phase (poll, extract, store, send) uniformly, waits for the daemon's line that starts
 it, waits a random part of that phase's usual length and kills the daemon's process group with
 SIGKILL (bench/crashfarm.py). After the last trial the feeds stop moving, `poll --all` reads
@@ -34,6 +34,7 @@ def main() -> int:
     parser.add_argument("--trials", type=int, default=100)
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: by time)")
     parser.add_argument("--feeds", type=int, default=16)
+    parser.add_argument("--bump", type=float, default=10.0, help="seconds between new items")
     parser.add_argument("--keep", action="store_true", help="keep the state and daemon.log")
     parser.add_argument("--json", action="store_true", help="print the report as JSON too")
     args = parser.parse_args()
@@ -44,7 +45,7 @@ def main() -> int:
         f"crash trials: {args.trials}, seed {seed}, {args.feeds} feeds, in {directory}", flush=True
     )
     started = time.monotonic()
-    with CrashRig(directory, feeds=args.feeds) as rig:
+    with CrashRig(directory, feeds=args.feeds, bump=args.bump) as rig:
         for n in range(1, args.trials + 1):
             t = rig.trial(rng)
             inside = ",".join(sorted(t.inside)) or "-"

@@ -151,6 +151,8 @@ class Daemon:
     def close(self) -> None:
         self.proc.wait()
         self.reader.join(10)
+        if self.proc.stderr is not None:
+            self.proc.stderr.close()
         self.log.close()
 
 
@@ -169,7 +171,7 @@ def in_progress(lines: list[str]) -> set[str]:
 
 class CrashRig:
     def __init__(
-        self, directory: Path, *, feeds: int = 16, items: int = 60, bump: float = 3.0
+        self, directory: Path, *, feeds: int = 16, items: int = 60, bump: float = 10.0
     ) -> None:
         self.directory = directory
         # 4 items at first, one more every `bump` seconds: an item stays `items` bumps in its
@@ -236,6 +238,7 @@ settings:
   concurrency: 4
   extract_workers: 1
   tick: 500ms
+  digest_check: 1s
   shutdown_grace: 5s
   realtime_debounce: 1s
   delivery_retry_base: 1s
@@ -262,9 +265,9 @@ channels:
 feeds:
 {feeds}"""
 
-    def trial(self, rng: random.Random, timeout: float = 20.0) -> Trial:
-        """One start, one kill -9 in a phase chosen uniformly among PHASES."""
-        phase = rng.choice(list(PHASES))
+    def trial(self, rng: random.Random, timeout: float = 30.0, phase: str | None = None) -> Trial:
+        """One start, one kill -9 in *phase*, by default chosen uniformly among PHASES."""
+        phase = phase or rng.choice(list(PHASES))
         begin, _, usual = PHASES[phase]
         started = time.monotonic()
         daemon = Daemon(self)

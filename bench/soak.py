@@ -9,8 +9,10 @@ process and of every process below it (the forkserver, the extraction workers, t
 tracker) is read from /proc. Printed: one row a minute (main MB, largest child MB, articles
 stored), then the verdicts of issue 17: main growth between minute 10 and the last minute
 ≤ 10 %, main ≤ 200 MB, no child > 250 MB. `--minutes` shorter than 30 compares minute
-minutes/3 with the last. `--tracemalloc N` runs the daemon with MONITOR_TRACEMALLOC=N (see
-docs/reliability.md): it logs the N largest allocation sites' growth every 10 minutes.
+minutes/3 with the last. `--tracemalloc N` runs the daemon under `python -X tracemalloc=N`
+with a thread that snapshots its heap after the warm-up (minute minutes/3) and every few
+minutes after it, and writes the allocation sites that grew most since that first snapshot to
+tracemalloc.txt in the state directory (`--keep` keeps it): the owner of any growth.
 """
 
 from __future__ import annotations
@@ -34,6 +36,29 @@ SCRIPT = Path(sys.executable).with_name("news-monitor")
 TARGET_GROWTH = 0.10
 TARGET_MAIN_MB = 200.0
 TARGET_CHILD_MB = 250.0
+# the daemon's main under tracemalloc: `news-monitor ARGS` with a thread comparing snapshots
+TRACED = """
+import os, sys, threading, time, tracemalloc
+def watch():
+    time.sleep(float(os.environ["SOAK_TM_WARMUP"]))
+    base = tracemalloc.take_snapshot()
+    keep = [tracemalloc.Filter(False, tracemalloc.__file__)]
+    base = base.filter_traces(keep)
+    while True:
+        time.sleep(float(os.environ["SOAK_TM_EVERY"]))
+        snap = tracemalloc.take_snapshot().filter_traces(keep)
+        with open(os.environ["SOAK_TM_OUT"], "a") as out:
+            out.write(f"=== {time.strftime('%H:%M:%S')} traced {tracemalloc.get_traced_memory()}\\n")
+            for stat in snap.compare_to(base, "lineno")[:25]:
+                out.write(f"{stat}\\n")
+            for stat in snap.compare_to(base, "traceback")[:3]:
+                out.write(f"--- {stat.size_diff / 1e6:+.2f} MB {stat.count_diff:+d} blocks\\n")
+                out.write("\\n".join(stat.traceback.format()) + "\\n")
+threading.Thread(target=watch, daemon=True).start()
+sys.argv = ["news-monitor", *sys.argv[1:]]
+from monitor.cli import main
+sys.exit(main())
+"""
 
 
 def rss_mb(pid: int) -> float | None:
@@ -160,22 +185,28 @@ def main() -> int:
     parser.add_argument("--items", type=int, default=10, help="items in each feed")
     parser.add_argument("--step", type=int, default=2, help="new items per feed per interval")
     parser.add_argument("--sample", type=float, default=10.0, help="seconds between samples")
-    parser.add_argument("--tracemalloc", type=int, default=0, help="MONITOR_TRACEMALLOC=N")
+    parser.add_argument("--tracemalloc", type=int, default=0, help="frames: find what grows")
     parser.add_argument("--keep", action="store_true", help="keep the state directory")
     args = parser.parse_args()
     interval = parse_duration(args.interval)
     directory = Path(tempfile.mkdtemp(prefix="soak-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-    if args.tracemalloc:
-        env["MONITOR_TRACEMALLOC"] = str(args.tracemalloc)
     print(f"soak: {args.feeds} feeds, every {interval:.0f}s, +{args.step} items/feed/poll, "
           f"{args.minutes:g} min, state {directory}", flush=True)  # fmt: skip
     samples: list[Sample] = []
     with FeedFarm(feeds=args.feeds, items=args.items, full_content=False, step=args.step) as farm:
         config = write_config(directory, farm.urls, interval)
         log = (directory / "daemon.log").open("w")
+        command = [str(SCRIPT)]
+        if args.tracemalloc:
+            command = [sys.executable, "-X", f"tracemalloc={args.tracemalloc}", "-c", TRACED]
+            env.update(
+                SOAK_TM_WARMUP=str(args.minutes * 60 / 3),
+                SOAK_TM_EVERY=str(max(60.0, args.minutes * 60 / 6)),
+                SOAK_TM_OUT=str(directory / "tracemalloc.txt"),
+            )
         daemon = subprocess.Popen(
-            [str(SCRIPT), "run", "--config", str(config)],
+            [*command, "run", "--config", str(config)],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,
