@@ -25,8 +25,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from crashfarm import PHASES, CrashRig
-from crashreport import problems
+from crashfarm import CrashRig
+from crashreport import PHASES, problems
 
 
 def main() -> int:

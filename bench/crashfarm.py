@@ -36,17 +36,11 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from crashreport import PHASES, analyse, in_progress, settled
 from feedfarm import FeedFarm
 
 SCRIPT = Path(sys.executable).with_name("news-monitor")
 SLACK_PATH = "/services/T0/B0/crash"
-# phase → (the -v line that starts it, the lines that end it, seconds it usually lasts)
-PHASES: dict[str, tuple[str, tuple[str, ...], float]] = {
-    "poll": ("stage=fetch start", ("stage=extract new=", "not modified", "error:"), 0.03),
-    "extract": ("stage=extract new=", ("stage=store begin", "error:"), 0.3),
-    "store": ("stage=store begin", ("stage=store entries=", "stage=store error"), 0.05),
-    "send": (": sending ", (": delivered ", "digest "), 0.03),
-}
 
 
 class _SmtpHandler:
@@ -154,19 +148,6 @@ class Daemon:
         if self.proc.stderr is not None:
             self.proc.stderr.close()
         self.log.close()
-
-
-def in_progress(lines: list[str]) -> set[str]:
-    """The phases some source or digest was inside after *lines* (by its subject's name)."""
-    open_: dict[tuple[str, str], bool] = {}
-    for line in lines:
-        subject = line.split("source=", 1)[1].split()[0] if "source=" in line else "digest"
-        for phase, (begin, ends, _) in PHASES.items():
-            if begin in line and not (phase == "extract" and "new=0" in line):
-                open_[(phase, subject)] = True
-            elif any(end in line for end in ends) and (phase == "send") == (subject == "digest"):
-                open_[(phase, subject)] = False
-    return {phase for (phase, _), is_open in open_.items() if is_open}
 
 
 class CrashRig:
@@ -283,8 +264,6 @@ feeds:
 
     def settle(self, timeout: float = 120.0) -> dict[str, Any]:
         """Stop the feeds moving, poll every feed once, run until every delivery is done."""
-        from crashreport import analyse, settled
-
         self._stop_bumps.set()
         if self._bumper is not None:
             self._bumper.join()

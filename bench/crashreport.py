@@ -22,6 +22,27 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Protocol
 
+# phase → (the -v line that starts it, the lines that end it, seconds it usually lasts)
+PHASES: dict[str, tuple[str, tuple[str, ...], float]] = {
+    "poll": ("stage=fetch start", ("stage=extract new=", "not modified", "error:"), 0.03),
+    "extract": ("stage=extract new=", ("stage=store begin", "error:"), 0.3),
+    "store": ("stage=store begin", ("stage=store entries=", "stage=store error"), 0.05),
+    "send": (": sending ", (": delivered ", "digest "), 0.03),
+}
+
+
+def in_progress(lines: list[str]) -> set[str]:
+    """The phases some source or digest was inside after *lines* (by its subject's name)."""
+    open_: dict[tuple[str, str], bool] = {}
+    for line in lines:
+        subject = line.split("source=", 1)[1].split()[0] if "source=" in line else "digest"
+        for phase, (begin, ends, _) in PHASES.items():
+            if begin in line and not (phase == "extract" and "new=0" in line):
+                open_[(phase, subject)] = True
+            elif any(end in line for end in ends) and (phase == "send") == (subject == "digest"):
+                open_[(phase, subject)] = False
+    return {phase for (phase, _), is_open in open_.items() if is_open}
+
 
 class Farm(Protocol):
     def served(self) -> dict[int, list[int]]: ...
