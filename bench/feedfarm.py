@@ -5,6 +5,10 @@
         farm.stats()       # {"requests": .., "ok": .., "not_modified": .., "generation": ..}
         farm.bump()        # every feed gets new items (and new ETag / Last-Modified)
 
+FeedFarm(step=2): each bump adds 2 items to every feed and the oldest 2 leave (a sliding window,
+as a real feed moves); the default replaces all of them. FeedFarm(step=1, start=5, items=60):
+5 items at first, one more each bump up to 60, then sliding (every item stays 55 bumps).
+
 The server is a raw asyncio HTTP/1.1 protocol with keep-alive: each feed is rendered once per
 generation (gzip too), conditional GET answers 304, item links point at article pages served
 by the farm (/articles/FEED/N.html), and the server's CPU is kept out of the client's numbers.
@@ -85,6 +89,16 @@ class FarmConfig:
     full_content: bool = True  # content:encoded with the whole article, as many news feeds do
     latency: float = 0.0  # seconds each answer is held back, like a real site's response time
     port: int = 0  # 0: pick a port free on every host
+    step: int = 0  # new items per generation (bump); 0: all `items` are new each time
+    start: int = 0  # with a step: items at generation 0, growing by `step` up to `items`
+
+    def serials(self, generation: int) -> list[int]:
+        """The items of a feed at *generation*, newest first."""
+        if not self.step:
+            newest = (generation + 1) * self.items
+            return list(range(newest, newest - self.items, -1))
+        newest = generation * self.step + (self.start or self.items)
+        return list(range(newest, max(0, newest - self.items), -1))
 
     def host(self, index: int) -> str:
         return f"127.0.0.{2 + index % self.hosts}"
@@ -105,10 +119,27 @@ def _sentences(rng: random.Random, count: int) -> str:
     return " ".join(rng.choices(SENTENCES, k=count))
 
 
+SYLLABLES = ("ka", "lo", "mi", "ra", "te", "vun", "sol", "dar", "en", "qui", "bra", "zet")
+
+
+def _distinct(rng: random.Random, count: int) -> str:
+    """Sentences of made-up words (12^3 of them) with a few news words: unrelated articles
+    that a story engine keeps apart, where the 43-word pool makes them all look alike."""
+    out = []
+    for _ in range(count):
+        words = [
+            "".join(rng.choices(SYLLABLES, k=3)) if rng.random() < 0.7 else rng.choice(WORDS)
+            for _ in range(rng.randint(8, 16))
+        ]
+        out.append(" ".join(words).capitalize() + ".")
+    return " ".join(out)
+
+
 def render_article(config: FarmConfig, index: int, serial: int) -> bytes:
     """The article page an item links to: text wrapped in the usual boilerplate."""
     rng = random.Random(index * 7_919 + serial)
-    paragraphs = "".join(f"<p>{_sentences(rng, rng.randint(3, 6))}</p>" for _ in range(4))
+    text = _distinct if config.step else _sentences
+    paragraphs = "".join(f"<p>{text(rng, rng.randint(3, 6))}</p>" for _ in range(4))
     return (
         f"<!doctype html><html lang=en><head><title>Article {serial} - Farm feed {index}</title>"
         f'<meta property="og:site_name" content="Farm {index}"></head><body>'
@@ -124,10 +155,14 @@ def render_feed(config: FarmConfig, index: int, generation: int, port: int) -> b
     host = config.host(index)
     newest = EPOCH + timedelta(hours=generation)
     items = []
-    for n in range(config.items):
-        serial = generation * config.items + (config.items - n)
+    for n, serial in enumerate(config.serials(generation)):
+        if config.step:  # items stay over several generations: the same text each time
+            rng = random.Random(index * 1_000_003 + serial)
         title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 11))).capitalize()
         summary = _sentences(rng, 2)
+        if config.step:
+            title = _distinct(rng, 1).rstrip(".")
+            summary = _distinct(rng, 2)
         link = f"http://{host}:{port}/articles/{index}/{serial}.html"
         content = ""
         if config.full_content:
@@ -136,7 +171,7 @@ def render_feed(config: FarmConfig, index: int, generation: int, port: int) -> b
         items.append(
             f"<item><title>{escape(title)}</title><link>{escape(link)}</link>"
             f'<guid isPermaLink="false">feed{index}-item{serial}</guid>'
-            f"<pubDate>{format_datetime(newest - timedelta(minutes=37 * n))}</pubDate>"
+            f"<pubDate>{format_datetime(_published(config, newest, n, serial))}</pubDate>"
             f"<dc:creator>Reporter {rng.randint(1, 40)}</dc:creator>"
             f"<category>{rng.choice(WORDS)}</category>"
             f"<description>{escape('<p>' + summary + '</p>')}</description>{content}</item>"
@@ -151,6 +186,13 @@ def render_feed(config: FarmConfig, index: int, generation: int, port: int) -> b
         + "".join(items)
         + "</channel></rss>\n"
     ).encode()
+
+
+def _published(config: FarmConfig, newest: datetime, n: int, serial: int) -> datetime:
+    """An item's date: 37 minutes apart; with a `step`, fixed per item across generations."""
+    if config.step:
+        return EPOCH + timedelta(minutes=10 * serial)
+    return newest - timedelta(minutes=37 * n)
 
 
 @dataclass
@@ -170,6 +212,7 @@ class _Farm:
         self.generation = 0
         self.docs: list[_Doc] = []
         self.counts = {"requests": 0, "ok": 0, "not_modified": 0, "not_found": 0}
+        self.served: dict[int, set[int]] = {}  # feed → the generations it was sent in full
         self.render()
 
     def render(self) -> None:
@@ -187,7 +230,10 @@ class _Farm:
         if path.startswith("/feeds/") and path.endswith(".xml"):
             number = path[7:-4]
             if number.isdigit() and int(number) < len(self.docs):
-                return self._feed(self.docs[int(number)], headers)
+                answer = self._feed(self.docs[int(number)], headers)
+                if answer.startswith(b"HTTP/1.1 200"):
+                    self.served.setdefault(int(number), set()).add(self.generation)
+                return answer
         if path.startswith("/articles/") and path.endswith(".html"):
             index, _, serial = path[10:-5].partition("/")
             if index.isdigit() and serial.isdigit():
@@ -197,6 +243,9 @@ class _Farm:
         if path == "/_farm/stats":
             body = json.dumps({**self.counts, "generation": self.generation}).encode()
             return _response(200, body, {"Content-Type": "application/json"})
+        if path == "/_farm/served":
+            served = {str(k): sorted(v) for k, v in self.served.items()}
+            return _response(200, json.dumps(served).encode(), {"Content-Type": "application/json"})
         if path == "/_farm/bump":
             self.generation += 1
             self.render()
@@ -308,8 +357,12 @@ class FeedFarm:
         gzip: bool = True,
         full_content: bool = True,
         latency: float = 0.0,
+        step: int = 0,
+        start: int = 0,
     ) -> None:
-        self.config = FarmConfig(feeds, hosts, items, gzip, full_content, latency)
+        self.config = FarmConfig(
+            feeds, hosts, items, gzip, full_content, latency, step=step, start=start
+        )
         self.port = 0
         self.process: subprocess.Popen[str] | None = None
 
@@ -324,7 +377,7 @@ class FeedFarm:
         command += [f"--items={c.items}"]
         command += [] if c.gzip else ["--no-gzip"]
         command += [] if c.full_content else ["--summaries-only"]
-        command += [f"--latency={c.latency}"]
+        command += [f"--latency={c.latency}", f"--step={c.step}", f"--start={c.start}"]
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
@@ -365,6 +418,19 @@ class FeedFarm:
     def stats(self) -> dict[str, int]:
         return dict(json.loads(self._control("/_farm/stats")))
 
+    def served(self) -> dict[int, list[int]]:
+        """Feed → the generations whose document it was sent (200, not 304), so far."""
+        return {int(k): v for k, v in json.loads(self._control("/_farm/served")).items()}
+
+    def linked(self, index: int, generation: int) -> list[str]:
+        """The article links of feed *index*'s document at *generation*."""
+        c = self.config
+        host = c.host(index)
+        return [
+            f"http://{host}:{self.port}/articles/{index}/{serial}.html"
+            for serial in c.serials(generation)
+        ]
+
     def bump(self) -> None:
         """New items in every feed (new validators), for another cold cycle."""
         self._control("/_farm/bump")
@@ -378,17 +444,28 @@ def main() -> None:
     parser.add_argument("--no-gzip", action="store_true")
     parser.add_argument("--summaries-only", action="store_true", help="no content:encoded")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per answer")
+    parser.add_argument("--step", type=int, default=0, help="new items per bump (0: all)")
+    parser.add_argument("--start", type=int, default=0, help="items at first, with --step")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     config = FarmConfig(
-        args.feeds, args.hosts, args.items, not args.no_gzip, not args.summaries_only, args.latency
+        args.feeds,
+        args.hosts,
+        args.items,
+        not args.no_gzip,
+        not args.summaries_only,
+        args.latency,
+        step=args.step,
+        start=args.start,
     )
     if args.child:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_serve(config))
         return
     c = config
-    with FeedFarm(c.feeds, c.hosts, c.items, c.gzip, c.full_content, c.latency) as farm:
+    with FeedFarm(
+        c.feeds, c.hosts, c.items, c.gzip, c.full_content, c.latency, c.step, c.start
+    ) as farm:
         print(f"{args.feeds} feeds on port {farm.port}, e.g. {farm.urls[0]}; Ctrl-D ends")
         with contextlib.suppress(KeyboardInterrupt):
             sys.stdin.read()

@@ -97,3 +97,27 @@ def test_pool_defaults_to_the_cpus_and_is_lazy() -> None:
     assert pool.workers >= 1
     assert pool._executor is None
     pool.close()  # closing a pool never started is fine
+
+
+def whose(html: bytes | str, url: str) -> Extracted | None:
+    """A pool task that tells which worker process ran it."""
+    return Extracted(text=str(os.getpid()))
+
+
+def test_pool_recycles_its_workers_under_a_backlog() -> None:
+    """After tasks_per_pool tasks a fresh pool takes over, while work is queued. The executor's
+    own max_tasks_per_child hung here for good on Python 3.11–3.13 (CPython gh-115634)."""
+
+    async def scenario() -> list[Extracted | None]:
+        pool = ExtractPool(1, task=whose)
+        pool.tasks_per_pool = 3
+        try:
+            jobs = [pool.extract(b"", f"https://x.example/{n}") for n in range(10)]
+            return await asyncio.wait_for(asyncio.gather(*jobs), 60)
+        finally:
+            pool.close()
+
+    results = asyncio.run(scenario())
+    pids = [r.text for r in results if r is not None]
+    assert len(pids) == 10
+    assert len(set(pids)) == 4  # 3 + 3 + 3 + 1: four pools, one worker each

@@ -43,8 +43,9 @@ _TOP = ("settings", "feeds", "topics", "digests", "channels")
 _SETTINGS = (
     "timezone", "poll_interval", "min_interval", "state_dir", "retention",
     "fingerprint_retention", "database_url", *secret_keys("database_url"), "concurrency",
-    "extract_workers", "tick", "shutdown_grace", "lock_timeout", "realtime_debounce",
-    "delivery_retry_base", "delivery_retry_cap", "log_level", "fetch", "full_text_retry",
+    "extract_workers", "tick", "digest_check", "shutdown_grace", "lock_timeout",
+    "realtime_debounce", "delivery_retry_base", "delivery_retry_cap", "log_level", "fetch",
+    "full_text_retry",
 )  # fmt: skip
 _FETCH = (
     "connect_timeout", "read_timeout", "total_timeout", "max_body_size", "max_redirects",
@@ -144,6 +145,7 @@ def _settings(s: Section, path: Path, env: Mapping[str, str]) -> Settings:
         concurrency=s.get("concurrency", as_int, d.concurrency),
         extract_workers=s.opt("extract_workers", as_int),
         tick=s.get("tick", parse_duration, d.tick),
+        digest_check=s.get("digest_check", parse_duration, d.digest_check),
         shutdown_grace=s.get("shutdown_grace", parse_duration, d.shutdown_grace),
         lock_timeout=s.get("lock_timeout", parse_duration, d.lock_timeout),
         realtime_debounce=s.get("realtime_debounce", parse_duration, d.realtime_debounce),

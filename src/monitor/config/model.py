@@ -54,6 +54,7 @@ class Settings:
     concurrency: int = 20  # sources polled at once
     extract_workers: int | None = None  # None: one per CPU
     tick: float = 10.0  # seconds between scheduler ticks that claim due sources
+    digest_check: float = 15.0  # seconds between the daemon's looks for due digests
     shutdown_grace: float = 30.0  # seconds SIGTERM waits for work in hand
     lock_timeout: float = 15.0  # seconds a database statement waits for another's lock
     realtime_debounce: float = 120.0  # seconds a realtime digest waits for a burst to settle

@@ -38,7 +38,6 @@ from monitor.store.story_queries import PruneReport, prune
 
 log = logging.getLogger(__name__)
 
-DIGEST_CHECK_SECONDS = 15.0
 FULL_TEXT_SECONDS = 60.0  # at most this long between looks at the articles waiting for full text
 MAINTENANCE_SECONDS = 3600.0
 
@@ -83,7 +82,11 @@ class Daemon:
             self.tick, "interval", seconds=settings.tick, next_run_time=now, id="tick"
         )
         scheduler.add_job(
-            self.digests, "interval", seconds=DIGEST_CHECK_SECONDS, next_run_time=now, id="digests"
+            self.digests,
+            "interval",
+            seconds=settings.digest_check,
+            next_run_time=now,
+            id="digests",
         )
         # not more often than the shortest retry delay, nor more than a second apart
         every = max(1.0, min(FULL_TEXT_SECONDS, *settings.full_text_retry.backoff))
@@ -151,8 +154,12 @@ class Daemon:
             )
             return
         learn_secrets(config.secrets)  # a new password or webhook stays out of the log too
-        if self.scheduler is not None and config.settings.tick != self.config.settings.tick:
-            self.scheduler.reschedule_job("tick", trigger="interval", seconds=config.settings.tick)
+        for job, seconds, was in (
+            ("tick", config.settings.tick, self.config.settings.tick),
+            ("digests", config.settings.digest_check, self.config.settings.digest_check),
+        ):
+            if self.scheduler is not None and seconds != was:
+                self.scheduler.reschedule_job(job, trigger="interval", seconds=seconds)
         try:
             reload = self.app.reconfigure(config)
         except StoreError as exc:  # the config is in use; its sources are synced at the next try

@@ -223,6 +223,7 @@ class _Pair:
         if row is None:
             return self.outcome("busy")
         messages = [Message.from_json(m) for m in row.payload]
+        log.debug("digest %s → %s: sending %s", row.digest, row.channel, row.message_id)
         try:
             for index in range(row.parts_sent, len(messages)):
                 part_id = row.message_id if len(messages) == 1 else f"{row.message_id}.{index + 1}"

@@ -31,7 +31,11 @@ PUBLISHED_XPATH = (
     ' | //meta[@itemprop="datePublished"]/@content'
     ' | //time[@itemprop="datePublished"]/@datetime'
 )
-MAX_TASKS_PER_CHILD = 500  # recycle workers now and then: lxml and trafilatura caches grow
+# Recycle the workers now and then: lxml and trafilatura caches grow. Not with the executor's
+# max_tasks_per_child: on Python 3.11–3.13 a pool with a backlog stops for good once a worker
+# exits at its limit (CPython gh-115634; bench/soak.py hung after ~1,000 pages). The whole pool
+# is retired instead after this many tasks per worker; its last tasks finish, a new pool starts.
+TASKS_PER_WORKER = 500
 
 
 def extract_article(html: bytes | str, url: str) -> Extracted | None:
@@ -140,16 +144,21 @@ class ExtractPool:
         self.workers = max(1, workers or _cpu_count())
         self._task: Task = task or _worker
         self._executor: ProcessPoolExecutor | None = None
+        self._submitted = 0  # tasks given to the current executor
+        self.tasks_per_pool = self.workers * TASKS_PER_WORKER
 
     def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is not None and self._submitted >= self.tasks_per_pool:
+            retired, self._executor = self._executor, None
+            retired.shutdown(wait=False)  # its queued tasks still run; then its workers exit
         if self._executor is None:
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context(
                 "forkserver" if "forkserver" in methods else "spawn"
             )
-            self._executor = ProcessPoolExecutor(
-                self.workers, mp_context=context, max_tasks_per_child=MAX_TASKS_PER_CHILD
-            )
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=context)
+            self._submitted = 0
+        self._submitted += 1
         return self._executor
 
     async def extract(self, html: bytes, url: str) -> Extracted | None:

@@ -84,6 +84,7 @@ class Pipeline:
         """Poll one claimed source; never raises for a source's own failure."""
         feed = self.config.feed(source.name) or FeedConfig(url=source.url, name=source.name)
         started = time.monotonic()
+        log.debug("poll source=%s stage=fetch start", source.name)  # bench/crash.py's phases
         try:
             doc = await fetch_document(
                 self.fetcher,
@@ -176,6 +177,7 @@ class Pipeline:
             [k.canon for k in keyed.keyed],
         )
         fresh = fresh_entries(keyed, seen_guids, seen_urls)
+        log.debug("poll source=%s stage=extract new=%d", source.name, len(fresh.entries))
         built = await asyncio.gather(*(self._article(source, feed, k) for k in fresh.entries))
         return gathered(fresh, built)
 
@@ -243,6 +245,7 @@ class Pipeline:
         now = self.clock()
         configured = self._interval(feed)
         with self.commit_lock, self.store.begin() as conn:
+            log.debug("poll source=%s stage=store begin", source.name)
             stored = ingest(conn, gathered.articles if gathered else [], self.stages, now)
             if gathered is not None and gathered.waiting:
                 retry.mark_waiting(conn, self.config, gathered, stored, now)

@@ -38,6 +38,10 @@ def sqlite_url(state_dir: Path) -> str:
     return f"sqlite:///{state_dir / 'monitor.db'}"
 
 
+SQLITE_CACHE_KIB = 32 * 1024  # page cache per SQLite connection
+SQLITE_POOL = 2  # SQLite connections kept open between uses (the rest are closed on return)
+
+
 def _pragmas(lock_timeout: float, read_only: bool) -> Any:
     """The per-connection settings: WAL (not for a read-only connection), waits bounded."""
 
@@ -50,8 +54,11 @@ def _pragmas(lock_timeout: float, read_only: bool) -> Any:
             cursor.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; WAL: consistent
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
-        # 64 MiB page cache (default 2 MiB): the LSH band and posting indexes are read at random
-        cursor.execute("PRAGMA cache_size=-65536")
+        # 32 MiB page cache (default 2 MiB): the LSH band and posting indexes are read at random.
+        # Each connection has its own, filled as the database grows, so the pool keeps only two
+        # (SQLITE_POOL): a cache the size of the database per pooled connection is what made
+        # the daemon's RSS grow in bench/soak.py (docs/reliability.md)
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cursor.close()
 
     return on_connect
@@ -131,7 +138,13 @@ class Store:
                 ),
             )
         else:
-            engine = sa.create_engine(url, connect_args={"timeout": lock_timeout})
+            engine = sa.create_engine(
+                url,
+                connect_args={"timeout": lock_timeout},
+                pool_size=SQLITE_POOL,  # kept open, with their caches: the most recent first
+                max_overflow=15 - SQLITE_POOL,  # as many at once as before (5 + 10)
+                pool_use_lifo=True,
+            )
         sa.event.listen(engine, "connect", _pragmas(lock_timeout, read_only))
         return engine
 
