@@ -32,6 +32,7 @@ from monitor.config.model import (
 from monitor.config.proxy import proxy_settings
 from monitor.config.reading import Unreadable, read_tree
 from monitor.config.values import default_feed_name, parse_duration, parse_size
+from monitor.config.web import web_settings
 from monitor.errors import ConfigError, QueryError
 from monitor.redact import redact_url, userinfo_secrets
 
@@ -42,7 +43,7 @@ _SETTINGS = (
     "timezone", "poll_interval", "min_interval", "state_dir", "retention",
     "fingerprint_retention", "database_url", *secret_keys("database_url"), "concurrency",
     "extract_workers", "tick", "shutdown_grace", "lock_timeout", "realtime_debounce",
-    "delivery_retry_base", "delivery_retry_cap", "log_level", "fetch",
+    "delivery_retry_base", "delivery_retry_cap", "log_level", "fetch", "web",
 )  # fmt: skip
 _FETCH = (
     "connect_timeout", "read_timeout", "total_timeout", "max_body_size", "max_redirects",
@@ -138,6 +139,7 @@ def _settings(s: Section, path: Path, env: Mapping[str, str]) -> Settings:
         delivery_retry_cap=s.get("delivery_retry_cap", parse_duration, d.delivery_retry_cap),
         log_level=s.get("log_level", choice("DEBUG", "INFO", "WARNING", "ERROR"), d.log_level),
         fetch=fetch,
+        web=web_settings(s.section("web"), env),
     )
 
 

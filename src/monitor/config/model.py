@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from monitor.config.proxy import ProxySettings
+from monitor.config.web import WebConfig
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class Settings:
     delivery_retry_cap: float = 6 * 3600
     log_level: str = "INFO"
     fetch: FetchConfig = field(default_factory=FetchConfig)
+    web: WebConfig = field(default_factory=WebConfig)  # settings.web (config/web.py)
 
 
 @dataclass(frozen=True)
