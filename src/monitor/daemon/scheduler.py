@@ -29,8 +29,7 @@ from monitor.daemon.liveness import loop_problem, ping_watchdog
 from monitor.daemon.sdnotify import Notifier
 from monitor.digest import delivery
 from monitor.errors import ConfigError, StoreError
-from monitor.ingest.health import PollOutcome
-from monitor.ingest.pipeline import Pipeline
+from monitor.ingest.pipeline import Pipeline, PollOutcome
 from monitor.redact import learn_secrets
 from monitor.store.sources import SourceRow
 from monitor.store.statelock import acquire
@@ -62,7 +61,6 @@ class Daemon:
         self.pipeline: Pipeline | None = None
         self.scheduler: AsyncIOScheduler | None = None
         self.last_beat: float | None = None  # time.monotonic() of the last tick's start
-        # what runs beside the scheduler until SIGTERM (the web app), and who hears of each poll
         self.services: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self.observers: list[Callable[[PollOutcome], None]] = []
 

@@ -151,7 +151,7 @@ def cards(
             StoryCard(
                 view,
                 snippet,
-                _terms(best.hits) if best is not None else [],
+                sorted({t for x in found if topic in (None, x.topic) for t in _terms(x.hits)}),
                 sorted({d for m in ms for d in shown.get(m.id, ())}),
                 snippets,
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
 from starlette.requests import Request
@@ -45,14 +46,14 @@ def topic_feed(request: Request) -> Response:
     base = str(request.base_url).rstrip("/")
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
-    _add(feed, "id", f"{base}/topics/{request.path_params['name']}.atom")
+    _add(feed, "id", f"{base}/topics/{quote(name)}.atom")
     _add(feed, "title", f"news-monitor: {topic.name}")
     _add(feed, "subtitle", topic.query)
     updated = max((c.view.last_seen for c in cards), default=utcnow())
     _add(feed, "updated", _stamp(updated))
     _add(_add(feed, "author"), "name", "news-monitor")
-    _add(feed, "link", rel="self", href=str(request.url))
-    _add(feed, "link", rel="alternate", href=f"{base}/?topic={name}", type="text/html")
+    _add(feed, "link", rel="self", href=f"{base}/topics/{quote(name)}.atom")
+    _add(feed, "link", rel="alternate", href=f"{base}/?topic={quote(name)}", type="text/html")
     _add(feed, "generator", "news-monitor")
     for c in cards:
         entry = _add(feed, "entry")

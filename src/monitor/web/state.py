@@ -14,7 +14,7 @@ from monitor.redact import Redactor
 from monitor.store.db import Store
 from monitor.web.metrics import Metrics
 
-DEFAULT_WINDOW = "2d"
+DEFAULT_WINDOW = "all"  # the home page: every story, newest activity first, paged
 WINDOWS = {"6h": 6 * 3600, "1d": 86400, "2d": 2 * 86400, "7d": 7 * 86400, "30d": 30 * 86400}
 PAGE_SIZE = 25
 
