@@ -95,6 +95,7 @@ def _open(path: str) -> Any:
 
 
 def cmd_stories(args: argparse.Namespace, ctx: Context) -> int:
+    from monitor.clock import span
     from monitor.store.story_queries import list_stories
 
     if args.topic and ctx.config.topic(args.topic) is None:
@@ -113,6 +114,13 @@ def cmd_stories(args: argparse.Namespace, ctx: Context) -> int:
             f"   {plural(len(s.articles), 'article')}, {plural(len(sources), 'source')}, "
             f"last seen {s.last_seen:%Y-%m-%d %H:%M}"
         )
+        if s.first is not None and s.first.second is not None:
+            lead = s.first.lead
+            assert lead is not None
+            print(
+                f"   first: {s.first.first.source}, {s.first.first.at:%Y-%m-%d %H:%M} — "
+                f"{span(lead)} before {s.first.second.source}"
+            )
         for a in s.articles:
             mark = f" (copy of #{a.duplicate_of})" if a.duplicate_of else ""
             print(f"   - {a.source}: {a.title}{mark}\n     {a.url}")

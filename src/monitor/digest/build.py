@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from monitor.config.model import DigestConfig
 from monitor.store import digest_queries as q
 from monitor.store import mutes
+from monitor.store.first_reports import FirstReport, Report, first_reports
 from monitor.urls import declared_site_name
 
 SNIPPET_CHARS = 320
@@ -61,6 +62,7 @@ class DigestStory:
     is_update: bool  # an earlier delivered digest already showed this story
     new_sources: int
     sources: tuple[DigestSource, ...]  # originals, earliest first
+    first: FirstReport | None = None  # who reported the story first, when two or more did
 
     @property
     def marker(self) -> str:
@@ -125,9 +127,11 @@ def build(conn: sa.Connection, digest: DigestConfig, channel: str, now: datetime
     held = mutes.held(conn, digest.name, channel)
     groups = q.story_groups(conn, digest.topics, {*fresh.article_ids, *held})
     seen = q.seen(conn, digest.name, channel, [a for g in groups for a in g.all_ids])
-    titles = q.story_titles(conn, [g.story_id for g in groups if g.story_id is not None])
+    story_ids = [g.story_id for g in groups if g.story_id is not None]
+    titles = q.story_titles(conn, story_ids)
+    firsts = first_reports(conn, story_ids)
     muted = _muted_groups(conn, digest, groups, mutes.in_force(conn, now))
-    built = [(g, s) for g in groups if (s := _story(g, seen, titles)) is not None]
+    built = [(g, s) for g in groups if (s := _story(g, seen, titles, firsts)) is not None]
     stories = [s for g, s in built if id(g) not in muted]
     quiet = [[i for i in s.article_ids if i not in seen] for g, s in built if id(g) in muted]
     if digest.order == "recency":
@@ -200,7 +204,10 @@ def clean_snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
 
 
 def _story(
-    group: q.StoryGroup, seen: dict[int, bool], titles: dict[int, str]
+    group: q.StoryGroup,
+    seen: dict[int, bool],
+    titles: dict[int, str],
+    firsts: dict[int, FirstReport],
 ) -> DigestStory | None:
     shown_before = {i for i, shown in seen.items() if shown}
     sources: list[DigestSource] = []
@@ -232,6 +239,7 @@ def _story(
         is_update=any(i in shown_before for i in group.all_ids),
         new_sources=len(new_ids),
         sources=tuple(sources),
+        first=first if (first := firsts.get(group.story_id or -1)) and first.second else None,
     )
 
 
@@ -245,6 +253,11 @@ def _source(row: Any, new: bool, copies: tuple[DigestSource, ...] = ()) -> Diges
         new=new,
         copies=copies,
     )
+
+
+def outlet(report: Report) -> str:
+    """The outlet a report is shown under (as a digest names a source)."""
+    return clean_snippet(declared_site_name(report.site_name, report.url) or report.source, 120)
 
 
 def _when(row: Any) -> datetime:

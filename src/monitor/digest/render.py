@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import textwrap
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
 
-from monitor.digest.build import Digest, DigestSource, DigestStory
+from monitor.clock import span
+from monitor.digest.build import Digest, DigestSource, DigestStory, outlet
 from monitor.digest.message import header_safe
 
 BRAND = "news-monitor"
@@ -55,6 +56,23 @@ def muted_line(digest: Digest) -> str:
     return f"{digest.muted} muted {'story' if digest.muted == 1 else 'stories'} had new sources"
 
 
+def first_line(story: DigestStory, tz: str, now: datetime) -> str:
+    """'first: Outlet A, 08:12 — 3 h before Outlet B' (the date too when not today), or ''."""
+    if story.first is None or story.first.second is None:
+        return ""
+    first, second = story.first.first, story.first.second
+    local = first.at.astimezone(ZoneInfo(tz))
+    today = local.date() == now.astimezone(ZoneInfo(tz)).date()
+    stamp = local.strftime("%H:%M" if today else "%d %b %H:%M")
+    lead = second.at - first.at
+    after = (
+        f"with {outlet(second)}"
+        if lead < timedelta(minutes=1)
+        else (f"{span(lead)} before {outlet(second)}")
+    )
+    return f"first: {outlet(first)}, {stamp} — {after}"
+
+
 def coverage(story: DigestStory) -> str:
     """How much coverage a story has: "3 sources", or "8 articles from 1 source" when one
     outlet wrote several of them (a live blog, an analysis and a video are one source)."""
@@ -79,6 +97,8 @@ def text(digest: Digest, tz: str) -> str:
     for n, story in enumerate(digest.stories, 1):
         lines.append(f"{n}. {story.headline}  [{story.marker}]")
         lines.append(f"   First coverage {when(story.first_seen, tz)} · {coverage(story)}")
+        if lead := first_line(story, tz, digest.built_at):
+            lines.append(f"   {lead}")
         if story.snippet:
             lines += textwrap.wrap(story.snippet, 76, initial_indent="   ", subsequent_indent="   ")
         for src in shown_sources(story):
@@ -129,7 +149,14 @@ def html(digest: Digest, tz: str) -> str:
         more=more_line(digest),
         muted=muted_line(digest),
         stories=[
-            (s, shown_sources(s), when(s.first_seen, tz), coverage(s)) for s in digest.stories
+            (
+                s,
+                shown_sources(s),
+                when(s.first_seen, tz),
+                coverage(s),
+                first_line(s, tz, digest.built_at),
+            )
+            for s in digest.stories
         ],
         brand=BRAND,
     )
@@ -151,7 +178,7 @@ def _cut(value: str, limit: int) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
-def _story_blocks(story: DigestStory, tz: str) -> list[dict[str, Any]]:
+def _story_blocks(story: DigestStory, tz: str, now: datetime) -> list[dict[str, Any]]:
     head = f"*{slack_link(story.url, story.headline)}*  `{story.marker}`"
     body = f"{head}\n{mrkdwn(story.snippet)}" if story.snippet else head
     links = []
@@ -165,6 +192,8 @@ def _story_blocks(story: DigestStory, tz: str) -> list[dict[str, Any]]:
             )
         links.append(item)
     context = f"First coverage {when(story.first_seen, tz)} · " + " · ".join(links)
+    if lead := first_line(story, tz, now):
+        context += f" · {mrkdwn(lead)}"
     earlier = story.earlier_sources if story.is_update else ()
     if earlier:
         context += " · earlier: " + ", ".join(mrkdwn(s.outlet) for s in earlier)
@@ -194,7 +223,7 @@ def slack(digest: Digest, tz: str) -> list[dict[str, Any]]:
         {"type": "context", "elements": [{"type": "mrkdwn", "text": mrkdwn(intro(digest, tz))}]},
         {"type": "divider"},
     ]
-    chunks = [_story_blocks(s, tz) for s in digest.stories]
+    chunks = [_story_blocks(s, tz, digest.built_at) for s in digest.stories]
     tail_text = f"{more_line(digest)} ({totals(digest)})" if digest.more else totals(digest)
     if digest.empty:
         tail_text = "No new coverage."

@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from monitor.store.first_reports import FirstReport, first_report
 from monitor.store.schema import articles, topic_matches
 from monitor.store.story_tables import (
     fingerprints,
@@ -42,9 +43,13 @@ class StoryView:
     last_seen: datetime
     topics: list[str]
     articles: list[StoryArticle]
+    first: FirstReport | None = None  # who reported it first (store/first_reports.py)
 
     def as_dict(self) -> dict[str, Any]:
-        """The `stories --json` shape of SPEC.md (ISO 8601 times with offset)."""
+        """The `stories --json` shape of SPEC.md (ISO 8601 times with offset), with the first
+        reporter: its source, its time, the second source and the lead over it."""
+        second = self.first.second if self.first else None
+        lead = self.first.lead if self.first else None
         return {
             "id": self.id,
             "title": self.title,
@@ -62,6 +67,10 @@ class StoryView:
                 }
                 for a in self.articles
             ],
+            "first_source": self.first.first.source if self.first else None,
+            "first_published": self.first.first.at.isoformat() if self.first else None,
+            "second_source": second.source if second else None,
+            "lead_seconds": lead.total_seconds() if lead is not None else None,
         }
 
 
@@ -103,6 +112,7 @@ def list_stories(
                     StoryArticle(m.id, m.url, m.source, m.title, m.published, m.duplicate_of)
                     for m in members
                 ],
+                first_report(members),
             )
         )
     return out
