@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from monitor.store.delivery_tables import delivery_seen
+from monitor.store.first_reports import first_report
 from monitor.store.schema import articles, topic_matches
 from monitor.store.story_queries import StoryArticle, StoryView
 from monitor.store.story_tables import stories
@@ -94,6 +95,7 @@ def cards(
         return []
     cols = [articles.c.id, articles.c.url, articles.c.source, articles.c.title]
     cols += [articles.c.published, articles.c.duplicate_of, articles.c.story_id]
+    cols += [articles.c.fetched, articles.c.stored_at, articles.c.site_name]
     text = sa.func.substr(articles.c.text, 1, SNIPPET_CHARS).label("head")
     members: dict[int, list[Any]] = defaultdict(list)
     for m in conn.execute(
@@ -141,6 +143,7 @@ def cards(
             r.last_seen,
             sorted({x.topic for x in found}),
             [StoryArticle(m.id, m.url, m.source, m.title, m.published, m.duplicate_of) for m in ms],
+            first_report(ms),
         )
         snippets = {}
         if with_snippets:

@@ -65,7 +65,7 @@ def story_page(request: Request) -> Response:
         "story.html",
         card=card,
         timeline=views.timeline(card),
-        lead=first_reporter(card.view.articles),
+        lead=first_reporter(card.view),
     )
 
 

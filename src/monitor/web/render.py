@@ -4,7 +4,7 @@ escaped text, the first reporter's lead, and the matches-per-day chart as inline
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -12,7 +12,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from monitor.store.story_queries import StoryArticle
+from monitor.clock import span
+from monitor.store.story_queries import StoryView
 
 
 @cache
@@ -51,32 +52,16 @@ def when(value: datetime | str | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value.utcoffset() == timedelta(0) else str(value)
 
 
-def span(seconds: float) -> str:
-    """3 h, 25 min, 2 d: how long, for people."""
-    if seconds >= 2 * 86400:
-        return f"{seconds / 86400:.0f} d"
-    if seconds >= 3600:
-        return f"{seconds / 3600:.0f} h"
-    return f"{max(1, round(seconds / 60))} min"
-
-
-def first_reporter(articles: Sequence[StoryArticle]) -> str | None:
-    """ "first: Outlet A, 3 h before Outlet B" over the originals with a published time."""
-    firsts: dict[str, datetime] = {}
-    for a in articles:
-        if a.duplicate_of is None and a.published is not None:
-            known = firsts.get(a.source)
-            firsts[a.source] = a.published if known is None else min(known, a.published)
-    ranked = sorted(firsts.items(), key=lambda kv: kv[1])
-    if not ranked:
+def first_reporter(view: StoryView) -> str | None:
+    """ "first: Outlet A, 3 h before Outlet B" (store/first_reports.py decides who was first)."""
+    report = view.first
+    if report is None:
         return None
-    if len(ranked) == 1:
-        return f"first: {ranked[0][0]}"
-    (first, at), (second, bt) = ranked[0], ranked[1]
-    lead = (bt - at).total_seconds()
-    if lead < 60:
-        return f"first: {first}, with {second}"
-    return f"first: {first}, {span(lead)} before {second}"
+    if report.second is None or report.lead is None:
+        return f"first: {report.first.source}"
+    if report.lead < timedelta(minutes=1):
+        return f"first: {report.first.source}, with {report.second.source}"
+    return f"first: {report.first.source}, {span(report.lead)} before {report.second.source}"
 
 
 def day_chart(days: dict[date, int], today: date, span_days: int = 30) -> Markup:
