@@ -42,10 +42,10 @@ def stories(request: Request) -> Response:
     q = request.query_params
     topic = q.get("topic") or None
     if topic is not None and state.config.topic(topic) is None:
-        raise BadRequest(f"no topic named {topic!r}")
+        return reply(request, {"error": f"no topic named {topic!r}"}, 404)
     _, since = window(q.get("window"))
-    if q.get("since"):
-        since = instant(q.get("since"), "since")
+    if "since" in q:
+        since = instant(q["since"], "since")
     limit, offset = _paging(request)
     cards, total = views.story_cards(state, topic, since, limit, offset)
     return reply(

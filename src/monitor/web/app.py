@@ -4,6 +4,7 @@ wrapped in the guard (auth, CSRF, security headers)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -28,12 +29,14 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _error(request: Request, status: int, message: str) -> Response:
+def _error(
+    request: Request, status: int, message: str, headers: Mapping[str, str] | None = None
+) -> Response:
     if _is_api(request):
-        return JSONResponse({"error": message}, status_code=status)
+        return JSONResponse({"error": message}, status_code=status, headers=headers)
     state: WebState = request.app.state.web
     body = page("error.html", status=status, message=message, csrf_token="", path="")
-    return Response(state.scrub(body), status_code=status, media_type="text/html")
+    return Response(state.scrub(body), status, headers, media_type="text/html")
 
 
 async def _bad_request(request: Request, exc: Exception) -> Response:
@@ -49,7 +52,7 @@ async def _store_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return _error(request, exc.status_code, str(exc.detail))
+    return _error(request, exc.status_code, str(exc.detail), exc.headers)
 
 
 async def openapi(request: Request) -> Response:

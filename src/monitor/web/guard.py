@@ -81,8 +81,10 @@ class Guard:
             await _answer(send_with_headers, 401, b"authentication required\n", self._challenge())
             return
         if scope["method"] not in ("GET", "HEAD", "OPTIONS"):
-            if scope["method"] != "POST":
-                await _answer(send_with_headers, 405, b"method not allowed\n")
+            read_only = scope["path"].startswith("/api/")  # the API has no action
+            if scope["method"] != "POST" or read_only:
+                allow = [(b"allow", b"GET, HEAD" if read_only else b"GET, HEAD, POST")]
+                await _answer(send_with_headers, 405, b"method not allowed\n", allow)
                 return
             body, receive = await _read_body(receive)
             if not self._csrf_ok(headers, body):

@@ -87,7 +87,16 @@ def _param(name: str, where: str = "query", schema: Any = None, text: str = "") 
 
 _LIMIT = _param("limit", schema={"type": "integer", "minimum": 1, "maximum": 200})
 _OFFSET = _param("offset", schema={"type": "integer", "minimum": 0, "maximum": 10_000_000})
-_SINCE = _param("since", text="ISO 8601 time, or a duration back from now (7d)")
+_SINCE = _param(
+    "since",
+    schema={
+        "anyOf": [
+            {"type": "string", "format": "date-time"},
+            {"type": "string", "pattern": "^[1-9][0-9]{0,3}[smhdw]$"},
+        ]
+    },
+    text="ISO 8601 time, or a duration back from now (7d)",
+)
 _WINDOW = _param(
     "window", schema={"enum": ["6h", "1d", "2d", "7d", "30d", "all"]}, text="default 2d"
 )
@@ -122,7 +131,9 @@ def document() -> dict[str, Any]:
         "paths": {
             "/api/v1/stories": _get(
                 "stories, newest activity first", "StoryPage",
-                [_param("topic"), _WINDOW, _SINCE, _LIMIT, _OFFSET],
+                [_param("topic", text="a configured topic (404 otherwise)"), _WINDOW, _SINCE,
+                 _LIMIT, _OFFSET],
+                True,
             ),
             "/api/v1/stories/{story_id}": _get("one story", "Story", [story_id], True),
             "/api/v1/articles": _get(
@@ -136,7 +147,9 @@ def document() -> dict[str, Any]:
             ),
             "/api/v1/query": _get(
                 "topics test --query Q --json over the last week", "Matches",
-                [{**_param("q", text="a query (docs/queries.md)"), "required": True}],
+                [{**_param("q", schema={"type": "string", "minLength": 1},
+                  text="a query (docs/queries.md); 400 when it does not parse"),
+                  "required": True}],
             ),
             "/api/v1/digests": _get("delivery per digest × channel", "Digests", []),
         },

@@ -68,7 +68,7 @@ def window(value: str | None, default: str = DEFAULT_WINDOW) -> tuple[str, datet
 
 
 def number(value: str | None, default: int, *, low: int = 0, high: int = 10**9, what: str) -> int:
-    if value is None or value == "":
+    if value is None:
         return default
     try:
         n = int(value)
@@ -81,7 +81,7 @@ def number(value: str | None, default: int, *, low: int = 0, high: int = 10**9, 
 
 def instant(value: str | None, what: str) -> datetime | None:
     """An ISO 8601 time (a naive one is UTC), or a duration back from now (7d)."""
-    if not value:
+    if value is None:
         return None
     from datetime import UTC
 
@@ -92,7 +92,7 @@ def instant(value: str | None, what: str) -> datetime | None:
     except (ValueError, OverflowError):
         pass
     try:
-        parsed = datetime.fromisoformat(value)
+        parsed = datetime.fromisoformat(value.upper())  # RFC 3339 allows a lower-case t and z
     except ValueError:
         raise BadRequest(f"{what} must be ISO 8601 or a duration such as 7d") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
