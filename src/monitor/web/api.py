@@ -29,7 +29,7 @@ def reply(request: Request, value: Any, status_code: int = 200) -> Response:
     )
 
 
-def _paging(request: Request, default: int = 50) -> tuple[int, int]:
+def _paging(request: Request, default: int = 25) -> tuple[int, int]:
     q = request.query_params
     limit = number(q.get("limit"), default, low=1, high=MAX_LIMIT, what="limit")
     offset = number(q.get("offset"), 0, low=0, high=10**7, what="offset")
