@@ -27,7 +27,7 @@ def test_the_committed_document_is_the_served_one(web: str) -> None:
 
 @schema.parametrize()
 @settings(
-    max_examples=25,
+    max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
