@@ -25,6 +25,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["highlight"] = highlight
     env.filters["when"] = when
+    env.filters["href"] = href
     return env
 
 
@@ -42,6 +43,12 @@ def highlight(text: str | None, terms: Iterable[str]) -> Markup:
         r"(?<![\w&#])(" + "|".join(re.escape(w) for w in words) + r")(?!\w)", re.IGNORECASE
     )
     return Markup(pattern.sub(lambda m: f"<mark>{m.group(1)}</mark>", safe))
+
+
+def href(url: str | None) -> str:
+    """A link target taken from a feed: http(s) only (no javascript: or data: URL), else "#"."""
+    text = (url or "").strip()
+    return text if text.lower().startswith(("http://", "https://")) else "#"
 
 
 def when(value: datetime | str | None) -> str:
