@@ -1,5 +1,5 @@
 """The OpenAPI 3.1 document of /api/v1/, served at /api/v1/openapi.json and committed as
-docs/openapi.json (tests/web/test_api.py holds the two equal)."""
+docs/openapi.json (tests/web/test_web_api.py holds the two equal)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from browser import chromium
+from chromium_driver import chromium
 from webdemo import WIRE, XSS_TITLE
 
 
