@@ -119,7 +119,7 @@ def _get(summary: str, schema: str, params: list[dict[str, Any]], missing: bool 
 
 
 def document() -> dict[str, Any]:
-    story_id = _param("story_id", "path", {"type": "integer", "minimum": 1})
+    story_id = _param("story_id", "path", {"type": "integer", "minimum": 1, "maximum": 2**62})
     name = _param("name", "path")
     return {
         "openapi": "3.1.0",
@@ -138,7 +138,8 @@ def document() -> dict[str, Any]:
             "/api/v1/stories/{story_id}": _get("one story", "Story", [story_id], True),
             "/api/v1/articles": _get(
                 "articles stored since, oldest first", "ArticlePage",
-                [_SINCE, _param("after", schema={"type": "integer", "minimum": 0}), _LIMIT],
+                [_SINCE, _param("after", schema={"type": "integer", "minimum": 0, "maximum": 2**62}),
+                 _LIMIT],
             ),
             "/api/v1/sources": _get("source health (status --json)", "Sources", []),
             "/api/v1/topics": _get("topics with matches per day", "Topics", []),
