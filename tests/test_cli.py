@@ -97,7 +97,11 @@ def test_poll_status_export(capsys: pytest.CaptureFixture[str], config: Path) ->
         capsys, "--config", str(config), "--json", "stories", "--topic", "Legion", "--since", "30d"
     )
     (story,) = json.loads(out)
-    assert set(story) == {"id", "title", "first_seen", "last_seen", "topics", "articles"}
+    assert set(story) == {
+        *("id", "title", "first_seen", "last_seen", "topics", "articles"),  # SPEC.md's shape
+        *("first_source", "first_published", "second_source", "lead_seconds"),  # added
+    }
+    assert story["first_source"] in {a["source"] for a in story["articles"]}
     assert story["topics"] == ["Legion"] and len(story["articles"]) == 2
     assert set(story["articles"][0]) == {
         "id",

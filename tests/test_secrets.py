@@ -51,12 +51,25 @@ def echo_500(ex: Exchange) -> None:
     ex.send(500, f"no route for POST {ex.request.path} ({ex.headers})".encode())
 
 
+def keyed_feed(key: str, seen: list[dict[str, str]]) -> object:
+    """A feed that wants an API key header: 403 without it."""
+
+    def handle(ex: Exchange) -> None:
+        seen.append(dict(ex.headers))
+        if ex.headers.get("x-api-key") != key:
+            return ex.send(403, b"no key")
+        ex.send(200, RSS.format(n=99).encode(), {"Content-Type": "application/rss+xml"})
+
+    return handle
+
+
 @dataclass
 class Home:
     config: Path
     canary: Canary
     env: dict[str, str]
     feed_auth: list[str]
+    keyed: list[dict[str, str]]
     outputs: list[str] = field(default_factory=list)
 
     def run(self, *argv: str) -> str:
@@ -71,8 +84,10 @@ def home(tmp_path: Path) -> Iterator[Home]:
     canary = Canary()
     feed_password = canary.token("feedpass")
     seen: list[str] = []
+    keyed: list[dict[str, str]] = []
     routes = {"/feed": guarded_feed("reader", feed_password, seen)}
     hooks = LocalServer({})
+    hooks.routes["/keyed"] = keyed_feed(canary.token("apikey"), keyed)
     smtp_kwargs = {
         "authenticator": authenticator("mailer", "not-the-configured-one"),
         "auth_require_tls": False,
@@ -84,6 +99,7 @@ def home(tmp_path: Path) -> Iterator[Home]:
         base = f"127.0.0.1:{feeds.port}"
         (tmp_path / "slack-webhook").write_text(f"{hooks.url(slack_path)}\n")
         (tmp_path / "feed-url").write_text(f"http://filer:{canary.token('filed')}@{base}/feed\n")
+        (tmp_path / "feed-authz").write_text(f"Bearer {canary.token('bearer')}\n")
         credentials = tmp_path / "credentials"
         credentials.mkdir()
         (credentials / "smtp-password").write_text(canary.token("smtp") + "\n")
@@ -96,6 +112,10 @@ feeds:
   - {{name: Wrong, url: 'http://reader:{canary.token("wrong")}@{base}/feed'}}
   - {{name: Filed, url_file: feed-url}}
   - {{name: FromEnv, url_env: FEED_URL}}
+  - name: Keyed
+    url: 'http://127.0.0.1:{hooks.port}/keyed'
+    headers: {{X-Api-Key_env: FEED_KEY, Authorization_file: feed-authz,
+               X-Plain: '{canary.token("plainheader")}'}}
   - {{name: Down, url: 'http://{canary.token("user")}:{canary.token("down")}@127.0.0.1:{closed_port()}/f'}}
 topics:
   - {{name: Legion, query: legion}}
@@ -115,10 +135,11 @@ channels:
         )
         env = {
             "PUSH_URL": f"json://127.0.0.1:{hooks.port}{apprise_path}",
+            "FEED_KEY": canary.token("apikey"),
             "FEED_URL": f"http://{canary.token('envuser')}:{canary.token('env')}@{base}/feed",
             "CREDENTIALS_DIRECTORY": str(credentials),
         }
-        yield Home(config, canary, env, seen)
+        yield Home(config, canary, env, seen, keyed)
 
 
 def state_dump(state: Path) -> str:
@@ -158,6 +179,10 @@ def test_no_secret_in_any_output_log_or_state(home: Home) -> None:
     )
     users = {base64.b64decode(a.split()[1]).decode().split(":")[0] for a in home.feed_auth if a}
     assert {"reader", "filer", home.canary.token("envuser")} <= users  # url_file, url_env used
+    sent_headers = home.keyed[-1]  # the headers reached their own origin, from env and file
+    assert sent_headers["authorization"] == f"Bearer {home.canary.token('bearer')}"
+    assert sent_headers["x-plain"] == home.canary.token("plainheader")
+    assert "Legion news 99" in dump  # Keyed was read with its key
     assert "authentication failed" in sent and "Slack answered 500" in sent
     assert "no route for POST" in sent  # the reply is shown, its echo of the token masked
     assert '"url": "http://127.0.0.1:' in status

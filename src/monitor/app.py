@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, fields
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from monitor.clock import utcnow
@@ -16,7 +16,7 @@ from monitor.errors import MonitorError
 from monitor.fetch.settings import fetch_settings
 from monitor.ingest.stages import ArticleStage
 from monitor.redact import strip_userinfo
-from monitor.store import Store
+from monitor.store import Store, full_text
 from monitor.store import sources as source_store
 from monitor.store.sources import SourceRow
 from monitor.stories.stage import StoryStage
@@ -25,6 +25,7 @@ from monitor.topics import stage as topics
 if TYPE_CHECKING:  # the network and the process pool load when first used, so that `status`
     # and `stories` do not pay for trafilatura and httpx
     from monitor.ingest.pipeline import Pipeline, PollOutcome
+    from monitor.ingest.retry import RetryReport
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,8 @@ def needs_restart(old: Config, new: Config) -> tuple[str, ...]:
     for f in fields(FetchConfig):
         if getattr(before, f.name) != getattr(after, f.name):
             changed.append(f"fetch.{FETCH_KEYS.get(f.name, f.name)}")
+    if before.origin_headers != after.origin_headers:
+        changed.append("feeds' headers")
     return tuple(changed)
 
 
@@ -179,6 +182,19 @@ class App:
 
             await asyncio.gather(*(one(s) for s in claimed))
         return outcomes
+
+    async def retry_full_text(self, due_by: datetime | None = None) -> RetryReport | None:
+        """Fetch again the pages of the articles waiting for their full text that are due (by
+        *due_by*: a poll's start, so that the articles it just stored wait their first delay);
+        None when none is due (no pipeline is loaded for nothing)."""
+        due_by = due_by or utcnow()
+        with self.store.connect() as conn:
+            if not full_text.any_due(conn, due_by):
+                return None
+        from monitor.ingest.retry import retry_due
+
+        async with self.pipeline() as pipeline:
+            return await retry_due(pipeline, due_by=due_by)
 
     def close(self) -> None:
         self.store.close()

@@ -211,3 +211,19 @@ def with_credentials(url: str, configured: str) -> str:
     if "@" not in given.netloc or "@" in own.netloc or not same:
         return url
     return urlunsplit(own._replace(netloc=f"{given.netloc.rpartition('@')[0]}@{own.netloc}"))
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url: str) -> str:
+    """``scheme://host:port`` of *url* (the port spelled out), or "" when it has no host: what
+    the request headers a source sets are keyed by (they go to its own origin only)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or _DEFAULT_PORTS.get(parts.scheme.lower(), 0)
+    except ValueError:
+        return ""
+    if not parts.hostname:
+        return ""
+    return f"{parts.scheme.lower()}://{parts.hostname.lower()}:{port}"

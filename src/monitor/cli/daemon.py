@@ -52,7 +52,9 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
 async def _once(ctx: Context) -> int:
     from monitor.digest import delivery
 
+    started = utcnow()
     outcomes = await ctx.app.poll()
+    await ctx.app.retry_full_text(due_by=started)
     failed = sum(1 for o in outcomes if not o.ok)
     new = sum(o.new_articles for o in outcomes)
     await delivery.run_due(ctx.app.store, ctx.config, utcnow())

@@ -15,6 +15,7 @@ from monitor.ingest.source_view import health_of, problem, source_json
 
 if TYPE_CHECKING:
     from monitor.ingest.pipeline import PollOutcome
+    from monitor.ingest.retry import RetryReport
     from monitor.store.sources import SourceRow
 
 __all__ = ["health_of", "poll_summary", "problem", "source_json", "source_table"]
@@ -45,8 +46,9 @@ def source_table(rows: Sequence[SourceRow], counts: Mapping[str, int]) -> None:
         print(f"  {name}: hint: {hint}")
 
 
-def poll_summary(outcomes: Sequence[PollOutcome]) -> None:
-    """`poll`'s report: the totals, then each failed, degraded or skipping source."""
+def poll_summary(outcomes: Sequence[PollOutcome], retried: RetryReport | None = None) -> None:
+    """`poll`'s report: the totals, then each failed, degraded or skipping source, then the
+    pages of waiting articles tried again."""
     failed = [o for o in outcomes if not o.ok]
     degraded = [o for o in outcomes if o.degraded]
     new = sum(o.new_articles for o in outcomes)
@@ -62,3 +64,8 @@ def poll_summary(outcomes: Sequence[PollOutcome]) -> None:
     for o in outcomes:
         if o.skips:
             print(f"  {o.source}: skipped {o.skips}")
+    if retried is not None and retried.tried:
+        print(
+            f"full text: tried {retried.tried} waiting articles again: {retried.fetched} fetched, "
+            f"{retried.again} still waiting, {retried.gave_up} given up"
+        )

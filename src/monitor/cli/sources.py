@@ -16,6 +16,7 @@ from monitor.errors import ConfigError
 if TYPE_CHECKING:
     from monitor.cli.context import Context
     from monitor.ingest.pipeline import PollOutcome
+    from monitor.ingest.retry import RetryReport
 
 
 def register(sub: Any) -> None:
@@ -55,6 +56,7 @@ def cmd_poll(args: argparse.Namespace, ctx: Context) -> int:
     import asyncio
 
     from monitor.cli.health import poll_summary
+    from monitor.clock import utcnow
 
     progress = Progress()
 
@@ -62,11 +64,17 @@ def cmd_poll(args: argparse.Namespace, ctx: Context) -> int:
         progress.step(outcome.source, total)
 
     names = args.sources or None
-    outcomes = asyncio.run(ctx.app.poll(names, force=bool(args.all or args.sources), progress=step))
+
+    async def poll_and_retry() -> tuple[list[PollOutcome], RetryReport | None]:
+        started = utcnow()
+        outcomes = await ctx.app.poll(names, force=bool(args.all or args.sources), progress=step)
+        return outcomes, await ctx.app.retry_full_text(due_by=started)
+
+    outcomes, retried = asyncio.run(poll_and_retry())
     if ctx.json:
         ctx.emit_json([o.__dict__ for o in outcomes])
         return 0
-    poll_summary(outcomes)
+    poll_summary(outcomes, retried)
     return 0
 
 
@@ -76,7 +84,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
     from monitor.clock import utcnow
     from monitor.digest.status import delivery_status
     from monitor.store import articles as article_store
-    from monitor.store import mutes
+    from monitor.store import full_text, mutes
     from monitor.store import sources as source_store
 
     app = ctx.reader  # read-only: status works on a state this user may not write
@@ -86,13 +94,25 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
         counts = article_store.count_by_source(conn)
         digests = delivery_status(conn, ctx.config)
         muted = mutes.listed(conn, utcnow())
+        waits = full_text.counts(conn)
     if ctx.json:
         sources = [source_json(r, counts.get(r.name, 0)) for r in rows]
         ctx.emit_json(
-            {"sources": sources, "digests": digests, "mutes": [m.as_dict() for m in muted]}
+            {
+                "sources": sources,
+                "digests": digests,
+                "mutes": [m.as_dict() for m in muted],
+                "full_text_waiting": waits.waiting,
+                "full_text_given_up": waits.given_up,
+            }
         )
         return 0
     source_table(rows, counts)
+    if waits.waiting or waits.given_up:
+        print(
+            f"full text: {waits.waiting} articles wait for their page, "
+            f"{waits.given_up} given up (their feed's teaser kept)"
+        )
     print()
     table(
         [

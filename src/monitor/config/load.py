@@ -22,10 +22,12 @@ from monitor.config.fields import (
     secret_from,
     secret_keys,
 )
+from monitor.config.headers import check_origins, feed_headers
 from monitor.config.model import (
     Config,
     FeedConfig,
     FetchConfig,
+    FullTextRetry,
     Settings,
     TopicConfig,
 )
@@ -43,13 +45,24 @@ _SETTINGS = (
     "timezone", "poll_interval", "min_interval", "state_dir", "retention",
     "fingerprint_retention", "database_url", *secret_keys("database_url"), "concurrency",
     "extract_workers", "tick", "shutdown_grace", "lock_timeout", "realtime_debounce",
-    "delivery_retry_base", "delivery_retry_cap", "log_level", "fetch", "web",
+    "delivery_retry_base", "delivery_retry_cap", "log_level", "fetch", "full_text_retry", "web",
 )  # fmt: skip
 _FETCH = (
     "connect_timeout", "read_timeout", "total_timeout", "max_body_size", "max_redirects",
     "per_host_limit", "global_limit", "user_agent", "http2", "allow_networks",
 )  # fmt: skip
-_FEED = ("url", *secret_keys("url"), "name", "type", "interval", "tags", "full_text", "enabled")
+_FULL_TEXT_RETRY = ("attempts", "backoff")
+_FEED = (
+    "url",
+    *secret_keys("url"),
+    "headers",
+    "name",
+    "type",
+    "interval",
+    "tags",
+    "full_text",
+    "enabled",
+)
 _TOPIC = ("name", "query", "feeds", "languages")
 
 
@@ -139,8 +152,32 @@ def _settings(s: Section, path: Path, env: Mapping[str, str]) -> Settings:
         delivery_retry_cap=s.get("delivery_retry_cap", parse_duration, d.delivery_retry_cap),
         log_level=s.get("log_level", choice("DEBUG", "INFO", "WARNING", "ERROR"), d.log_level),
         fetch=fetch,
+        full_text_retry=_full_text_retry(s.section("full_text_retry")),
         web=web_settings(s.section("web"), env),
     )
+
+
+def _full_text_retry(s: Section) -> FullTextRetry:
+    s.check_keys(_FULL_TEXT_RETRY)
+    d = FullTextRetry()
+    return FullTextRetry(
+        attempts=s.get("attempts", _attempts, d.attempts),
+        backoff=s.get("backoff", _durations, d.backoff),
+    )
+
+
+def _attempts(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+        raise ValueError(f"must be a whole number from 0 (no retries) to 100, not {value!r}")
+    return value
+
+
+def _durations(value: Any) -> tuple[float, ...]:
+    """One duration or a list of them, like [10m, 30m, 2h]."""
+    found = tuple(parse_duration(v) for v in as_str_list(value))
+    if not found:
+        raise ValueError("must list at least one duration, like [10m, 30m, 2h]")
+    return found
 
 
 def _url(value: Any) -> str:
@@ -197,8 +234,14 @@ def _feeds(root: Section, env: Mapping[str, str]) -> list[FeedConfig]:
                 full_text=s.get("full_text", choice("auto", "always", "never"), "auto"),
                 enabled=s.get("enabled", as_bool, True),
                 line=s.line,
+                headers=feed_headers(s.section("headers"), env) if s.has("headers") else (),
             )
         )
+
+    def conflict(feed: FeedConfig, message: str, hint: str) -> None:
+        root.problems.add(feed.line, "feeds.headers", message, hint)
+
+    check_origins(feeds, conflict)
     return feeds
 
 

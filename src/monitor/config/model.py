@@ -29,6 +29,19 @@ class FetchConfig:
 
 
 @dataclass(frozen=True)
+class FullTextRetry:
+    """settings.full_text_retry: how an article whose page failed for a while (a timeout, a 5xx,
+    a lost connection, extraction over its time) is tried again; `attempts` 0: never."""
+
+    attempts: int = 5
+    backoff: tuple[float, ...] = (600.0, 1800.0, 7200.0, 21600.0, 43200.0)  # seconds
+
+    def delay(self, retry: int) -> float:
+        """Seconds before retry number *retry* (0: the first); the last delay repeats."""
+        return self.backoff[min(retry, len(self.backoff) - 1)]
+
+
+@dataclass(frozen=True)
 class Settings:
     """The `settings:` block."""
 
@@ -49,6 +62,7 @@ class Settings:
     delivery_retry_cap: float = 6 * 3600
     log_level: str = "INFO"
     fetch: FetchConfig = field(default_factory=FetchConfig)
+    full_text_retry: FullTextRetry = field(default_factory=FullTextRetry)
     web: WebConfig = field(default_factory=WebConfig)  # settings.web (config/web.py)
 
 
@@ -64,6 +78,8 @@ class FeedConfig:
     full_text: str = "auto"  # auto | always | never
     enabled: bool = True
     line: int = 0
+    # request headers for this source's own origin (scheme, host, port); values are secrets
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ First SIGTERM/SIGINT: stop claiming, let the polls in hand finish (up to `shutdo
 exit 0. Second: cancel them and any job in progress, exit at once (quietly: no traceback). SIGHUP: reload the config through `App.reconfigure` (feeds, topics,
 digests, channels, intervals, concurrency, tick); a broken file is reported and the old config
 kept, and changed settings that only a restart applies are named in the reload's log line.
+A *full_text* job tries again, once a minute (or at the shortest retry delay, when shorter), the
+pages of articles stored with their teaser whose next attempt is due (ingest/retry.py).
 `services` (the web app) run beside the scheduler until SIGTERM.
 """
 
@@ -24,13 +26,14 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from monitor.app import App
 from monitor.clock import utcnow
-from monitor.config import Config, load_config
+from monitor.config import Config
 from monitor.daemon.liveness import loop_problem, ping_watchdog
+from monitor.daemon.reload import reload_config
 from monitor.daemon.sdnotify import Notifier
 from monitor.digest import delivery
-from monitor.errors import ConfigError, StoreError
+from monitor.errors import StoreError
 from monitor.ingest.pipeline import Pipeline, PollOutcome
-from monitor.redact import learn_secrets
+from monitor.ingest.retry import retry_due
 from monitor.store.sources import SourceRow
 from monitor.store.statelock import acquire
 from monitor.store.story_queries import PruneReport, prune
@@ -38,13 +41,14 @@ from monitor.store.story_queries import PruneReport, prune
 log = logging.getLogger(__name__)
 
 DIGEST_CHECK_SECONDS, MAINTENANCE_SECONDS = 15.0, 3600.0
+FULL_TEXT_SECONDS = 60.0  # at most this long between looks at the articles waiting for full text
 
 
 class Daemon:
     def __init__(self, config_path: Path, config: Config, environ: Mapping[str, str]) -> None:
         self.config_path = config_path
         self.environ = environ
-        # one daemon per SQLite state (several workers share a PostgreSQL database)
+        # one daemon per SQLite state (several may share a PostgreSQL database: docs/decisions.md)
         self.lock = None if config.settings.database_url else acquire(config.settings.state_dir)
         try:
             self.app = App.open(config)
@@ -84,6 +88,11 @@ class Daemon:
         )
         scheduler.add_job(
             self.digests, "interval", seconds=DIGEST_CHECK_SECONDS, next_run_time=now, id="digests"
+        )
+        # not more often than the shortest retry delay, nor more than a second apart
+        every = max(1.0, min(FULL_TEXT_SECONDS, *settings.full_text_retry.backoff))
+        scheduler.add_job(
+            self.full_text, "interval", seconds=every, next_run_time=now, id="full_text"
         )
         scheduler.add_job(
             self.maintenance,
@@ -154,30 +163,7 @@ class Daemon:
         self.stopping.set()
 
     def _on_reload(self) -> None:
-        try:
-            config = load_config(self.config_path, self.environ)
-        except ConfigError as exc:
-            log.error(
-                "reload: %s is invalid, keeping the running config:\n%s", self.config_path, exc
-            )
-            return
-        learn_secrets(config.secrets)  # a new password or webhook stays out of the log too
-        if self.scheduler is not None and config.settings.tick != self.config.settings.tick:
-            self.scheduler.reschedule_job("tick", trigger="interval", seconds=config.settings.tick)
-        try:
-            reload = self.app.reconfigure(config)
-        except StoreError as exc:  # the config is in use; its sources are synced at the next try
-            log.error("reload: %s applied, but syncing the store failed: %s (hint: %s)",
-                      self.config_path, exc.message, exc.hint)  # fmt: skip
-            return
-        if reload.needs_restart:
-            log.warning(
-                "reload: %s applied (%d sources); restart to apply %s (read at start only)",
-                self.config_path, reload.sources, ", ".join(reload.needs_restart),
-            )  # fmt: skip
-        else:
-            log.info("reload: %s applied (%d sources)", self.config_path, reload.sources)
-        self.notifier.status(f"watching {reload.sources} sources")
+        reload_config(self)
 
     async def _drain(self) -> None:
         tasks = list(self.in_flight)
@@ -270,6 +256,14 @@ class Daemon:
             "unsent messages stay in the outbox",
             lambda: delivery.run_due(self.app.store, self.config, utcnow()),
         )
+
+    async def full_text(self) -> None:
+        """Fetch again the pages of the articles waiting for their full text that are due."""
+        self._track()
+        pipeline = self.pipeline
+        if self.stopping.is_set() or pipeline is None:
+            return
+        await self._guarded("full_text", "the waits stay due", lambda: retry_due(pipeline))
 
     async def maintenance(self) -> None:
         """Retention: prune old article text and dedup/story state (off the event loop)."""

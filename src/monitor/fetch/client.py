@@ -34,6 +34,7 @@ from monitor.fetch.support import (  # parse_retry_after: re-exported, part of t
 )
 from monitor.models import FetchResult
 from monitor.redact import strip_userinfo
+from monitor.urls import origin
 
 __all__ = [
     "FetchSettings",
@@ -76,6 +77,7 @@ class Fetcher:
         self._ssl_context = ssl_context
         self._client: httpx.AsyncClient | None = None
         self._global = asyncio.Semaphore(self.settings.global_limit)
+        self._origin_headers = {o: dict(h) for o, h in self.settings.origin_headers}
         self._hosts: dict[str, asyncio.Semaphore] = {}
 
     async def __aenter__(self) -> Self:
@@ -143,9 +145,11 @@ class Fetcher:
         permanent = True
         while True:
             try:
+                own = self._origin_headers.get(origin(str(current)))  # a source's own headers
                 outcome, spent = await self._hop(
-                    current, headers, budget, guarded=current.host != trusted
-                )
+                    current, {**own, **headers} if own else headers, budget,
+                    guarded=current.host != trusted,
+                )  # fmt: skip
             except Refused as exc:
                 raise refused(url, current, exc.address, len(chain) > 1) from None
             budget -= spent

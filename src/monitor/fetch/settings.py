@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 from monitor import __version__
 from monitor.config import Config
+from monitor.config.headers import origin_headers
 from monitor.config.proxy import ProxySettings
 
 MiB = 1024 * 1024
@@ -31,9 +32,14 @@ class FetchSettings:
     http2: bool = True
     proxy: ProxySettings = field(default_factory=ProxySettings)  # HTTPS_PROXY, NO_PROXY, …
     allow_networks: tuple[str, ...] = ()  # CIDRs a found URL may reach though they are private
+    # the headers feeds set, per origin ("scheme://host:port"): sent to that origin only
+    origin_headers: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = field(
+        default=(), repr=False
+    )
 
 
 def fetch_settings(config: Config) -> FetchSettings:
     """The fetch stage's settings from `settings.fetch` (same fields; unset ones keep the default)."""
     given = {k: v for k, v in asdict(config.settings.fetch).items() if v is not None}
-    return replace(FetchSettings(), **given, proxy=config.proxy)
+    headers = tuple(sorted(origin_headers(config.feeds).items()))
+    return replace(FetchSettings(), **given, proxy=config.proxy, origin_headers=headers)

@@ -8,10 +8,10 @@ An entry already stored via another source is only linked to this one; a bad lin
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from monitor.ingest.steps import NOTHING_TO_STORE, KeyedEntries, KeyedEntry, Skip
+from monitor.ingest.steps import NOTHING_TO_STORE, KeyedEntries, KeyedEntry, Skip, Teaser
 from monitor.models import Article
 
 MAX_NEW_PER_POLL = 200  # a first poll of a huge archive feed takes the newest first
@@ -30,11 +30,13 @@ class Fresh:
 
 @dataclass(frozen=True)
 class Gathered:
-    """A document's articles to store, the stored ones to link to this source, the skipped."""
+    """A document's articles to store, the stored ones to link to this source, the skipped, and
+    the canonical URLs of the articles to store that wait for their full text (→ the error)."""
 
     articles: list[Article]
     links: list[KeyedEntry]
     skipped: list[Skip]
+    waiting: dict[str, str] = field(default_factory=dict)
 
 
 def fresh_entries(keyed: KeyedEntries, seen_guids: set[str], seen_urls: set[str]) -> Fresh:
@@ -55,12 +57,16 @@ def fresh_entries(keyed: KeyedEntries, seen_guids: set[str], seen_urls: set[str]
     return Fresh(fresh[:MAX_NEW_PER_POLL], links, list(keyed.skipped))
 
 
-def gathered(fresh: Fresh, built: Sequence[Article | Skip | None]) -> Gathered:
-    """The articles built from `fresh.entries` (None: nothing to store; a Skip: refused)."""
+def gathered(fresh: Fresh, built: Sequence[Article | Teaser | Skip | None]) -> Gathered:
+    """The articles built from `fresh.entries` (None: nothing to store; a Skip: refused; a
+    Teaser: stored, and waits for its full text)."""
     skips = [
         a if isinstance(a, Skip) else Skip(NOTHING_TO_STORE, k.entry.url)
         for k, a in zip(fresh.entries, built, strict=True)
-        if not isinstance(a, Article)
+        if not isinstance(a, Article | Teaser)
     ]
-    articles = [a for a in built if isinstance(a, Article)]
-    return Gathered(articles, fresh.links, fresh.skipped + skips)
+    articles = [a.article if isinstance(a, Teaser) else a for a in built if a is not None]
+    waiting = {a.article.canonical_url: a.error for a in built if isinstance(a, Teaser)}
+    return Gathered(
+        [a for a in articles if isinstance(a, Article)], fresh.links, fresh.skipped + skips, waiting
+    )

@@ -24,7 +24,7 @@ from monitor.config import Config, FeedConfig
 from monitor.errors import FetchError, HTTPStatusError, MonitorError, ParseError, StoreError
 from monitor.extract.article import ExtractPool
 from monitor.fetch.client import Fetcher
-from monitor.ingest import health, polling
+from monitor.ingest import health, polling, retry
 from monitor.ingest.gather import Gathered, fresh_entries, gathered
 from monitor.ingest.health import PollOutcome
 from monitor.ingest.stages import ArticleStage, ingest
@@ -32,6 +32,7 @@ from monitor.ingest.steps import (
     Document,
     KeyedEntry,
     Skip,
+    Teaser,
     article_of,
     entries_of,
     fetch_document,
@@ -72,7 +73,7 @@ class Pipeline:
         self.rng = rng or random.Random()
         # one committing poll at a time in this process: SQLite has one writer anyway, and the
         # per-article stages then see every earlier article of this process in order
-        self._commit_lock = threading.Lock()
+        self.commit_lock = threading.Lock()
 
     def reconfigure(self, config: Config, stages: Sequence[ArticleStage]) -> None:
         """A reloaded config and its stages; a poll in flight commits through the new stages."""
@@ -184,7 +185,7 @@ class Pipeline:
 
     async def _article(
         self, source: SourceRow, feed: FeedConfig, item: KeyedEntry
-    ) -> Article | Skip | None:
+    ) -> Article | Teaser | Skip | None:
         entry = item.entry
         read = await article_of(
             self.fetcher,
@@ -201,15 +202,9 @@ class Pipeline:
                 "poll source=%s stage=fetch %s: %s", source.name, entry.url, read.refused.reason
             )
             return read.refused
-        if read.timed_out:
-            log.warning("poll source=%s stage=extract timed out on %s", source.name, entry.url)
-        if read.page_error is not None:
-            log.warning(
-                "poll source=%s stage=extract page %s: %s", source.name, entry.url, read.page_error
-            )
-        if read.no_text:
-            log.warning("poll source=%s stage=extract no text for %s", source.name, entry.url)
-        return read.article
+        for problem in read.problems(entry.url):
+            log.warning("poll source=%s stage=extract %s", source.name, problem)
+        return read.stored  # a Teaser: stored now, its page tried again later
 
     async def _failed(
         self, source: SourceRow, feed: FeedConfig, exc: MonitorError, started: float
@@ -247,8 +242,10 @@ class Pipeline:
         """
         now = self.clock()
         configured = self._interval(feed)
-        with self._commit_lock, self.store.begin() as conn:
+        with self.commit_lock, self.store.begin() as conn:
             stored = ingest(conn, gathered.articles if gathered else [], self.stages, now)
+            if gathered is not None and gathered.waiting:
+                retry.mark_waiting(conn, self.config, gathered, stored, now)
             for link in gathered.links if gathered else []:
                 article_store.link(conn, link.canon, source.name, link.entry.guid, now)
             new_count = sum(1 for s in stored if s.new)

@@ -17,7 +17,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from monitor.errors import AddressRefused, BodyIncomplete, FetchError, ParseError
+from monitor.errors import (
+    AddressRefused,
+    BodyIncomplete,
+    ConnectFailed,
+    FetchError,
+    FetchTimeout,
+    HTTPStatusError,
+    ParseError,
+)
 from monitor.extract.article import ExtractPool
 from monitor.fetch.client import PAGE_ACCEPT, Fetcher
 from monitor.ingest.assemble import build_article, feed_text_of, wants_page
@@ -43,6 +51,15 @@ class SourceEntries:
 
 
 @dataclass(frozen=True)
+class Teaser:
+    """An article stored with its feed's text for now: its page failed for a while (`error`),
+    so it waits for its full text (ingest/retry.py)."""
+
+    article: Article
+    error: str
+
+
+@dataclass(frozen=True)
 class EntryArticle:
     """What one entry became, and how: the page wanted, extracted, failed or timed out."""
 
@@ -51,12 +68,29 @@ class EntryArticle:
     extracted: Extracted | None = None
     page_error: str | None = None  # the page could not be fetched; the feed's text is used
     timed_out: bool = False  # extraction took longer than EXTRACT_TIMEOUT
+    retry_error: str | None = None  # the page failed for a while (or timed out): try it later
     no_text: bool = False  # the page was wanted, and neither it nor the feed gave text
     refused: Skip | None = None  # the link reached a private address: the item is skipped
 
     @property
     def text_from(self) -> str:
         return "page" if self.extracted is not None and self.extracted.text else "feed"
+
+    @property
+    def stored(self) -> Article | Teaser | None:
+        """What to store: the article, as a Teaser when its page is to be tried again."""
+        if self.article is not None and self.retry_error is not None:
+            return Teaser(self.article, self.retry_error)
+        return self.article
+
+    def problems(self, url: str | None) -> list[str]:
+        """What went wrong with the page at *url*, one phrase each (the poll logs them)."""
+        found = [f"timed out on {url}"] if self.timed_out else []
+        if self.page_error is not None:
+            found.append(f"page {url}: {self.page_error}")
+        if self.no_text:
+            found.append(f"no text for {url}")
+        return found
 
 
 @dataclass(frozen=True)
@@ -180,25 +214,52 @@ async def article_of(
     if not wants_page(full_text, entry, feed_text):
         article = build_article(entry, canon, None, feed_text, source=source, fetched=clock())
         return EntryArticle(article, page_wanted=False)
-    extracted: Extracted | None = None
-    page_error: str | None = None
-    timed_out = False
-    try:
-        url = with_credentials(entry.url, origin)
-        page = await fetcher.fetch(url, accept=PAGE_ACCEPT, source=origin)
-        extracted = await asyncio.wait_for(extractor.extract(page.body, page.url), EXTRACT_TIMEOUT)
-    except TimeoutError:
-        timed_out = True
-    except AddressRefused as exc:
-        return EntryArticle(None, page_wanted=True, refused=refused_skip(exc, entry.url))
-    except FetchError as exc:
-        page_error = exc.message
+    read = await read_page(fetcher, extractor, entry.url, origin)
+    if read.refused is not None:
+        return EntryArticle(None, page_wanted=True, refused=refused_skip(read.refused, entry.url))
+    extracted = read.extracted
     article = build_article(entry, canon, extracted, feed_text, source=source, fetched=clock())
     return EntryArticle(
         article,
         page_wanted=True,
         extracted=extracted,
-        page_error=page_error,
-        timed_out=timed_out,
+        page_error=None if read.timed_out else read.error,
+        timed_out=read.timed_out,
+        retry_error=read.error if read.transient and article is not None else None,
         no_text=extracted is None and not feed_text,
     )
+
+
+@dataclass(frozen=True)
+class PageRead:
+    """An article page fetched and extracted, or why not: `transient` when the failure may pass
+    (a timeout, a 5xx or 429, a lost connection, extraction over EXTRACT_TIMEOUT), so the page is
+    worth trying again later; a 404, a refused address or a page without text is not."""
+
+    extracted: Extracted | None = None
+    error: str | None = None
+    transient: bool = False
+    timed_out: bool = False
+    refused: AddressRefused | None = None
+
+
+async def read_page(fetcher: Fetcher, extractor: ExtractPool, url: str, origin: str) -> PageRead:
+    """Fetch an article page (with its source's credentials on its host) and extract it."""
+    try:
+        page = await fetcher.fetch(with_credentials(url, origin), accept=PAGE_ACCEPT, source=origin)
+        extracted = await asyncio.wait_for(extractor.extract(page.body, page.url), EXTRACT_TIMEOUT)
+    except TimeoutError:
+        error = f"{url}: extraction took longer than {EXTRACT_TIMEOUT:g}s"
+        return PageRead(error=error, transient=True, timed_out=True)
+    except AddressRefused as exc:
+        return PageRead(refused=exc)
+    except FetchError as exc:
+        return PageRead(error=exc.message, transient=transient(exc))
+    return PageRead(extracted)
+
+
+def transient(exc: FetchError) -> bool:
+    """Whether a page's fetch failed for a while only (its next attempt may succeed)."""
+    if isinstance(exc, HTTPStatusError):
+        return exc.status >= 500 or exc.status in (408, 425, 429)
+    return isinstance(exc, FetchTimeout | ConnectFailed)

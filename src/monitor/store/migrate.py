@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from monitor.store import migrations
+from monitor.store.util import MIGRATE_LOCK, one_at_a_time
 
 if TYPE_CHECKING:
     from alembic.operations import Operations
@@ -64,6 +65,7 @@ def current_version(conn: sa.Connection) -> int:
 def upgrade(engine: sa.Engine) -> int:
     """Bring the database to the newest version; return it. Safe to call on every start."""
     with engine.begin() as conn:
+        one_at_a_time(conn, MIGRATE_LOCK)  # two CREATE TABLEs at once collide in pg_type
         _version_table.create(conn, checkfirst=True)
         version = current_version(conn)
     if version >= newest_version():
@@ -73,9 +75,7 @@ def upgrade(engine: sa.Engine) -> int:
 
     for migration in available():
         with engine.begin() as conn:
-            if engine.dialect.name == "postgresql":
-                # one migrator at a time when several workers start together
-                conn.execute(sa.text("SELECT pg_advisory_xact_lock(727274)"))
+            one_at_a_time(conn, MIGRATE_LOCK)  # several workers starting together
             version = current_version(conn)
             if migration.version <= version:
                 continue

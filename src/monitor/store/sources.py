@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from monitor.models import SkipCount
 from monitor.store.leases import dead_local_owners, lease_owner
 from monitor.store.schema import sources
+from monitor.store.util import SYNC_LOCK, one_at_a_time
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,9 @@ def sync(conn: sa.Connection, configured: Iterable[tuple[str, str, str]], now: d
 
     A source whose configured URL changed starts afresh (no validators, no redirect, enabled).
     Rows of sources no longer configured are kept (their articles stay linked) but never claimed.
+    Daemons that start together on one PostgreSQL database sync one after the other.
     """
+    one_at_a_time(conn, SYNC_LOCK)
     existing = {r.name: r for r in conn.execute(sa.select(sources.c.name, sources.c.url))}
     for name, url, kind in configured:
         row = existing.get(name)

@@ -56,6 +56,26 @@ def insert_matches(
     )
 
 
+def replace_matches(
+    conn: sa.Connection, article_id: int, matches: Sequence[MatchRow], now: datetime
+) -> list[str]:
+    """An article's matches after its text changed: a topic it matched before keeps its
+    `matched_at` (it is no newer coverage), a topic it matches now is matched at *now*, and one
+    it no longer matches goes. Returns the topics new to the article."""
+    before = {
+        r.topic: r.matched_at
+        for r in conn.execute(
+            sa.select(topic_matches.c.topic, topic_matches.c.matched_at).where(
+                topic_matches.c.article_id == article_id
+            )
+        )
+    }
+    conn.execute(sa.delete(topic_matches).where(topic_matches.c.article_id == article_id))
+    for m in matches:
+        insert_matches(conn, article_id, [m], before.get(m.topic, now))
+    return [m.topic for m in matches if m.topic not in before]
+
+
 def stored_texts(
     conn: sa.Connection, since: datetime | None, *, newest_first: bool = False
 ) -> list[StoredText]:

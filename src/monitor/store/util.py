@@ -17,6 +17,20 @@ def chunks(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
         yield items[i : i + size]
 
 
+# advisory lock keys (PostgreSQL): one migrator, one config sync at a time across processes
+MIGRATE_LOCK = 727274
+SYNC_LOCK = 727275
+STAGES_LOCK = 727276  # the per-article stages: one transaction at a time (ingest/stages.py)
+
+
+def one_at_a_time(conn: sa.Connection, key: int) -> None:
+    """On PostgreSQL, wait for the transaction-scoped advisory lock *key*: processes that start
+    together (several daemons or workers on one database) take turns until this transaction
+    ends. SQLite's single writer serialises such transactions already."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
 def param_mark(conn: sa.Connection) -> str:
     """The DBAPI placeholder of this driver, for SQL written by hand (sqlite3 ``?``, psycopg
     ``%s``)."""

@@ -1,4 +1,5 @@
-"""Story stage: copies and stories for each new article, inside the transaction that stores it."""
+"""Story stage: copies and stories for each new article, inside the transaction that stores it
+(and again for one whose full text arrived later)."""
 
 from __future__ import annotations
 
@@ -37,3 +38,11 @@ class StoryStage:
         self, conn: sa.Connection, article_id: int, article: Article, now: datetime
     ) -> None:
         self.engine.process(conn, article_id, article)
+
+    def refresh(
+        self, conn: sa.Connection, article_id: int, before: Article, after: Article, now: datetime
+    ) -> None:
+        """Copies and story again for an article whose full text arrived (stories/refresh.py)."""
+        from monitor.stories.refresh import refresh
+
+        refresh(self.engine, conn, article_id, before, after)

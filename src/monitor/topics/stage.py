@@ -49,7 +49,11 @@ def doc_of(article: Article) -> MatchDoc:
 def save_matches(
     conn: Connection, article_id: int, matches: list[TopicMatch], matched_at: datetime
 ) -> None:
-    rows = [
+    store.insert_matches(conn, article_id, match_rows(matches), matched_at)
+
+
+def match_rows(matches: list[TopicMatch]) -> list[MatchRow]:
+    return [
         MatchRow(
             topic=m.topic,
             score=m.score,
@@ -60,7 +64,6 @@ def save_matches(
         )
         for m in matches
     ]
-    store.insert_matches(conn, article_id, rows, matched_at)
 
 
 class TopicStage:
@@ -73,6 +76,18 @@ class TopicStage:
 
     def process(self, conn: Connection, article_id: int, article: Article, now: datetime) -> None:
         save_matches(conn, article_id, self.matcher.match(doc_of(article)), now)
+
+    def refresh(
+        self, conn: Connection, article_id: int, before: Article, after: Article, now: datetime
+    ) -> None:
+        """Match an article again after its full text arrived (see store.replace_matches)."""
+        new = store.replace_matches(
+            conn, article_id, match_rows(self.matcher.match(doc_of(after))), now
+        )
+        if new:
+            log.info(
+                "topics: article %d matches %s now, with its full text", article_id, ", ".join(new)
+            )
 
 
 class StoredMatches(NamedTuple):
