@@ -93,6 +93,8 @@ def skip_reason(command: str) -> str | None:
         return "a synopsis: its [options] and upper-case words (URL, COMMAND) are placeholders"
     if "run" in words and "--once" not in words:
         return "starts the daemon, which runs until SIGTERM"
+    if "web" in words:
+        return "serves until SIGTERM, or reads a password on stdin (tests/web/test_web_access.py)"
     return None
 
 

@@ -27,7 +27,9 @@ MAY_IMPORT: dict[str, set[str]] = {
     "ingest": BASE | {"store", "config", "fetch", "parse", "extract"},
     "app": BASE | {"store", "config", "fetch", "parse", "extract", "ingest", "stories", "topics"},
     "daemon": BASE | {"store", "config", "ingest", "stories", "digest", "app"},
-    "cli": BASE | {"store", "config", "ingest", "stories", "topics", "digest", "app", "daemon"},
+    "web": BASE | {"store", "config", "ingest", "topics", "digest"},
+    "cli": BASE
+    | {"store", "config", "ingest", "stories", "topics", "digest", "app", "daemon", "web"},
     "__main__": {"cli"},
     "monitor": set(),
 }

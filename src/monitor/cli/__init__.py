@@ -15,11 +15,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from monitor import __version__
-from monitor.cli import daemon, data, digests, leads, sources, state
+from monitor.cli import daemon, data, digests, leads, sources, state, web
 from monitor.errors import ConfigError, MonitorError
 from monitor.redact import install_filter
 
-COMMAND_MODULES = (sources, leads, daemon, data, digests, state)
+COMMAND_MODULES = (sources, leads, daemon, data, digests, state, web)
+
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `cat` whose reader went away
 
 

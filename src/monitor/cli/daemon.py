@@ -34,7 +34,19 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
         return asyncio.run(_once(ctx))
     from monitor.daemon.scheduler import Daemon
 
-    return asyncio.run(Daemon(ctx.config_path, config, ctx.environ).run())
+    async def main() -> int:
+        daemon = Daemon(ctx.config_path, config, ctx.environ)
+        if config.settings.web.listen:
+            from monitor.cli.web import attach
+
+            try:
+                attach(daemon)  # binds now: a busy port stops the start, not the first request
+            except BaseException:
+                daemon.close()
+                raise
+        return await daemon.run()
+
+    return asyncio.run(main())
 
 
 async def _once(ctx: Context) -> int:

@@ -130,8 +130,9 @@ def cmd_stories(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_topics_test(args: argparse.Namespace, ctx: Context) -> int:
-    from monitor.topics.match import Matcher, TopicSpec
-    from monitor.topics.stage import match_stored, topic_specs
+    from monitor.topics.match import TopicSpec
+    from monitor.topics.stage import topic_specs
+    from monitor.topics.trial import try_topic
 
     config = ctx.config
     if args.query:
@@ -143,27 +144,12 @@ def cmd_topics_test(args: argparse.Namespace, ctx: Context) -> int:
         spec = topic_specs(config, [topic])[0]
     else:
         raise MonitorError("name a topic or give --query", "news-monitor topics test NAME")
-    try:
-        matcher = Matcher([spec])
-    except QueryError as exc:
-        raise MonitorError(f"query: {exc.message}", exc.hint or "see docs/queries.md") from None
     since = since_arg(args.since)
-    results: list[dict[str, Any]] = []
     with ctx.reader.store.connect() as conn:
-        for row, matches in match_stored(conn, matcher, since, newest_first=True):
-            for m in matches:
-                results.append(
-                    {
-                        "article_id": row.id,
-                        "url": row.url,
-                        "title": row.title,
-                        "score": round(m.score, 3),
-                        "hits": sorted({h.term for h in m.hits}),
-                        "snippet": m.snippet,
-                    }
-                )
-    results.sort(key=lambda r: -r["score"])
-    results = results[: args.limit]
+        try:
+            results = try_topic(conn, spec, since, args.limit)
+        except QueryError as exc:
+            raise MonitorError(f"query: {exc.message}", exc.hint or "see docs/queries.md") from None
     if ctx.json:
         ctx.emit_json(results)
         return 0

@@ -8,55 +8,17 @@ docs/cli.md#source-health defines them.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from monitor.cli.output import clip, iso, short_time, table
-from monitor.ingest.health import describe_skips, empty_problem
+from monitor.cli.output import short_time, table
+from monitor.ingest.source_view import health_of, problem, source_json
 
 if TYPE_CHECKING:
     from monitor.ingest.pipeline import PollOutcome
     from monitor.ingest.retry import RetryReport
     from monitor.store.sources import SourceRow
 
-
-def health_of(r: SourceRow) -> str | None:
-    """The source's state as `status` names it; None before its first poll."""
-    if r.disabled:
-        return "disabled"
-    if r.health in ("failed", "degraded"):
-        return r.health
-    if r.health is None and r.error_count:
-        return "failed"  # polled by a version that did not record health
-    if empty_problem(r.empty_polls):
-        return "empty"
-    return r.health
-
-
-def source_json(r: SourceRow, articles: int) -> dict[str, Any]:
-    """One source of `status --json` (SPEC's fields first; fields are only ever added)."""
-    return {
-        "name": r.name,
-        "url": r.fetch_url,
-        "configured_url": r.url,
-        "last_success": iso(r.last_success),
-        "last_error": r.last_error,
-        "last_error_hint": r.last_error_hint,
-        "last_error_at": iso(r.last_error_at),
-        "error_count": r.error_count,
-        "next_poll": None if r.disabled else iso(r.next_check_at),
-        "articles": articles,
-        "health": health_of(r),
-        "disabled": r.disabled,
-        "disabled_reason": r.disabled_reason,
-        "malformed": r.malformed,
-        "interval": r.interval_seconds,
-        "last_poll_seconds": r.last_poll_seconds,
-        "skipped": r.items_skipped,
-        "skip_reasons": [
-            {"reason": s.reason, "count": s.count, "example": s.example} for s in r.skipped
-        ],
-        "empty_polls": r.empty_polls,
-    }
+__all__ = ["health_of", "poll_summary", "problem", "source_json", "source_table"]
 
 
 def source_table(rows: Sequence[SourceRow], counts: Mapping[str, int]) -> None:
@@ -82,23 +44,6 @@ def source_table(rows: Sequence[SourceRow], counts: Mapping[str, int]) -> None:
     hints = [(r.name, r.last_error_hint) for r in rows if problem(r) and r.last_error_hint]
     for name, hint in hints:
         print(f"  {name}: hint: {hint}")
-
-
-def problem(r: SourceRow) -> str:
-    """What is wrong with the source now, in one line ("" when nothing is)."""
-    parts = []
-    if r.disabled:
-        parts.append(r.disabled_reason or "disabled")
-    if r.error_count and r.last_error:
-        parts.append(clip(r.last_error, 100))
-    empty = empty_problem(r.empty_polls)
-    if empty:
-        parts.append(empty)
-    if r.skipped:
-        parts.append("skipped " + clip(describe_skips(r.skipped), 80))
-    if r.current_url and r.current_url != r.url:
-        parts.append(f"moved to {r.current_url}")
-    return "; ".join(parts)
 
 
 def poll_summary(outcomes: Sequence[PollOutcome], retried: RetryReport | None = None) -> None:

@@ -34,6 +34,7 @@ from monitor.config.model import (
 from monitor.config.proxy import proxy_settings
 from monitor.config.reading import Unreadable, read_tree
 from monitor.config.values import default_feed_name, parse_duration, parse_size
+from monitor.config.web import web_settings
 from monitor.errors import ConfigError, QueryError
 from monitor.redact import redact_url, userinfo_secrets
 
@@ -45,7 +46,7 @@ _SETTINGS = (
     "fingerprint_retention", "database_url", *secret_keys("database_url"), "concurrency",
     "extract_workers", "tick", "digest_check", "shutdown_grace", "lock_timeout",
     "realtime_debounce", "delivery_retry_base", "delivery_retry_cap", "log_level", "fetch",
-    "full_text_retry",
+    "full_text_retry", "web",
 )  # fmt: skip
 _FETCH = (
     "connect_timeout", "read_timeout", "total_timeout", "max_body_size", "max_redirects",
@@ -154,6 +155,7 @@ def _settings(s: Section, path: Path, env: Mapping[str, str]) -> Settings:
         log_level=s.get("log_level", choice("DEBUG", "INFO", "WARNING", "ERROR"), d.log_level),
         fetch=fetch,
         full_text_retry=_full_text_retry(s.section("full_text_retry")),
+        web=web_settings(s.section("web"), env),
     )
 
 

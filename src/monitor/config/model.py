@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from monitor.config.proxy import ProxySettings
+from monitor.config.web import WebConfig
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Settings:
     log_level: str = "INFO"
     fetch: FetchConfig = field(default_factory=FetchConfig)
     full_text_retry: FullTextRetry = field(default_factory=FullTextRetry)
+    web: WebConfig = field(default_factory=WebConfig)  # settings.web (config/web.py)
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,14 @@
 
 A short *tick* job claims due sources from the store (`next_check_at`, leased so that no source
 is polled twice at once) and starts their polls with bounded concurrency; there is not one
-APScheduler job per feed. A poll that ends frees its slot for the next due source at once, not
-at the next tick. First SIGTERM/SIGINT: stop claiming, let the polls in hand finish
-(up to `shutdown_grace`), exit 0. Second: cancel them and any job in progress, exit at once
-(quietly: no traceback). SIGHUP: reload the config through `App.reconfigure` (feeds, topics,
+APScheduler job per feed. A poll that ends frees its slot for the next due source at once.
+First SIGTERM/SIGINT: stop claiming, let the polls in hand finish (up to `shutdown_grace`),
+exit 0. Second: cancel them and any job in progress, exit at once (quietly: no traceback). SIGHUP: reload the config through `App.reconfigure` (feeds, topics,
 digests, channels, intervals, concurrency, tick); a broken file is reported and the old config
-kept, and changed settings that only a restart applies (the store, the HTTP client, the extract
-pool, the log level) are named in the reload's log line. A *full_text* job tries again, once a
-minute (or at the shortest retry delay, when shorter), the pages of articles stored with their
-teaser whose next attempt is due (ingest/retry.py).
+kept, and changed settings that only a restart applies are named in the reload's log line.
+A *full_text* job tries again, once a minute (or at the shortest retry delay, when shorter), the
+pages of articles stored with their teaser whose next attempt is due (ingest/retry.py).
+`services` (the web app) run beside the scheduler until SIGTERM.
 """
 
 from __future__ import annotations
@@ -18,28 +17,31 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Mapping
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from pathlib import Path
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from monitor.app import App
 from monitor.clock import utcnow
-from monitor.config import Config, load_config
+from monitor.config import Config
+from monitor.daemon.liveness import loop_problem, ping_watchdog
+from monitor.daemon.reload import reload_config
 from monitor.daemon.sdnotify import Notifier
 from monitor.digest import delivery
-from monitor.errors import ConfigError, StoreError
-from monitor.ingest.pipeline import Pipeline
+from monitor.errors import StoreError
+from monitor.ingest.pipeline import Pipeline, PollOutcome
 from monitor.ingest.retry import retry_due
-from monitor.redact import learn_secrets
 from monitor.store.sources import SourceRow
 from monitor.store.statelock import acquire
 from monitor.store.story_queries import PruneReport, prune
 
 log = logging.getLogger(__name__)
 
-FULL_TEXT_SECONDS = 60.0  # at most this long between looks at the articles waiting for full text
 MAINTENANCE_SECONDS = 3600.0
+FULL_TEXT_SECONDS = 60.0  # at most this long between looks at the articles waiting for full text
 
 
 class Daemon:
@@ -62,6 +64,9 @@ class Daemon:
         self.refill_queued = False
         self.pipeline: Pipeline | None = None
         self.scheduler: AsyncIOScheduler | None = None
+        self.last_beat: float | None = None  # time.monotonic() of the last tick's start
+        self.services: list[Callable[[], Coroutine[Any, Any, None]]] = []
+        self.observers: list[Callable[[PollOutcome], None]] = []
 
     @property
     def config(self) -> Config:
@@ -102,7 +107,7 @@ class Daemon:
         )
         if self.notifier.watchdog_seconds:
             scheduler.add_job(
-                self.notifier.watchdog,
+                self.watchdog,
                 "interval",
                 seconds=self.notifier.watchdog_seconds / 2,
                 id="watchdog",
@@ -110,6 +115,7 @@ class Daemon:
         async with self.app.pipeline() as pipeline:
             self.pipeline = pipeline
             scheduler.start()
+            services = [asyncio.create_task(start()) for start in self.services]
             self.notifier.ready(f"watching {len(self.app.source_names)} sources")
             log.info(
                 "daemon started: %d sources, %d digests, state %s",
@@ -126,10 +132,25 @@ class Daemon:
             await self._finish_jobs()
             await self._drain()
             scheduler.shutdown(wait=False)
+            await asyncio.gather(*services, return_exceptions=True)
         self.app.close()
         self._unlock()
         log.info("daemon stopped")
         return 0
+
+    def close(self) -> None:
+        """Give up a daemon that will not run (its start failed after it opened the store)."""
+        self.app.close()
+        self._unlock()
+
+    def loop_problem(self) -> str | None:
+        """Why the scheduler loop is not alive (None: it ticks), for /readyz and the watchdog."""
+        return loop_problem(
+            self.scheduler, self.stopping, self.last_beat, self.config.settings.tick
+        )
+
+    async def watchdog(self) -> None:
+        await ping_watchdog(self.notifier, self.loop_problem, self.app.store.ping)
 
     def _unlock(self) -> None:
         if self.lock is not None:
@@ -146,34 +167,7 @@ class Daemon:
         self.stopping.set()
 
     def _on_reload(self) -> None:
-        try:
-            config = load_config(self.config_path, self.environ)
-        except ConfigError as exc:
-            log.error(
-                "reload: %s is invalid, keeping the running config:\n%s", self.config_path, exc
-            )
-            return
-        learn_secrets(config.secrets)  # a new password or webhook stays out of the log too
-        for job, seconds, was in (
-            ("tick", config.settings.tick, self.config.settings.tick),
-            ("digests", config.settings.digest_check, self.config.settings.digest_check),
-        ):
-            if self.scheduler is not None and seconds != was:
-                self.scheduler.reschedule_job(job, trigger="interval", seconds=seconds)
-        try:
-            reload = self.app.reconfigure(config)
-        except StoreError as exc:  # the config is in use; its sources are synced at the next try
-            log.error("reload: %s applied, but syncing the store failed: %s (hint: %s)",
-                      self.config_path, exc.message, exc.hint)  # fmt: skip
-            return
-        if reload.needs_restart:
-            log.warning(
-                "reload: %s applied (%d sources); restart to apply %s (read at start only)",
-                self.config_path, reload.sources, ", ".join(reload.needs_restart),
-            )  # fmt: skip
-        else:
-            log.info("reload: %s applied (%d sources)", self.config_path, reload.sources)
-        self.notifier.status(f"watching {reload.sources} sources")
+        reload_config(self)
 
     async def _drain(self) -> None:
         tasks = list(self.in_flight)
@@ -211,6 +205,7 @@ class Daemon:
     async def tick(self) -> None:
         """Claim due sources up to the free concurrency and start their polls."""
         self._track()
+        self.last_beat = time.monotonic()
         async with self.claiming:
             await self._claim()
 
@@ -240,6 +235,10 @@ class Daemon:
 
     def _done(self, task: asyncio.Task[object]) -> None:
         self.in_flight.pop(task, None)
+        outcome = None if task.cancelled() or task.exception() else task.result()
+        if isinstance(outcome, PollOutcome):
+            for observe in self.observers:  # the web app's metrics
+                observe(outcome)
         if not self.stopping.is_set() and not self.refill_queued:  # one refill waits at most:
             self.refill_queued = True  # it counts every slot freed before it starts claiming
             refill = asyncio.get_running_loop().create_task(self.refill())

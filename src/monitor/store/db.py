@@ -219,6 +219,11 @@ class Store:
         with translated(self.where, self.lock_timeout), self.engine.connect() as conn:
             yield conn
 
+    def ping(self) -> None:
+        """A trivial statement; a StoreError when the store cannot answer (readyz, watchdog)."""
+        with self.connect() as conn:
+            conn.execute(sa.select(sa.literal(1))).scalar_one()
+
     def log_fault(self, exc: StoreError, what: str, *args: object) -> None:
         """Log *exc* as `WHAT: MESSAGE (hint: HINT)`: an error the first time, debug while the
         same fault repeats (a full disk fails every poll and every tick until there is room)."""

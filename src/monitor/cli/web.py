@@ -1,0 +1,92 @@
+"""`news-monitor web`: serve the web app (stories, topics, sources, digests, the JSON API,
+topic feeds, health and metrics) over the state; and the daemon's web app under `run`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from monitor.cli.context import Context
+    from monitor.daemon.scheduler import Daemon
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("web", help="serve the web app and its JSON API (read-only)")
+    p.add_argument(
+        "--listen",
+        metavar="HOST:PORT",
+        help="where to listen (default: settings.web.listen, else 127.0.0.1:8080); "
+        "a non-loopback address needs settings.web.auth",
+    )
+    p.add_argument(
+        "--hash-password",
+        action="store_true",
+        help="read a password on standard input, print its settings.web.auth.password_hash",
+    )
+    p.set_defaults(handler=cmd_web)
+
+
+def cmd_web(args: argparse.Namespace, ctx: Context) -> int:
+    if args.hash_password:
+        return _hash_password()
+    import asyncio
+    import signal
+
+    from monitor.cli import setup_logging
+    from monitor.config.web import DEFAULT_LISTEN
+    from monitor.web.server import bind, serve, web_state
+
+    config = ctx.config
+    setup_logging(args.verbose, config.settings.log_level)
+    listen = args.listen or config.settings.web.listen or DEFAULT_LISTEN
+    sock = bind(listen, config)
+    state = web_state(ctx.reader.store, lambda: config)
+
+    async def main() -> int:
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stopping.set)
+        host, port = sock.getsockname()[:2]
+        print(f"serving http://{listen if args.listen else f'{host}:{port}'}/", flush=True)
+        await serve(state, sock, stopping)
+        return 0
+
+    return asyncio.run(main())
+
+
+def _hash_password() -> int:
+    import getpass
+    import sys
+
+    from monitor.web.guard import hash_password
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("password: ")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        print("error: empty password", file=sys.stderr)
+        return 1
+    print(hash_password(password))
+    return 0
+
+
+def attach(daemon: Daemon) -> None:
+    """Serve the web app inside `run` (settings.web.listen): on the daemon's loop and store,
+    ready only while its scheduler ticks, counting its polls, stopped by its SIGTERM."""
+    from monitor.web.server import bind, serve, web_state
+    from monitor.web.state import LoopProbe
+
+    listen = daemon.config.settings.web.listen
+    assert listen is not None
+    sock = bind(listen, daemon.config)
+    state = web_state(
+        daemon.app.store,
+        lambda: daemon.config,
+        LoopProbe(daemon.loop_problem),
+        lambda: len(daemon.in_flight),
+    )
+    daemon.observers.append(state.metrics.observe_poll)
+    daemon.services.append(lambda: serve(state, sock, daemon.stopping))

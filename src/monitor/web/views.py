@@ -1,0 +1,102 @@
+"""What the pages and the API show, read from the store: the same data for both, so a page and
+its `/api/v1/` twin never disagree."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from monitor.digest import delivery
+from monitor.digest.status import delivery_status
+from monitor.ingest.source_view import health_of, source_json
+from monitor.store import articles as article_store
+from monitor.store import sources as source_store
+from monitor.store import web_stats, web_stories
+from monitor.store.story_queries import StoryArticle
+from monitor.store.web_stories import StoryCard
+from monitor.topics.match import TopicSpec
+from monitor.topics.trial import try_topic
+from monitor.web.state import WebState
+
+TRY_WINDOW_DAYS = 7
+TRY_LIMIT = 50
+# how `status` ranks a source's health on the Sources page: broken first
+_RANK = {"failed": 0, "disabled": 1, "degraded": 2, "empty": 3, None: 4, "ok": 5}
+
+
+def story_cards(
+    state: WebState, topic: str | None, since: datetime | None, limit: int, offset: int
+) -> tuple[list[StoryCard], int]:
+    with state.store.connect() as conn:
+        return web_stories.story_page(conn, topic=topic, since=since, limit=limit, offset=offset)
+
+
+def story(state: WebState, story_id: int) -> StoryCard | None:
+    with state.store.connect() as conn:
+        return web_stories.story_card(conn, story_id)
+
+
+def timeline(card: StoryCard) -> list[tuple[StoryArticle, list[StoryArticle]]]:
+    """The coverage in time order, each syndicated copy folded under its original (a copy whose
+    original is not in the story stands on its own)."""
+    ids = {a.id for a in card.view.articles}
+    copies: dict[int, list[StoryArticle]] = {}
+    for a in card.view.articles:
+        if a.duplicate_of is not None and a.duplicate_of in ids:
+            copies.setdefault(a.duplicate_of, []).append(a)
+    return [
+        (a, copies.get(a.id, []))
+        for a in card.view.articles
+        if a.duplicate_of is None or a.duplicate_of not in ids
+    ]
+
+
+def topic_summary(
+    state: WebState, name: str, since_day: date, top: int = 5
+) -> tuple[dict[date, int], list[StoryCard]]:
+    from datetime import UTC
+
+    since = datetime(since_day.year, since_day.month, since_day.day, tzinfo=UTC)
+    with state.store.connect() as conn:
+        days = web_stats.matches_per_day(conn, name, since)
+        ids = web_stats.top_story_ids(conn, name, since, top)
+        cards = web_stories.cards(conn, web_stats.stories_by_id(conn, ids), name)
+    return days, cards
+
+
+def try_query(state: WebState, query: str) -> list[dict[str, Any]]:
+    """`topics test --query` over the last week; QueryError when the query does not parse."""
+    from datetime import timedelta
+
+    from monitor.clock import utcnow
+
+    since = utcnow() - timedelta(days=TRY_WINDOW_DAYS)
+    with state.store.connect() as conn:
+        return try_topic(conn, TopicSpec(name="query", query=query), since, TRY_LIMIT)
+
+
+def sources(state: WebState) -> list[dict[str, Any]]:
+    """`status --json`'s sources, broken first (failed, disabled, degraded, empty), then by name."""
+    with state.store.connect() as conn:
+        rows = source_store.all_sources(conn, state.source_names())
+        counts = article_store.count_by_source(conn)
+    found = [source_json(r, counts.get(r.name, 0)) for r in rows]
+    ranks = {r.name: _RANK.get(health_of(r), 4) for r in rows}
+    return sorted(found, key=lambda s: (ranks[s["name"]], s["name"]))
+
+
+def digests(state: WebState) -> list[dict[str, Any]]:
+    """`status --json`'s digests, each with its channel type and its open outbox messages."""
+    config = state.config
+    with state.store.connect() as conn:
+        pairs = delivery_status(conn, config)
+        for p in pairs:
+            channel = config.channels.get(p["channel"])
+            p["channel_type"] = channel.type if channel is not None else None
+            p["outbox"] = web_stats.open_messages(conn, p["name"], p["channel"])
+    return pairs
+
+
+def preview(state: WebState, name: str, fmt: str) -> str:
+    """The next digest as `digest preview --format FMT` renders it."""
+    return delivery.preview(state.store, state.config, name, fmt)
