@@ -5,8 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
+
+import httpx
+
+from peers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = Path(sys.executable).with_name("news-monitor")  # beside the interpreter in .venv/bin
@@ -29,3 +35,39 @@ def news_monitor(
         env=clean_env(env),
         cwd=cwd,
     )
+
+
+@contextmanager
+def web_server(
+    config: Path, *args: str, env: dict[str, str] | None = None, listen: str | None = None
+) -> Iterator[str]:
+    """`news-monitor web --listen 127.0.0.1:PORT` in a subprocess; yields its base URL."""
+    listen = listen or f"127.0.0.1:{free_port()}"
+    proc = subprocess.Popen(
+        [str(SCRIPT), "--config", str(config), "web", "--listen", listen, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=clean_env(env),
+    )
+    base = f"http://{listen}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise AssertionError(f"web exited {proc.returncode}: {proc.stderr.read()}")  # type: ignore[union-attr]
+            try:
+                httpx.get(f"{base}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()

@@ -10,9 +10,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import pytest
 
-from console import news_monitor
+from console import news_monitor, web_server
 from httpserver import Exchange, LocalServer, closed_port
 from peers import authenticator, smtp_server
 
@@ -165,6 +166,11 @@ def test_no_secret_in_any_output_log_or_state(home: Home) -> None:
     sent = home.run("digest", "send", "daily", "-v")
     home.run("status")
     status = home.run("status", "--json")
+    with web_server(home.config, env=home.env) as base:  # the web app shows no secret either
+        for path in ("/", "/sources", "/digests", "/api/v1/sources", "/api/v1/digests"):
+            page = httpx.get(base + path, timeout=30)
+            assert page.status_code == 200, (path, page.text[:300])
+            home.outputs.append(f"GET {path}\n{page.text}")
     output = "\n".join(home.outputs)
     dump = state_dump(home.config.parent / "state")
 

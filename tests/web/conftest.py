@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from webdemo import Demo, demo_state, web_server
+from console import web_server
+from webdemo import Demo, demo_state
 
 
 @pytest.fixture(scope="module")

@@ -13,10 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from console import SCRIPT, clean_env, news_monitor
+from console import SCRIPT, clean_env, news_monitor, web_server
 from demosite import write_config
 from peers import free_port
-from webdemo import Demo, demo_state, web_server
+from webdemo import Demo, demo_state
 
 TOKEN = "s3cret-token-for-the-web-app"
 

@@ -92,9 +92,8 @@ def test_a_broken_source_is_flagged_on_sources(page: Any, web: str) -> None:
 
 
 def test_non_loopback_needs_auth_and_a_tokenless_request_gets_401(browser: Any, demo: Any) -> None:
-    from console import news_monitor
+    from console import news_monitor, web_server
     from peers import free_port
-    from webdemo import web_server
 
     listen = f"0.0.0.0:{free_port()}"
     refused = news_monitor("--config", str(demo.config), "web", "--listen", listen)

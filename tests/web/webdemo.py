@@ -4,17 +4,13 @@ source, polled by the real CLI; and `news-monitor web` serving it in a subproces
 
 from __future__ import annotations
 
-import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
-
-from console import SCRIPT, clean_env, news_monitor
+from console import news_monitor
 from demosite import SITE, conditional, email_digest, write_config
 from httpserver import Handler, LocalServer, respond
 from peers import free_port
@@ -102,39 +98,3 @@ def demo_state(tmp: Path, extra: str = "") -> Iterator[Demo]:
         done = news_monitor("--config", str(config), "poll")
         assert done.returncode == 0, done.stderr
         yield Demo(config, site)
-
-
-@contextmanager
-def web_server(
-    config: Path, *args: str, env: dict[str, str] | None = None, listen: str | None = None
-) -> Iterator[str]:
-    """`news-monitor web --listen 127.0.0.1:PORT` in a subprocess; yields its base URL."""
-    listen = listen or f"127.0.0.1:{free_port()}"
-    proc = subprocess.Popen(
-        [str(SCRIPT), "--config", str(config), "web", "--listen", listen, *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=clean_env(env),
-    )
-    base = f"http://{listen}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise AssertionError(f"web exited {proc.returncode}: {proc.stderr.read()}")  # type: ignore[union-attr]
-            try:
-                httpx.get(f"{base}/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
