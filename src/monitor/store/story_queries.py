@@ -74,11 +74,9 @@ class StoryView:
         }
 
 
-def list_stories(
-    conn: sa.Connection, *, topic: str | None = None, since: datetime | None = None
-) -> list[StoryView]:
-    """Stories seen since *since* (by last article), optionally only those matching *topic*."""
-    query = sa.select(stories).order_by(stories.c.last_seen.desc(), stories.c.id.desc())
+def story_filter(query: Any, topic: str | None, since: datetime | None) -> Any:
+    """*query* over `stories` limited to those seen since *since* (by last article) with an
+    article matching *topic* (each when given): `stories` and the web app's story list."""
     if since is not None:
         query = query.where(stories.c.last_seen >= since)
     if topic is not None:
@@ -88,6 +86,15 @@ def list_stories(
             .where(topic_matches.c.article_id == articles.c.id)
             .where(topic_matches.c.topic == topic)
         )
+    return query
+
+
+def list_stories(
+    conn: sa.Connection, *, topic: str | None = None, since: datetime | None = None
+) -> list[StoryView]:
+    """Stories seen since *since* (by last article), optionally only those matching *topic*."""
+    query = sa.select(stories).order_by(stories.c.last_seen.desc(), stories.c.id.desc())
+    query = story_filter(query, topic, since)
     out = []
     for row in conn.execute(query).all():
         members = conn.execute(

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from monitor.store.delivery_tables import delivery_seen
 from monitor.store.first_reports import first_report
 from monitor.store.schema import articles, topic_matches
-from monitor.store.story_queries import StoryArticle, StoryView
+from monitor.store.story_queries import StoryArticle, StoryView, story_filter
 from monitor.store.story_tables import stories
 
 SNIPPET_CHARS = 280
@@ -46,19 +46,6 @@ class StoryCard:
         }
 
 
-def _story_filter(query: Any, topic: str | None, since: datetime | None) -> Any:
-    if since is not None:
-        query = query.where(stories.c.last_seen >= since)
-    if topic is not None:
-        query = query.where(
-            sa.exists()
-            .where(articles.c.story_id == stories.c.id)
-            .where(topic_matches.c.article_id == articles.c.id)
-            .where(topic_matches.c.topic == topic)
-        )
-    return query
-
-
 def story_page(
     conn: sa.Connection,
     *,
@@ -69,10 +56,10 @@ def story_page(
 ) -> tuple[list[StoryCard], int]:
     """Newest activity first: one page of stories and how many match in all."""
     total = conn.execute(
-        _story_filter(sa.select(sa.func.count()).select_from(stories), topic, since)
+        story_filter(sa.select(sa.func.count()).select_from(stories), topic, since)
     ).scalar_one()
     rows = conn.execute(
-        _story_filter(sa.select(stories), topic, since)
+        story_filter(sa.select(stories), topic, since)
         .order_by(stories.c.last_seen.desc(), stories.c.id.desc())
         .limit(limit)
         .offset(offset)
