@@ -4,6 +4,8 @@
         farm.urls          # http://127.0.0.{2..51}:PORT/feeds/N.xml
         farm.stats()       # {"requests": .., "ok": .., "not_modified": .., "generation": ..}
         farm.bump()        # every feed gets new items (and new ETag / Last-Modified)
+        farm.load()        # peaks seen: requests in flight per host and per feed, connections
+                           # per host, feed requests per client address (farm.reset_load())
 
 FeedFarm(step=2): each bump adds 2 items to every feed and the oldest 2 leave (a sliding window,
 as a real feed moves); the default replaces all of them. FeedFarm(step=1, start=5, items=60):
@@ -12,6 +14,10 @@ as a real feed moves); the default replaces all of them. FeedFarm(step=1, start=
 The server is a raw asyncio HTTP/1.1 protocol with keep-alive: each feed is rendered once per
 generation (gzip too), conditional GET answers 304, item links point at article pages served
 by the farm (/articles/FEED/N.html), and the server's CPU is kept out of the client's numbers.
+FeedFarm(addresses=[...]) serves on those addresses instead of 127.0.0.{2..51} (the hosts of
+bench/cluster.py's network namespaces). A request is in flight from its arrival until its answer
+is written: with a `latency` that is long enough for two clients' requests to the same feed, or
+more than `per_host_limit` to one host, to be seen overlapping.
 `python bench/feedfarm.py --feeds 2000` serves until Ctrl-D / Ctrl-C.
 """
 
@@ -26,10 +32,12 @@ import random
 import socket
 import subprocess
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from types import TracebackType
+from typing import Any
 from xml.sax.saxutils import escape
 
 WORDS = [
@@ -91,6 +99,13 @@ class FarmConfig:
     port: int = 0  # 0: pick a port free on every host
     step: int = 0  # new items per generation (bump); 0: all `items` are new each time
     start: int = 0  # with a step: items at generation 0, growing by `step` up to `items`
+    addresses: tuple[str, ...] = ()  # the hosts to serve on; empty: 127.0.0.{2..hosts+1}
+
+    def host_names(self) -> list[str]:
+        """Every address the farm listens on."""
+        if self.addresses:
+            return list(dict.fromkeys(self.addresses))
+        return [self.host(i) for i in range(min(self.hosts, self.feeds))]
 
     def serials(self, generation: int) -> list[int]:
         """The items of a feed at *generation*, newest first."""
@@ -101,6 +116,8 @@ class FarmConfig:
         return list(range(newest, max(0, newest - self.items), -1))
 
     def host(self, index: int) -> str:
+        if self.addresses:
+            return self.addresses[index % len(self.addresses)]
         return f"127.0.0.{2 + index % self.hosts}"
 
 
@@ -213,6 +230,7 @@ class _Farm:
         self.docs: list[_Doc] = []
         self.counts = {"requests": 0, "ok": 0, "not_modified": 0, "not_found": 0}
         self.served: dict[int, set[int]] = {}  # feed → the generations it was sent in full
+        self.load = _Load()
         self.render()
 
     def render(self) -> None:
@@ -243,6 +261,11 @@ class _Farm:
         if path == "/_farm/stats":
             body = json.dumps({**self.counts, "generation": self.generation}).encode()
             return _response(200, body, {"Content-Type": "application/json"})
+        if path == "/_farm/load":
+            return _response(200, self.load.json(), {"Content-Type": "application/json"})
+        if path == "/_farm/reset_load":
+            self.load.reset()
+            return _response(200, b"ok", {})
         if path == "/_farm/served":
             served = {str(k): sorted(v) for k, v in self.served.items()}
             return _response(200, json.dumps(served).encode(), {"Content-Type": "application/json"})
@@ -266,6 +289,58 @@ class _Farm:
         return _response(200, doc.plain, head)
 
 
+class _Load:
+    """What the clients asked at once: requests in flight per host and per feed, open
+    connections per host, and which client address asked for feeds how often."""
+
+    def __init__(self) -> None:
+        self.in_flight_host: Counter[str] = Counter()
+        self.in_flight_feed: Counter[str] = Counter()
+        self.connections: Counter[str] = Counter()
+        self.reset()
+
+    def reset(self) -> None:
+        self.peak_host: Counter[str] = Counter()
+        self.peak_feed: Counter[str] = Counter()
+        self.peak_connections: Counter[str] = Counter()
+        self.overlaps = 0  # feed requests that arrived while one for the same feed was in flight
+        self.clients: Counter[str] = Counter()
+        self.feed_requests = 0
+
+    def connected(self, host: str, change: int) -> None:
+        self.connections[host] += change
+
+    def begin(self, host: str, client: str, feed: str | None) -> None:
+        """A request arrived (its connection's peak is taken now: not a control connection)."""
+        self.peak_connections[host] = max(self.peak_connections[host], self.connections[host])
+        self.in_flight_host[host] += 1
+        self.peak_host[host] = max(self.peak_host[host], self.in_flight_host[host])
+        if feed is not None:
+            self.feed_requests += 1
+            self.clients[client] += 1
+            if self.in_flight_feed[feed]:
+                self.overlaps += 1
+            self.in_flight_feed[feed] += 1
+            self.peak_feed[feed] = max(self.peak_feed[feed], self.in_flight_feed[feed])
+
+    def end(self, host: str, feed: str | None) -> None:
+        self.in_flight_host[host] -= 1
+        if feed is not None:
+            self.in_flight_feed[feed] -= 1
+
+    def json(self) -> bytes:
+        return json.dumps(
+            {
+                "max_in_flight_per_host": max(self.peak_host.values(), default=0),
+                "max_in_flight_per_feed": max(self.peak_feed.values(), default=0),
+                "max_connections_per_host": max(self.peak_connections.values(), default=0),
+                "feed_overlaps": self.overlaps,
+                "feed_requests": self.feed_requests,
+                "clients": dict(self.clients),
+            }
+        ).encode()
+
+
 def _response(status: int, body: bytes, headers: dict[str, str]) -> bytes:
     reason = {200: "OK", 304: "Not Modified", 404: "Not Found", 400: "Bad Request"}[status]
     lines = [f"HTTP/1.1 {status} {reason}", f"Content-Length: {len(body)}"]
@@ -280,10 +355,21 @@ class _HTTP(asyncio.Protocol):
         self.farm = farm
         self.buffer = b""
         self.transport: asyncio.Transport | None = None
+        self.host = self.client = ""
+        self.counted = False  # among the host's connections (a control connection is not)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
+        self.host = str(transport.get_extra_info("sockname")[0])
+        self.client = str(transport.get_extra_info("peername")[0])
+        self.farm.load.connected(self.host, 1)
+        self.counted = True
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.counted:
+            self.farm.load.connected(self.host, -1)
+            self.counted = False
 
     def data_received(self, data: bytes) -> None:
         assert self.transport is not None
@@ -300,18 +386,28 @@ class _HTTP(asyncio.Protocol):
             for line in lines[1:]:
                 name, _, value = line.partition(":")
                 headers[name.strip().lower()] = value.strip()
+            target = parts[1].split("?", 1)[0]
+            control = target.startswith("/_farm/")
+            if control and self.counted:
+                self.farm.load.connected(self.host, -1)
+                self.counted = False
+            feed = target if target.startswith("/feeds/") else None
+            if not control:
+                self.farm.load.begin(self.host, self.client, feed)
             answer = self.farm.answer(parts[1], headers)
             close = headers.get("connection", "").lower() == "close" or parts[2] == "HTTP/1.0"
             if self.farm.config.latency > 0:
                 loop = asyncio.get_running_loop()
-                loop.call_later(self.farm.config.latency, self._send, answer, close)
+                loop.call_later(self.farm.config.latency, self._send, answer, close, feed, control)
             else:
-                self._send(answer, close)
+                self._send(answer, close, feed, control)
             if close:
                 return
 
-    def _send(self, answer: bytes, close: bool) -> None:
+    def _send(self, answer: bytes, close: bool, feed: str | None, control: bool) -> None:
         assert self.transport is not None
+        if not control:
+            self.farm.load.end(self.host, feed)
         if self.transport.is_closing():
             return
         self.transport.write(answer)
@@ -337,7 +433,7 @@ def _free_port(hosts: list[str]) -> int:
 async def _serve(config: FarmConfig) -> None:
     """Serve until standard input closes (the parent going away); print the port first."""
     loop = asyncio.get_running_loop()
-    hosts = [config.host(i) for i in range(min(config.hosts, config.feeds))]
+    hosts = config.host_names()
     port = config.port or _free_port(hosts)
     farm = _Farm(config, port)
     server = await loop.create_server(lambda: _HTTP(farm), host=hosts, port=port, backlog=1024)
@@ -359,9 +455,18 @@ class FeedFarm:
         latency: float = 0.0,
         step: int = 0,
         start: int = 0,
+        addresses: tuple[str, ...] | list[str] = (),
     ) -> None:
         self.config = FarmConfig(
-            feeds, hosts, items, gzip, full_content, latency, step=step, start=start
+            feeds,
+            hosts,
+            items,
+            gzip,
+            full_content,
+            latency,
+            step=step,
+            start=start,
+            addresses=tuple(addresses),
         )
         self.port = 0
         self.process: subprocess.Popen[str] | None = None
@@ -378,6 +483,7 @@ class FeedFarm:
         command += [] if c.gzip else ["--no-gzip"]
         command += [] if c.full_content else ["--summaries-only"]
         command += [f"--latency={c.latency}", f"--step={c.step}", f"--start={c.start}"]
+        command += [f"--addresses={','.join(c.addresses)}"] if c.addresses else []
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
@@ -418,6 +524,15 @@ class FeedFarm:
     def stats(self) -> dict[str, int]:
         return dict(json.loads(self._control("/_farm/stats")))
 
+    def load(self) -> dict[str, Any]:
+        """Peaks since the start or the last reset_load(): `max_in_flight_per_host`,
+        `max_in_flight_per_feed`, `max_connections_per_host`, `feed_overlaps` (a feed asked
+        again while its answer was pending), `feed_requests`, `clients` (address → requests)."""
+        return dict(json.loads(self._control("/_farm/load")))
+
+    def reset_load(self) -> None:
+        self._control("/_farm/reset_load")
+
     def served(self) -> dict[int, list[int]]:
         """Feed → the generations whose document it was sent (200, not 304), so far."""
         return {int(k): v for k, v in json.loads(self._control("/_farm/served")).items()}
@@ -446,6 +561,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per answer")
     parser.add_argument("--step", type=int, default=0, help="new items per bump (0: all)")
     parser.add_argument("--start", type=int, default=0, help="items at first, with --step")
+    parser.add_argument("--addresses", default="", help="comma-separated addresses to serve on")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     config = FarmConfig(
@@ -457,6 +573,7 @@ def main() -> None:
         args.latency,
         step=args.step,
         start=args.start,
+        addresses=tuple(a for a in args.addresses.split(",") if a),
     )
     if args.child:
         with contextlib.suppress(KeyboardInterrupt):
@@ -464,7 +581,7 @@ def main() -> None:
         return
     c = config
     with FeedFarm(
-        c.feeds, c.hosts, c.items, c.gzip, c.full_content, c.latency, c.step, c.start
+        c.feeds, c.hosts, c.items, c.gzip, c.full_content, c.latency, c.step, c.start, c.addresses
     ) as farm:
         print(f"{args.feeds} feeds on port {farm.port}, e.g. {farm.urls[0]}; Ctrl-D ends")
         with contextlib.suppress(KeyboardInterrupt):
