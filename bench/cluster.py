@@ -29,8 +29,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+
+import sqlalchemy as sa
 
 PG_BIN = Path(os.environ.get("MONITOR_PG_BIN", "/usr/lib/postgresql/15/bin"))
 NETWORK = "198.18.0.0/15"  # RFC 2544's benchmarking range: no host of anyone's is there
@@ -184,7 +187,7 @@ class Postgres:
         max_connections: int = 200,
     ) -> None:
         self.listen = listen
-        self.port = port or free_port(listen)
+        self.port = port  # 0: a free one, picked at the start (the address may not exist yet)
         self.trust = list(trust)
         self.durable = durable  # False: fsync and synchronous_commit off (tests only)
         self.max_connections = max_connections
@@ -221,6 +224,7 @@ class Postgres:
         if os.geteuid() == 0:
             os.chown(self.root, pwd.getpwnam("postgres").pw_uid, -1)
         data = self.root / "data"
+        self.port = self.port or free_port(self.listen)
         run = subprocess.run
         init = [str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust"]
         done = run(self._as_owner([*init, "-E", "UTF8", "--no-sync"]), capture_output=True)
@@ -325,3 +329,128 @@ def stop_workers(workers: Sequence[subprocess.Popen[bytes]], timeout: float = 30
 def news_monitor() -> str:
     """The installed console script beside this interpreter (.venv/bin/news-monitor)."""
     return str(Path(sys.executable).with_name("news-monitor"))
+
+
+def write_config(
+    path: Path,
+    urls: Sequence[str],
+    database_url: str,
+    *,
+    concurrency: int = 10,
+    per_host: int = 2,
+    global_limit: int = 50,
+    tick: str = "200ms",
+) -> Path:
+    """A feeds.yaml for a cluster: one source per URL, the state in *database_url*, two topics
+    (as bench/poll.py's), sources not due again within the hour after a poll."""
+    lines = [
+        "settings:",
+        f"  database_url: '{database_url}'",
+        f"  state_dir: {path.parent / 'state'}",
+        "  poll_interval: 1h",
+        "  min_interval: 1h",
+        f"  concurrency: {concurrency}",
+        f"  tick: {tick}",
+        "  extract_workers: 1",
+        "  shutdown_grace: 10s",
+        f"  fetch: {{per_host_limit: {per_host}, global_limit: {global_limit}}}",
+        "topics:",
+        "  - name: Markets",
+        "    query: 'market* OR economy'",
+        "  - name: Elections",
+        "    query: '\"election\" -sport'",
+        "feeds:",
+    ]
+    lines += [f"  - {{url: '{u}', name: feed{i}}}" for i, u in enumerate(urls)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+READY = {"run": "daemon started", "worker": "worker started"}  # in a worker's log when it is up
+
+
+def has_worker_command() -> bool:
+    """Whether the installed news-monitor has `worker` (issue 15); else `run` stands in."""
+    done = subprocess.run([news_monitor(), "worker", "--help"], capture_output=True, timeout=60)
+    return done.returncode == 0
+
+
+def worker_argv(config: Path, concurrency: int, kind: str) -> list[str]:
+    """`news-monitor worker --concurrency N`, or `run` (its concurrency is in the config)."""
+    if kind == "worker":
+        return [
+            news_monitor(),
+            "--config",
+            str(config),
+            "worker",
+            "--concurrency",
+            str(concurrency),
+        ]
+    return [news_monitor(), "--config", str(config), "run"]
+
+
+def wait_for_logs(
+    logs: Sequence[Path],
+    marker: str,
+    workers: Sequence[subprocess.Popen[bytes]],
+    timeout: float = 60,
+) -> None:
+    """Until every log holds *marker*; raises when a worker exits or time runs out first."""
+    deadline = time.monotonic() + timeout
+    while not all(marker in p.read_text(errors="replace") for p in logs):
+        gone = [w.args for w in workers if w.poll() is not None]
+        if gone or time.monotonic() > deadline:
+            shown = "\n".join(f"--- {p}\n{p.read_text(errors='replace')}" for p in logs)
+            raise RuntimeError(f"workers not ready (exited: {gone}):\n{shown}")
+        time.sleep(0.1)
+
+
+def make_due(engine: sa.Engine) -> datetime:
+    """Every source due now (a new cycle); the database's now, naive UTC as the store keeps it."""
+    with engine.begin() as conn:
+        now = conn.execute(sa.text("SELECT (now() AT TIME ZONE 'utc')")).scalar_one()
+        conn.execute(sa.text("UPDATE sources SET next_check_at = :now"), {"now": now})
+    return now  # type: ignore[no-any-return]
+
+
+def polled_since(engine: sa.Engine, since: datetime) -> tuple[int, int, datetime | None]:
+    """(sources polled since *since*, of them failed, when the last poll ended)."""
+    query = sa.text(
+        "SELECT count(*), count(*) FILTER (WHERE last_error_at >= :t),"
+        " max(greatest(last_success, last_error_at))"
+        " FROM sources WHERE last_success >= :t OR last_error_at >= :t"
+    )
+    try:
+        with engine.connect() as conn:
+            done, failed, last = conn.execute(query, {"t": since}).one()
+    except sa.exc.ProgrammingError:  # no sources table: not migrated yet
+        return 0, 0, None
+    return int(done), int(failed), last
+
+
+def wait_cycle(
+    engine: sa.Engine,
+    since: datetime,
+    expected: int,
+    workers: Sequence[subprocess.Popen[bytes]],
+    timeout: float,
+) -> tuple[float, int]:
+    """Until *expected* sources were polled since *since*: (seconds from *since* to the end of
+    the last poll, polls failed). Raises when a worker exits or *timeout* passes first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        done, failed, last = polled_since(engine, since)
+        if done >= expected and last is not None:
+            return (last - since).total_seconds(), failed
+        gone = [w.args for w in workers if w.poll() is not None]
+        if gone or time.monotonic() > deadline:
+            raise RuntimeError(f"cycle unfinished: {done} of {expected} polled; exited: {gone}")
+        time.sleep(0.1)
+
+
+def count_articles(engine: sa.Engine) -> tuple[int, int]:
+    """(articles stored, distinct canonical URLs among them)."""
+    query = "SELECT count(*), count(DISTINCT canonical_url) FROM articles"
+    with engine.connect() as conn:
+        total, distinct = conn.execute(sa.text(query)).one()
+    return int(total), int(distinct)
