@@ -59,9 +59,7 @@ def upgrade(conn: sa.Connection) -> list[str]:
         log.info("store: applying procrastinate migration %s", name)
         conn.exec_driver_sql(sql.replace("%", "%%"))  # no parameters: % is literal
         applied.append(name)
-    conn.execute(
-        sa.text("UPDATE task_queue_schema SET version = :v WHERE id = 1"), {"v": now}
-    )
+    conn.execute(sa.text("UPDATE task_queue_schema SET version = :v WHERE id = 1"), {"v": now})
     return applied
 
 
@@ -124,9 +122,7 @@ def queue_depth(conn: sa.Connection) -> QueueDepth | None:
         )
     ).scalar()
     fields = QueueDepth.__dataclass_fields__
-    return QueueDepth(
-        **{k: v for k, v in counts.items() if k in fields}, oldest_waiting=oldest
-    )
+    return QueueDepth(**{k: v for k, v in counts.items() if k in fields}, oldest_waiting=oldest)
 
 
 def jobs_in_hand(conn: sa.Connection) -> dict[int, int]:
@@ -157,3 +153,18 @@ def failed_jobs(conn: sa.Connection, limit: int = 20) -> list[dict[str, object]]
         {"id": int(r.id), "task": r.task_name, "args": r.args, "attempts": int(r.attempts)}
         for r in rows
     ]
+
+
+def busy_locks(conn: sa.Connection, prefix: str) -> set[str]:
+    """The locks (beginning with *prefix*) of jobs waiting or running: the tick defers no second
+    job for them."""
+    if not has_queue(conn):
+        return set()
+    rows = conn.execute(
+        sa.text(
+            "SELECT DISTINCT queueing_lock FROM procrastinate_jobs "
+            "WHERE status IN ('todo', 'doing') AND queueing_lock LIKE :p"
+        ),
+        {"p": prefix.replace("%", r"\%").replace("_", r"\_") + "%"},
+    ).scalars()
+    return {str(r) for r in rows}

@@ -69,8 +69,14 @@ def register(
     value = conn.execute(
         sa.insert(workers)
         .values(
-            name=name, host=host, pid=pid, started_at=now, last_heartbeat=now,
-            stalled_after=stalled_after, concurrency=concurrency, queues=queues,
+            name=name,
+            host=host,
+            pid=pid,
+            started_at=now,
+            last_heartbeat=now,
+            stalled_after=stalled_after,
+            concurrency=concurrency,
+            queues=queues,
         )  # fmt: skip
         .returning(_w.id)
     ).scalar_one()
