@@ -1,12 +1,12 @@
 """Three workers on three hosts share one PostgreSQL database (issue 15): every article is
-stored once, and no source is polled twice at once.
+stored once, no source is polled twice at once, and the per-host limit holds across them.
 
 The hosts are network namespaces on a bridge (bench/cluster.py, which bench/scale.py reuses):
 the database (a PostgreSQL of the test's own) and the feed farm listen on the bridge's
 198.18.X addresses, and each worker runs in its namespace under a host name of its own. The
 farm holds each answer back 0.3 s, so that two polls of one feed at once would be seen
-overlapping there. The worker is `news-monitor worker` where the installed command has it,
-else `news-monitor run` stands in (several daemons may share a PostgreSQL database).
+overlapping there, and so would more requests to one host than `fetch.per_host_limit` (1
+here: each worker alone would send two, its `--concurrency`).
 """
 
 from __future__ import annotations
@@ -30,13 +30,8 @@ FEEDS = 24
 ITEMS = 5
 
 
-@pytest.fixture(scope="module")
-def kind() -> str:
-    return "worker" if cluster.has_worker_command() else "run"
-
-
 def test_three_hosts_store_every_article_once_and_poll_no_source_twice_at_once(
-    tmp_path: Path, kind: str
+    tmp_path: Path,
 ) -> None:
     reason = cluster.skip_reason() or cluster.postgres_skip_reason()
     if reason:
@@ -53,14 +48,14 @@ def test_three_hosts_store_every_article_once_and_poll_no_source_twice_at_once(
         )
         try:
             for n, log in enumerate(logs):  # at once, on a database no worker has migrated yet
-                argv = cluster.worker_argv(config, 2, kind)
+                argv = cluster.worker_argv(config, 2, "worker")
                 workers.append(
                     cluster.start_worker(argv, log, prefix=net.prefix(n), hostname=f"w{n}")
                 )
             # the first cycle begins when the first worker has synced the sources (they are
             # due at once), on the hosts that are up by then
             cluster.wait_cycle(engine, datetime(2000, 1, 1), FEEDS, workers, timeout=60)
-            cluster.wait_for_logs(logs, cluster.READY[kind], workers)
+            cluster.wait_for_logs(logs, cluster.READY["worker"], workers)
             first = farm.load()
             farm.reset_load()
             farm.bump()  # new items in every feed, for a second cold cycle on every host
@@ -79,6 +74,7 @@ def test_three_hosts_store_every_article_once_and_poll_no_source_twice_at_once(
     for load in (first, second):  # each feed asked once a cycle, never while it was pending
         assert load["feed_requests"] == FEEDS, load
         assert load["feed_overlaps"] == 0 and load["max_in_flight_per_feed"] == 1, load
+        assert load["max_in_flight_per_host"] == 1, load  # per_host_limit, across the cluster
     assert set(second["clients"]) == set(net.host_addresses), second  # every host polled
     assert "Traceback" not in text
     assert not net.exists() and pg.root is None  # namespaces, veths, bridge, database: gone
