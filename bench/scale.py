@@ -1,8 +1,8 @@
 """Scale benchmark (issue 15): cold and warm cycles of the feed farm with 1, 2 and 4 workers on
 one PostgreSQL database, on a CPU-bound farm and a latency-bound one.
 
-    .venv/bin/python bench/scale.py [--feeds 2000] [--workers 1,2,4] [--farms cpu,latency]
-                                    [--latency 0.2] [--concurrency 20] [--per-host 2]
+    .venv/bin/python bench/scale.py [--feeds 2000] [--items 20] [--workers 1,2,4]
+                                    [--farms cpu,latency] [--latency 0.2] [--concurrency 20] [--per-host 2]
                                     [--hosts loopback|netns] [--kind auto|worker|run]
 
 The farm is bench/feedfarm.py's (20 items a feed with their full content, on 50 hosts): `cpu`
@@ -207,6 +207,7 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=2000)
     parser.add_argument("--workers", default="1,2,4", help="worker counts, the first is the base")
     parser.add_argument("--farms", default="cpu,latency", help="cpu, latency or both")
+    parser.add_argument("--items", type=int, default=20, help="items a feed (all new, cold)")
     parser.add_argument("--latency", type=float, default=0.2, help="seconds, the latency farm")
     parser.add_argument("--concurrency", type=int, default=20, help="sources at once a worker")
     parser.add_argument("--per-host", type=int, default=2, help="fetch.per_host_limit")
@@ -221,7 +222,7 @@ def main() -> None:
     label = "news-monitor worker" if kind == "worker" else "news-monitor run (stand-in for worker)"
     print(f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())}, {os.cpu_count()} cores")
     print(
-        f"{args.feeds} feeds, workers {counts}: {label}, concurrency {args.concurrency} each,"
+        f"{args.feeds} feeds of {args.items} items, workers {counts}: {label}, concurrency {args.concurrency} each,"
         f" per_host_limit {args.per_host}, hosts: {args.hosts}\n"
     )
     rows: list[Row] = []
@@ -233,7 +234,9 @@ def main() -> None:
         for farm_name in args.farms.split(","):
             latency = args.latency if farm_name == "latency" else 0.0
             addresses = net.farm_addresses if net else ()
-            with FeedFarm(feeds=args.feeds, latency=latency, addresses=addresses) as farm:
+            with FeedFarm(
+                args.feeds, items=args.items, latency=latency, addresses=addresses
+            ) as farm:
                 print(f"farm {farm_name}: latency {latency} s, {len(farm.urls)} feeds")
                 for count in counts:
                     rows += run_cluster(args, farm_name, farm, count, pg, net, kind, Path(tmp))
