@@ -59,6 +59,7 @@ class Farm:
     requests: Counter[str] = field(default_factory=Counter)
     frozen: bool = False
     article_delay: float = 0.0
+    article_clients: set[int] = field(default_factory=set)  # client ports of pages in flight
 
     def freeze(self) -> None:
         with self.lock:
@@ -109,13 +110,18 @@ class Farm:
 
     def article(self, ex: Exchange) -> None:
         host = ex.headers.get("host", "").rpartition(":")[0]
+        port = int(ex._handler.client_address[1])
         self._enter(f"host:{host}")
+        with self.lock:
+            self.article_clients.add(port)
         try:
             ex.sleep(self.article_delay)
             words = " ".join(["The legion crossed the border again that morning."] * 40)
             body = f"<html><body><article><h1>{ex.request.path}</h1><p>{words}</p></article></body></html>"
             ex.send(200, body.encode(), {"Content-Type": "text/html; charset=utf-8"})
         finally:
+            with self.lock:
+                self.article_clients.discard(port)
             self._leave(f"host:{host}")
 
     def served_links(self) -> set[str]:
@@ -165,7 +171,7 @@ def cluster_config(
         + settings
         + "topics:\n"
         "  - name: Legion\n"
-        "    query: '\"Freedom of Russia Legion\"'\n"
+        "    query: legion\n"
         "feeds:\n" + "".join(f"  {line}" for line in feeds) + extra
     )
     path = tmp_path / "feeds.yaml"
@@ -214,6 +220,26 @@ class Workers:
     def kill(self, proc: subprocess.Popen[bytes]) -> None:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
+
+
+def fetching_worker(farm: Farm, procs: list[subprocess.Popen[bytes]]) -> int | None:
+    """The index of a worker with an article page request in flight now (by its socket)."""
+    import psutil
+
+    with farm.lock:
+        ports = set(farm.article_clients)
+    if not ports:
+        return None
+    for index, proc in enumerate(procs):
+        if proc.poll() is not None:
+            continue
+        try:
+            conns = psutil.Process(proc.pid).net_connections(kind="tcp")
+        except psutil.Error:
+            continue
+        if any(c.laddr and c.laddr.port in ports for c in conns):
+            return index
+    return None
 
 
 def wait_for(check: Callable[[], bool], timeout: float, what: str, logs: Workers) -> None:

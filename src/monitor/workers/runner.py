@@ -24,7 +24,6 @@ from typing import Any
 
 import procrastinate
 from procrastinate import exceptions as queue_errors
-from procrastinate.worker import Worker as QueueWorker
 
 from monitor.app import App
 from monitor.clock import utcnow
@@ -46,6 +45,7 @@ from monitor.store.sources import SourceRow
 from monitor.store.story_queries import prune
 from monitor.workers import jobs
 from monitor.workers.hostslots import ClusterSlots
+from monitor.workers.queue_worker import QueueWorker
 
 log = logging.getLogger(__name__)
 TICK_BATCH = 1000  # poll jobs one tick defers at most (the next tick defers the rest)
@@ -262,6 +262,8 @@ class Worker:
                 delete_jobs="successful",
                 fetch_job_polling_interval=min(5.0, max(0.5, s.tick)),
                 abort_job_polling_interval=5.0,
+                on_fault=self._lost,
+                on_back=self._back,
             )
             self.queue_worker = worker
             if self.stopping.is_set():
@@ -282,10 +284,14 @@ class Worker:
     async def _announce_back(self, worker: QueueWorker) -> None:
         while worker.worker_id is None:
             await asyncio.sleep(0.1)
+        self._back()
+
+    def _back(self) -> None:
         if self.outage is not None:
             log.warning(
-                "%s: PostgreSQL reachable again; taking jobs (after: %s)", self.kind, self.outage
-            )
+                "%s: the job queue is reachable again; taking jobs (after: %s)",
+                self.kind, self.outage,
+            )  # fmt: skip
             self.outage = None
 
     def _lost(self, exc: BaseException) -> None:
