@@ -187,12 +187,14 @@ class Workers:
     logs: list[Path] = field(default_factory=list)
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
-    def start(self, *args: str, command: str = "worker") -> subprocess.Popen[bytes]:
+    def start(
+        self, *args: str, command: str = "worker", env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
         log = self.config.parent / f"worker{len(self.procs)}.log"
         with log.open("wb") as out:
             proc = subprocess.Popen(
                 [str(SCRIPT), "--config", str(self.config), command, *args],
-                stdout=out, stderr=subprocess.STDOUT, env=clean_env(),
+                stdout=out, stderr=subprocess.STDOUT, env=clean_env(env),
             )  # fmt: skip
         self.logs.append(log)
         self.procs.append(proc)
