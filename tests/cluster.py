@@ -130,7 +130,9 @@ class Farm:
 
 
 @contextmanager
-def farm_servers(farm: Farm, hosts: list[str], feeds_per_host: int) -> Iterator[list[str]]:
+def farm_servers(
+    farm: Farm, hosts: list[str], feeds_per_host: int, *, full_text: str = "auto"
+) -> Iterator[list[str]]:
     """One LocalServer per host address; yields the feeds' config lines."""
     servers = [LocalServer(host=h) for h in hosts]
     lines = []
@@ -146,7 +148,8 @@ def farm_servers(farm: Farm, hosts: list[str], feeds_per_host: int) -> Iterator[
                 name = f"h{index}f{n}"
                 for i in range(200):
                     server.routes[f"/a/{name}/{i}"] = farm.article
-                lines.append(f"- {{url: '{server.url(f'/{name}.rss')}', name: {name}}}\n")
+                url = server.url(f"/{name}.rss")
+                lines.append(f"- {{url: '{url}', name: {name}, full_text: {full_text}}}\n")
         yield lines
     finally:
         for server in servers:
@@ -230,6 +233,39 @@ def fetching_worker(farm: Farm, procs: list[subprocess.Popen[bytes]]) -> int | N
 
     with farm.lock:
         ports = set(farm.article_clients)
+    if not ports:
+        return None
+    for index, proc in enumerate(procs):
+        if proc.poll() is not None:
+            continue
+        try:
+            conns = psutil.Process(proc.pid).net_connections(kind="tcp")
+        except psutil.Error:
+            continue
+        if any(c.laddr and c.laddr.port in ports for c in conns):
+            return index
+    return None
+
+
+def committing_worker(database_url: str, procs: list[subprocess.Popen[bytes]]) -> int | None:
+    """The index of a worker inside a poll's commit now: its connection holds the advisory lock
+    of the per-article stages (store/util.py STAGES_LOCK), found by the connection's port."""
+    import psutil
+
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            ports = set(
+                conn.execute(
+                    sa.text(
+                        "SELECT a.client_port FROM pg_locks l JOIN pg_stat_activity a "
+                        "ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "
+                        "AND l.objid = 727276 AND l.objsubid = 1"
+                    )
+                ).scalars()
+            )
+    finally:
+        engine.dispose()
     if not ports:
         return None
     for index, proc in enumerate(procs):

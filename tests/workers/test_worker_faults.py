@@ -16,6 +16,7 @@ from cluster import (
     Farm,
     Workers,
     cluster_config,
+    committing_worker,
     farm_servers,
     fetching_worker,
     fresh_database,
@@ -149,6 +150,49 @@ def test_a_worker_killed_mid_poll_loses_nothing_and_nothing_is_done_twice(
     states = {w["pid"]: w["state"] for w in report["workers"]}
     assert states[victim.pid] == "gone"
     assert sorted(states.values()) == ["gone", "running", "running"]
+    assert "Traceback" not in log
+
+
+def test_a_worker_killed_inside_its_commit_leaves_nothing_half_written(tmp_path: Path) -> None:
+    """SIGKILL while the worker's poll holds the stages lock (its transaction half done): the
+    transaction is rolled back with the connection, another worker polls the source again, and
+    every article is stored once, with its story and its topic match."""
+    farm = Farm(delay=0.05, per_poll=60)  # 60 new items a poll: a commit of some length
+    with fresh_database() as db, farm_servers(farm, ["127.0.0.1"], 4, full_text="never") as feeds:
+        config = cluster_config(tmp_path, db, feeds)
+        cluster = Workers(config)
+        for _ in range(WORKERS):
+            cluster.start()
+        try:
+            found: list[int] = []
+
+            def someone_committing() -> bool:
+                index = committing_worker(db, cluster.procs)
+                if index is not None:
+                    found.append(index)
+                return index is not None
+
+            wait_for(someone_committing, 60, "a worker inside its commit", cluster)
+            victim = cluster.procs[found[-1]]
+            cluster.kill(victim)
+            wait_for(lambda: min(farm.requests.values()) >= 3, 60, "more polls", cluster)
+            farm.freeze()
+            wait_for(
+                lambda: scalar(db, "SELECT count(*) FROM articles") >= len(farm.served_links()),
+                60,
+                "every served article stored",
+                cluster,
+            )
+        finally:
+            codes = cluster.stop()
+        log = cluster.text()
+        stored = scalar(db, "SELECT count(*) FROM articles")
+        distinct = scalar(db, "SELECT count(DISTINCT canonical_url) FROM articles")
+        storyless = scalar(db, "SELECT count(*) FROM articles WHERE story_id IS NULL")
+        matched = scalar(db, "SELECT count(DISTINCT article_id) FROM topic_matches")
+    assert sorted(codes) == [-9, 0, 0], log
+    assert stored == distinct == len(farm.served_links()) == matched, (stored, distinct, matched)
+    assert storyless == 0
     assert "Traceback" not in log
 
 

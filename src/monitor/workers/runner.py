@@ -344,9 +344,9 @@ class Worker:
 
     async def _watchdog(self) -> None:
         assert self.notifier.watchdog_seconds
-        while True:
-            await ping_watchdog(self.notifier, self.loop_problem, self.app.store.ping)
+        while True:  # the first ping half a period in: the queue loop is starting
             await asyncio.sleep(self.notifier.watchdog_seconds / 2)
+            await ping_watchdog(self.notifier, self.loop_problem, self.app.store.ping)
 
     # -- the jobs (workers/jobs.py) ------------------------------------------------------------
 
