@@ -18,7 +18,8 @@ import os
 import signal
 import socket
 import time
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -350,8 +351,23 @@ class Worker:
 
     # -- the jobs (workers/jobs.py) ------------------------------------------------------------
 
+    @asynccontextmanager
+    async def _outage_told_once(self, job: str) -> AsyncIterator[None]:
+        """A job that meets a database outage ends quietly (the next tick or period does its
+        work again); the outage is logged once, not once per job."""
+        try:
+            yield
+        except StoreError as exc:
+            self.app.store.log_fault(exc, "%s: store error", job)
+        except queue_errors.ConnectorException as exc:
+            self._lost(exc.__cause__ or exc)
+
     async def tick(self, queue: procrastinate.App) -> None:
         """Retry the jobs of gone workers, then a poll job for each due source without one."""
+        async with self._outage_told_once("tick"):
+            await self._tick(queue)
+
+    async def _tick(self, queue: procrastinate.App) -> None:
         await self._retry_stalled(queue)
         due = await asyncio.to_thread(self._due)
         deferred = 0
@@ -394,7 +410,11 @@ class Worker:
         pipeline = self.pipeline
         if pipeline is None or self.stopping.is_set():
             return "stopping"
-        claimed = await asyncio.to_thread(self.app.claim, self.app.source_names, 1, ids=[source_id])
+        claimed: list[SourceRow] = []
+        async with self._outage_told_once("poll"):
+            claimed = await asyncio.to_thread(
+                self.app.claim, self.app.source_names, 1, ids=[source_id]
+            )
         if not claimed:
             return "not due"  # polled meanwhile, leased elsewhere, or no longer configured
         source = claimed[0]
@@ -422,6 +442,10 @@ class Worker:
             self.app.store.log_fault(exc, "poll source=%s stage=store cannot release", source.name)
 
     async def digests(self, queue: procrastinate.App) -> None:
+        async with self._outage_told_once("digests"):
+            await self._digests(queue)
+
+    async def _digests(self, queue: procrastinate.App) -> None:
         deliver = queue.tasks["deliver"]
         for digest in self.config.digests:
             for channel in digest.channels:
@@ -467,10 +491,11 @@ class Worker:
             log.info("maintenance: %s", await asyncio.to_thread(prune_all))
         except StoreError as exc:
             self.app.store.log_fault(exc, "maintenance: store error")
-        await queue.job_manager.delete_old_jobs(
-            nb_hours=KEEP_JOBS_HOURS, include_failed=True, include_cancelled=True,
-            include_aborted=True,
-        )  # fmt: skip
+        async with self._outage_told_once("maintenance"):
+            await queue.job_manager.delete_old_jobs(
+                nb_hours=KEEP_JOBS_HOURS, include_failed=True, include_cancelled=True,
+                include_aborted=True,
+            )  # fmt: skip
 
 
 __all__ = ["Worker", "require_postgres"]
