@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -67,14 +67,21 @@ def story_page(
     return cards(conn, rows, topic), int(total)
 
 
-def story_card(conn: sa.Connection, story_id: int) -> StoryCard | None:
+def story_card(
+    conn: sa.Connection, story_id: int, snippets_of: Callable[[StoryView], Iterable[int]]
+) -> StoryCard | None:
+    """One story with every member; the snippets of the members *snippets_of* picks (the page
+    of the timeline shown)."""
     rows = conn.execute(sa.select(stories).where(stories.c.id == story_id)).all()
-    found = cards(conn, rows, None, with_snippets=True)
+    found = cards(conn, rows, None, snippets_of)
     return found[0] if found else None
 
 
 def cards(
-    conn: sa.Connection, rows: Iterable[Any], topic: str | None, with_snippets: bool = False
+    conn: sa.Connection,
+    rows: Iterable[Any],
+    topic: str | None,
+    snippets_of: Callable[[StoryView], Iterable[int]] | None = None,
 ) -> list[StoryCard]:
     rows = list(rows)
     ids = [r.id for r in rows]
@@ -133,10 +140,11 @@ def cards(
             first_report(ms),
         )
         snippets = {}
-        if with_snippets:
-            for m in ms:
-                own = max(matches.get(m.id, []), key=lambda x: x.score, default=None)
-                snippets[m.id] = own.snippet if own is not None else _head(m.head)
+        if snippets_of is not None:
+            heads = {m.id: m.head for m in ms}
+            for i in snippets_of(view):
+                own = max(matches.get(i, []), key=lambda x: x.score, default=None)
+                snippets[i] = own.snippet if own is not None else _head(heads.get(i))
         out.append(
             StoryCard(
                 view,

@@ -57,14 +57,17 @@ def stories_page(request: Request) -> Response:
 def story_page(request: Request) -> Response:
     state = _state(request)
     story_id = number(request.path_params["story_id"], 0, low=1, high=2**62, what="story id")
-    card = views.story(state, story_id)
-    if card is None:
+    n = number(request.query_params.get("page"), 1, low=1, high=100_000, what="page")
+    size = views.TIMELINE_PAGE
+    found = views.story(state, story_id, (n - 1) * size, size)
+    if found is None:
         return _html(request, "error.html", status_code=404, message=f"no story #{story_id}")
+    card, timeline = found
     return _html(
         request,
         "story.html",
         card=card,
-        timeline=views.timeline(card),
+        timeline=timeline,
         lead=first_reporter(card.view),
     )
 

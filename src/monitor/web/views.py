@@ -3,6 +3,7 @@ its `/api/v1/` twin never disagree."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -12,7 +13,7 @@ from monitor.ingest.source_view import health_of, source_json
 from monitor.store import articles as article_store
 from monitor.store import sources as source_store
 from monitor.store import web_stats, web_stories
-from monitor.store.story_queries import StoryArticle
+from monitor.store.story_queries import StoryArticle, StoryView
 from monitor.store.web_stories import StoryCard
 from monitor.topics.match import TopicSpec
 from monitor.topics.trial import try_topic
@@ -20,6 +21,7 @@ from monitor.web.state import WebState
 
 TRY_WINDOW_DAYS = 7
 TRY_LIMIT = 50
+TIMELINE_PAGE = 25  # entries of a story's timeline on one page (an original with its copies)
 # how `status` ranks a source's health on the Sources page: broken first
 _RANK = {"failed": 0, "disabled": 1, "degraded": 2, "empty": 3, None: 4, "ok": 5}
 
@@ -31,24 +33,65 @@ def story_cards(
         return web_stories.story_page(conn, topic=topic, since=since, limit=limit, offset=offset)
 
 
-def story(state: WebState, story_id: int) -> StoryCard | None:
-    with state.store.connect() as conn:
-        return web_stories.story_card(conn, story_id)
+Entry = tuple[StoryArticle, list[StoryArticle]]  # an original and the copies folded under it
 
 
-def timeline(card: StoryCard) -> list[tuple[StoryArticle, list[StoryArticle]]]:
+@dataclass(frozen=True)
+class Timeline:
+    """One page of a story's timeline: *limit* entries from *offset*, each an original with all
+    its copies (a copy stays under its original, whichever page its own time would fall on)."""
+
+    entries: list[Entry]
+    total: int  # entries in the whole timeline (originals, and copies whose original is gone)
+    offset: int
+    limit: int
+
+    @property
+    def page(self) -> int:
+        return self.offset // self.limit + 1
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.limit))
+
+    def ids(self) -> list[int]:
+        """The articles on this page: each original, then its copies."""
+        return [a.id for original, copies in self.entries for a in (original, *copies)]
+
+
+def timeline(view: StoryView) -> list[Entry]:
     """The coverage in time order, each syndicated copy folded under its original (a copy whose
     original is not in the story stands on its own)."""
-    ids = {a.id for a in card.view.articles}
+    ids = {a.id for a in view.articles}
     copies: dict[int, list[StoryArticle]] = {}
-    for a in card.view.articles:
+    for a in view.articles:
         if a.duplicate_of is not None and a.duplicate_of in ids:
             copies.setdefault(a.duplicate_of, []).append(a)
     return [
         (a, copies.get(a.id, []))
-        for a in card.view.articles
+        for a in view.articles
         if a.duplicate_of is None or a.duplicate_of not in ids
     ]
+
+
+def timeline_page(view: StoryView, offset: int, limit: int) -> Timeline:
+    entries = timeline(view)
+    return Timeline(entries[offset : offset + limit], len(entries), offset, limit)
+
+
+def story(
+    state: WebState, story_id: int, offset: int = 0, limit: int = TIMELINE_PAGE
+) -> tuple[StoryCard, Timeline] | None:
+    """A story with one page of its timeline (the snippets of that page's articles only)."""
+    pages: list[Timeline] = []
+
+    def shown(view: StoryView) -> list[int]:
+        pages.append(timeline_page(view, offset, limit))
+        return pages[-1].ids()
+
+    with state.store.connect() as conn:
+        card = web_stories.story_card(conn, story_id, shown)
+    return None if card is None else (card, pages[0])
 
 
 def topic_summary(
