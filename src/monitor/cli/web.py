@@ -12,7 +12,9 @@ if TYPE_CHECKING:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("web", help="serve the web app and its JSON API (read-only)")
+    p = sub.add_parser(
+        "web", help="serve the web app and its JSON API (read-only unless settings.web.actions)"
+    )
     p.add_argument(
         "--listen",
         metavar="HOST:PORT",
@@ -41,7 +43,9 @@ def cmd_web(args: argparse.Namespace, ctx: Context) -> int:
     setup_logging(args.verbose, config.settings.log_level)
     listen = args.listen or config.settings.web.listen or DEFAULT_LISTEN
     sock = bind(listen, config)
-    state = web_state(ctx.reader.store, lambda: config)
+    # read-only unless settings.web.actions lets the pages mute (then opened as `stories mute` does)
+    app = ctx.app if config.settings.web.actions else ctx.reader
+    state = web_state(app.store, lambda: config)
 
     async def main() -> int:
         stopping = asyncio.Event()

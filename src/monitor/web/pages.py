@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from monitor.clock import utcnow
 from monitor.errors import QueryError
 from monitor.web import views
+from monitor.web.actions import STORY_CHOICES, TOPIC_CHOICES
 from monitor.web.render import day_chart, first_reporter, page
 from monitor.web.state import PAGE_SIZE, WINDOWS, BadRequest, WebState, number, window
 
@@ -26,7 +27,13 @@ def _state(request: Request) -> WebState:
 
 def _html(request: Request, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
     state = _state(request)
-    body = page(template, csrf_token=state.csrf_token, path=request.url.path, **values)
+    body = page(
+        template,
+        csrf_token=state.csrf_token,
+        path=request.url.path,
+        actions=state.actions,
+        **values,
+    )
     return HTMLResponse(state.scrub(body), status_code=status_code)
 
 
@@ -39,10 +46,12 @@ def stories_page(request: Request) -> Response:
     name, since = window(q.get("window"))
     n = number(q.get("page"), 1, low=1, high=100_000, what="page")
     cards, total = views.story_cards(state, topic, since, PAGE_SIZE, (n - 1) * PAGE_SIZE)
+    found = views.mutes_now(state)
     return _html(
         request,
         "stories.html",
         cards=cards,
+        muted={m.story_id: m for m in found if m.story_id is not None},
         total=total,
         page=n,
         pages=max(1, -(-total // PAGE_SIZE)),
@@ -63,10 +72,13 @@ def story_page(request: Request) -> Response:
     if found is None:
         return _html(request, "error.html", status_code=404, message=f"no story #{story_id}")
     card, timeline = found
+    mute = next((m for m in views.mutes_now(state) if m.story_id == story_id), None)
     return _html(
         request,
         "story.html",
         card=card,
+        mute=mute,
+        choices=STORY_CHOICES,
         timeline=timeline,
         lead=first_reporter(card.view),
     )
@@ -87,8 +99,16 @@ def topics_page(request: Request) -> Response:
             results = views.try_query(state, query)
         except QueryError as exc:
             problem = exc.message + (f" ({exc.hint})" if exc.hint else "")
+    muted = {m.target: m for m in views.mutes_now(state) if m.story_id is None}
     return _html(
-        request, "topics.html", topics=topics, query=query, results=results, problem=problem
+        request,
+        "topics.html",
+        topics=topics,
+        query=query,
+        results=results,
+        problem=problem,
+        muted=muted,
+        choices=TOPIC_CHOICES,
     )
 
 

@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from monitor.clock import utcnow
 from monitor.digest import delivery
 from monitor.digest.status import delivery_status
 from monitor.ingest.source_view import health_of, source_json
 from monitor.store import articles as article_store
+from monitor.store import mutes as mute_store
 from monitor.store import sources as source_store
 from monitor.store import web_stats, web_stories
+from monitor.store.mutes import Mute
 from monitor.store.story_queries import StoryArticle, StoryView
 from monitor.store.web_stories import StoryCard
 from monitor.topics.match import TopicSpec
@@ -94,6 +97,12 @@ def story(
     return None if card is None else (card, pages[0])
 
 
+def mutes_now(state: WebState) -> list[Mute]:
+    """The mutes in force (stories and topics), as `status` lists them."""
+    with state.store.connect() as conn:
+        return mute_store.listed(conn, utcnow())
+
+
 def topic_summary(
     state: WebState, name: str, since_day: date, top: int = 5
 ) -> tuple[dict[date, int], list[StoryCard]]:
@@ -110,8 +119,6 @@ def topic_summary(
 def try_query(state: WebState, query: str) -> list[dict[str, Any]]:
     """`topics test --query` over the last week; QueryError when the query does not parse."""
     from datetime import timedelta
-
-    from monitor.clock import utcnow
 
     since = utcnow() - timedelta(days=TRY_WINDOW_DAYS)
     with state.store.connect() as conn:
