@@ -5,7 +5,8 @@ a baseline checkout served side by side (`--baseline SRC`, e.g. main at the bran
 `git archive COMMIT src | tar -x -C /tmp/base`).
 
 The state is filled directly (bulk inserts into a store migrated by the code under test:
-sources, stories, articles with text, topic matches on a tenth of them), then
+sources, stories, articles with text, topic matches on a tenth of them, two digests × channels that covered
+every article, a month of their messages), then
 `news-monitor web` serves it in a subprocess on loopback and an httpx loop drives it; with a
 baseline, each measurement runs on both servers in turn (base, then this code), each server
 on its own copy of the state.
@@ -113,6 +114,23 @@ def fill(state: Path, n_articles: int, n_stories: int, src: str | None = None) -
         rows,
     )
     db.executemany("INSERT INTO topic_matches VALUES (?, ?, ?, ?, ?, ?)", matches)
+    # two digests × channels that delivered a message a day and covered every other article
+    pairs = [("daily", "analysts"), ("hourly", "team-slack")]
+    outbox, seen = [], []
+    for d, (digest, channel) in enumerate(pairs):
+        db.execute("INSERT INTO delivery_state (digest, channel, watermark, last_run, "
+                   "last_delivery) VALUES (?, ?, ?, ?, ?)", (digest, channel, at(1), at(1), at(1)))  # fmt: skip
+        for day in range(30):
+            outbox.append((digest, channel, f"<{digest}.{day}@bench>", "delivered", "Digest",
+                           "[]", 25, "{}", at(24 * day), at(24 * day)))  # fmt: skip
+        seen += [(digest, channel, i, i % 4 != 0, 1 + d * 30 + (i % 30), at(1))
+                 for i in range(1 + d, n_articles + 1, 2)]  # fmt: skip
+    db.executemany(
+        "INSERT INTO delivery_outbox (digest, channel, message_id, status, subject, payload, "
+        "stories, articles, created_at, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        outbox,
+    )
+    db.executemany("INSERT INTO delivery_seen VALUES (?, ?, ?, ?, ?, ?)", seen)
     db.execute("COMMIT")
     db.execute("ANALYZE")
     db.close()

@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from monitor.store.delivery_tables import delivery_seen
+from monitor.store.delivery_tables import delivery_outbox, delivery_seen, delivery_state
 from monitor.store.first_reports import first_report
 from monitor.store.schema import articles, topic_matches
 from monitor.store.story_queries import StoryArticle, StoryView, story_filter
@@ -112,12 +112,9 @@ def cards(
         ):
             matches[x.article_id].append(x)
     shown: dict[int, set[str]] = defaultdict(set)
-    for t in _chunks(article_ids):
-        for s in conn.execute(
-            sa.select(delivery_seen.c.article_id, delivery_seen.c.digest, delivery_seen.c.channel)
-            .where(delivery_seen.c.article_id.in_(t))
-            .where(delivery_seen.c.shown.is_(True))
-        ):
+    pairs = _pairs(conn)
+    for t in _chunks(article_ids) if pairs else ():
+        for s in conn.execute(_shown(pairs, t)):
             shown[s.article_id].add(f"{s.digest}/{s.channel}")
     out = []
     for r in rows:
@@ -155,6 +152,30 @@ def cards(
             )
         )
     return out
+
+
+def _pairs(conn: sa.Connection) -> list[tuple[str, str]]:
+    """Every digest × channel that has run or stored a message (a handful: the config's)."""
+    known = sa.union(
+        sa.select(delivery_state.c.digest, delivery_state.c.channel),
+        sa.select(delivery_outbox.c.digest, delivery_outbox.c.channel).distinct(),
+    )
+    return [(str(d), str(c)) for d, c in conn.execute(known)]
+
+
+def _shown(pairs: list[tuple[str, str]], ids: list[int]) -> Any:
+    """Which of *ids* each digest × channel showed: one search of delivery_seen's primary key
+    (digest, channel, article_id) per pair, where `article_id IN (…)` alone scans the table
+    (it grows by every article every digest covers)."""
+    c = delivery_seen.c
+    return sa.union_all(
+        *(
+            sa.select(c.article_id, c.digest, c.channel).where(
+                c.digest == d, c.channel == ch, c.article_id.in_(ids), c.shown.is_(True)
+            )
+            for d, ch in pairs
+        )
+    )
 
 
 def _head(text: str | None) -> str:

@@ -71,7 +71,7 @@ class BadRequest(MonitorError):
 
 def window(value: str | None, default: str = DEFAULT_WINDOW) -> tuple[str, datetime | None]:
     """A time window name (6h … 30d, or "all") → (name, since)."""
-    name = value or default
+    name = default if value is None else value
     if name == "all":
         return name, None
     if name not in WINDOWS:

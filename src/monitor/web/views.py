@@ -98,9 +98,9 @@ def story(
 
 
 def mutes_now(state: WebState) -> list[Mute]:
-    """The mutes in force (stories and topics), as `status` lists them."""
+    """The mutes in force (stories and topics), as `status` lists them (without titles)."""
     with state.store.connect() as conn:
-        return mute_store.listed(conn, utcnow())
+        return mute_store.listed(conn, utcnow(), titles=False)
 
 
 def topic_summary(
