@@ -97,8 +97,9 @@ def topics(request: Request) -> Response:
 
     since_day = utcnow().date() - timedelta(days=29)
     found = []
+    summaries = views.topic_summaries(state, [t.name for t in state.config.topics], since_day, 0)
     for t in state.config.topics:
-        days, _ = views.topic_summary(state, t.name, since_day, top=0)
+        days, _ = summaries[t.name]
         found.append(
             {
                 "name": t.name,

@@ -88,9 +88,13 @@ def topics_page(request: Request) -> Response:
     state = _state(request)
     query = (request.query_params.get("q") or "").strip()
     today = utcnow().date()
+    configured = state.config.topics
+    summaries = views.topic_summaries(
+        state, [t.name for t in configured], today - timedelta(days=29)
+    )
     topics = []
-    for t in state.config.topics:
-        days, top = views.topic_summary(state, t.name, today - timedelta(days=29))
+    for t in configured:
+        days, top = summaries[t.name]
         topics.append({"topic": t, "chart": day_chart(days, today), "top": top})
     results: list[dict[str, Any]] = []
     problem = None

@@ -103,17 +103,23 @@ def mutes_now(state: WebState) -> list[Mute]:
         return mute_store.listed(conn, utcnow(), titles=False)
 
 
-def topic_summary(
-    state: WebState, name: str, since_day: date, top: int = 5
-) -> tuple[dict[date, int], list[StoryCard]]:
+def topic_summaries(
+    state: WebState, names: list[str], since_day: date, top: int = 5
+) -> dict[str, tuple[dict[date, int], list[StoryCard]]]:
+    """Each topic's matches per day since *since_day* and its *top* stories, in a few
+    statements for all topics together (not a round per topic)."""
     from datetime import UTC
 
     since = datetime(since_day.year, since_day.month, since_day.day, tzinfo=UTC)
     with state.store.connect() as conn:
-        days = web_stats.matches_per_day(conn, name, since)
-        ids = web_stats.top_story_ids(conn, name, since, top)
-        cards = web_stories.cards(conn, web_stats.stories_by_id(conn, ids), name)
-    return days, cards
+        days = web_stats.matches_per_day(conn, names, since)
+        ids = web_stats.top_story_ids(conn, names, since, top)
+        every = sorted({i for found in ids.values() for i in found})
+        cards = {
+            c.view.id: c
+            for c in web_stories.cards(conn, web_stats.stories_by_id(conn, every), None)
+        }
+    return {n: (days[n], [cards[i] for i in ids[n] if i in cards]) for n in names}
 
 
 def try_query(state: WebState, query: str) -> list[dict[str, Any]]:
