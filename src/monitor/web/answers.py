@@ -10,6 +10,7 @@ so the next request computes its answer anew; what depends on the clock alone (a
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections import OrderedDict
@@ -38,6 +39,9 @@ class _Answer:
     body: bytes = b""
     value: Any = None  # what `keep` computed
 
+    def response(self) -> Response:
+        return Response(self.body, self.status, self.headers)
+
 
 class Answers:
     """Answers kept by (config, host, path, query), valid for one data version."""
@@ -53,6 +57,9 @@ class Answers:
         self.seen: object | None = None
         self.limiter: CapacityLimiter | None = None
         self.hits = self.misses = 0
+        # answers being computed, by (key, version): the requests that come meanwhile wait
+        # for it instead of computing the same (after a commit, every open request misses)
+        self.pending: dict[tuple[Any, ...], asyncio.Future[_Answer | None]] = {}
 
     def version(self) -> object | None:
         """The data version, read at most every RECHECK seconds (None: keep nothing)."""
@@ -81,11 +88,13 @@ class Answers:
                 return None
             self.kept.move_to_end(key)
             self.hits += 1
-        return Response(found.body, found.status, found.headers)
+        return found.response()
 
-    def put(self, key: tuple[Any, ...], version: object | None, response: Response) -> None:
+    def put(
+        self, key: tuple[Any, ...], version: object | None, response: Response
+    ) -> _Answer | None:
         if version is None or response.status_code != 200:
-            return
+            return None
         headers = {k: v for k, v in response.headers.items() if k != "content-length"}
         answer = _Answer(self.clock(), version, response.status_code, headers, bytes(response.body))
         with self.lock:
@@ -93,6 +102,7 @@ class Answers:
             self.kept.move_to_end(key)
             while len(self.kept) > ENTRIES:
                 self.kept.popitem(last=False)
+        return answer
 
     def keep(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
         """*compute*'s value, kept like an answer (for /metrics' totals)."""
@@ -131,8 +141,24 @@ def kept(handler: Callable[[Request], Response]) -> Callable[[Request], Awaitabl
         if found is not None:
             return found
         version = answers.seen
-        response = await answers.run(handler, request)
-        answers.put(key, version, response)
+        flight = (*key, version)
+        if (pending := answers.pending.get(flight)) is not None:
+            shared = await asyncio.shield(pending)
+            if shared is not None:
+                return shared.response()  # else (not a 200): compute our own
+        else:
+            answers.pending[flight] = asyncio.get_running_loop().create_future()
+        leader = answers.pending.get(flight)
+        try:
+            response = await answers.run(handler, request)
+            answer = answers.put(key, version, response)
+        except BaseException:
+            answer = None
+            raise
+        finally:
+            if leader is not None and not leader.done() and answers.pending.get(flight) is leader:
+                leader.set_result(answer)
+                del answers.pending[flight]
         return response
 
     endpoint.__name__ = handler.__name__
