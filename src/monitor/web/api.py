@@ -61,7 +61,7 @@ def story(request: Request) -> Response:
     found = views.story(state, story_id, offset, limit)
     if found is None:
         return reply(request, {"error": f"no story #{story_id}"}, 404)
-    card, timeline = found
+    card, timeline, _ = found
     answer = card.as_dict()
     members = {a["id"]: a for a in answer["articles"]}
     answer["articles"] = [

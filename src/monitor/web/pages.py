@@ -45,8 +45,7 @@ def stories_page(request: Request) -> Response:
         raise BadRequest(f"no topic named {topic!r}")
     name, since = window(q.get("window"))
     n = number(q.get("page"), 1, low=1, high=100_000, what="page")
-    cards, total = views.story_cards(state, topic, since, PAGE_SIZE, (n - 1) * PAGE_SIZE)
-    found = views.mutes_now(state)
+    cards, total, found = views.story_list(state, topic, since, PAGE_SIZE, (n - 1) * PAGE_SIZE)
     return _html(
         request,
         "stories.html",
@@ -71,8 +70,7 @@ def story_page(request: Request) -> Response:
     found = views.story(state, story_id, (n - 1) * size, size)
     if found is None:
         return _html(request, "error.html", status_code=404, message=f"no story #{story_id}")
-    card, timeline = found
-    mute = next((m for m in views.mutes_now(state) if m.story_id == story_id), None)
+    card, timeline, mute = found
     return _html(
         request,
         "story.html",

@@ -36,6 +36,17 @@ def story_cards(
         return web_stories.story_page(conn, topic=topic, since=since, limit=limit, offset=offset)
 
 
+def story_list(
+    state: WebState, topic: str | None, since: datetime | None, limit: int, offset: int
+) -> tuple[list[StoryCard], int, list[Mute]]:
+    """A page of stories and the mutes in force, on one connection (the stories page)."""
+    with state.store.connect() as conn:
+        cards, total = web_stories.story_page(
+            conn, topic=topic, since=since, limit=limit, offset=offset
+        )
+        return cards, total, mute_store.listed(conn, utcnow(), titles=False)
+
+
 Entry = tuple[StoryArticle, list[StoryArticle]]  # an original and the copies folded under it
 
 
@@ -84,8 +95,9 @@ def timeline_page(view: StoryView, offset: int, limit: int) -> Timeline:
 
 def story(
     state: WebState, story_id: int, offset: int = 0, limit: int = TIMELINE_PAGE
-) -> tuple[StoryCard, Timeline] | None:
-    """A story with one page of its timeline (the snippets of that page's articles only)."""
+) -> tuple[StoryCard, Timeline, Mute | None] | None:
+    """A story with one page of its timeline (the snippets of that page's articles only) and
+    its mute, if it has one in force."""
     pages: list[Timeline] = []
 
     def shown(view: StoryView) -> list[int]:
@@ -94,7 +106,10 @@ def story(
 
     with state.store.connect() as conn:
         card = web_stories.story_card(conn, story_id, shown)
-    return None if card is None else (card, pages[0])
+        if card is None:
+            return None
+        found = mute_store.listed(conn, utcnow(), mute_store.STORY, str(story_id), titles=False)
+    return card, pages[0], found[0] if found else None
 
 
 def mutes_now(state: WebState) -> list[Mute]:
