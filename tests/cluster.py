@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from conftest import PG_URL, pg_skip_reason
 from console import SCRIPT, clean_env
 from httpserver import Exchange, Handler, LocalServer
+from shared import PG_URL, pg_skip_reason
 
 
 @contextmanager

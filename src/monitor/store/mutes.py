@@ -99,17 +99,23 @@ def unmute(conn: sa.Connection, kind: str, target: str, now: datetime) -> bool:
 
 
 def listed(
-    conn: sa.Connection, now: datetime, kind: str | None = None, target: str | None = None
+    conn: sa.Connection,
+    now: datetime,
+    kind: str | None = None,
+    target: str | None = None,
+    *,
+    titles: bool = True,
 ) -> list[Mute]:
-    """The mutes in force at *now*, stories (with their titles) then topics."""
+    """The mutes in force at *now*, stories (with their titles, unless not *titles*: the join
+    on a text target reads every story) then topics."""
+    title = stories.c.title if titles else sa.null().label("title")
+    joined = mutes.outerjoin(
+        stories,
+        sa.and_(mutes.c.kind == STORY, mutes.c.target == sa.cast(stories.c.id, sa.String)),
+    )
     q = (
-        sa.select(mutes, stories.c.title)
-        .select_from(
-            mutes.outerjoin(
-                stories,
-                sa.and_(mutes.c.kind == STORY, mutes.c.target == sa.cast(stories.c.id, sa.String)),
-            )
-        )
+        sa.select(mutes, title)
+        .select_from(joined if titles else mutes)
         .where(sa.or_(mutes.c.until.is_(None), mutes.c.until > now))
         .order_by(mutes.c.kind, mutes.c.muted_at, mutes.c.target)
     )
