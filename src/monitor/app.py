@@ -32,7 +32,9 @@ log = logging.getLogger(__name__)
 
 # settings held by parts built at start (the store, the extract pool, the logging), and every
 # settings.fetch key (the HTTP client and its pools): a reload keeps their start values
-READ_AT_START = ("state_dir", "database_url", "lock_timeout", "extract_workers", "log_level")
+READ_AT_START = (
+    "state_dir", "database_url", "lock_timeout", "extract_workers", "log_level", "workers",
+)  # fmt: skip
 FETCH_KEYS = {"max_body_bytes": "max_body_size"}  # FetchConfig field → its key in the file
 
 

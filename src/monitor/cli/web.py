@@ -13,7 +13,9 @@ if TYPE_CHECKING:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("web", help="serve the web app and its JSON API (read-only)")
+    p = sub.add_parser(
+        "web", help="serve the web app and its JSON API (read-only unless settings.web.actions)"
+    )
     p.add_argument(
         "--listen",
         metavar="HOST:PORT",
@@ -42,7 +44,18 @@ def cmd_web(args: argparse.Namespace, ctx: Context) -> int:
     setup_logging(args.verbose, config.settings.log_level)
     listen = args.listen or config.settings.web.listen or DEFAULT_LISTEN
     sock = bind(listen, config)
-    state = web_state(ctx.reader.store, lambda: config)
+    # read-only unless settings.web.actions lets the pages mute (then opened as `stories mute`
+    # does); read live: what the daemon commits after the app started shows
+    if config.settings.web.actions:
+        store = ctx.app.store
+    else:
+        from monitor.store.db import Store
+
+        s = config.settings
+        store = Store.open(
+            s.state_dir, s.database_url, read_only=True, lock_timeout=s.lock_timeout, live=True
+        )
+    state = web_state(store, lambda: config)
 
     async def main() -> int:
         stopping = asyncio.Event()
@@ -54,7 +67,11 @@ def cmd_web(args: argparse.Namespace, ctx: Context) -> int:
         await serve(state, sock, stopping)
         return 0
 
-    return asyncio.run(main())
+    try:
+        return asyncio.run(main())
+    finally:
+        if not config.settings.web.actions:
+            store.close()  # ours (the app's store is closed with the context)
 
 
 def _hash_password() -> int:

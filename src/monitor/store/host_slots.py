@@ -94,6 +94,6 @@ class HostSlots:
 def _lost(exc: psycopg.Error) -> StoreError:
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return StoreError(
-        f"per-host slots: PostgreSQL unreachable: {first}",
+        f"PostgreSQL unreachable: {first}",
         "the worker waits and reconnects; check that the database is up",
     )

@@ -168,3 +168,27 @@ def busy_locks(conn: sa.Connection, prefix: str) -> set[str]:
         {"p": prefix.replace("%", r"\%").replace("_", r"\_") + "%"},
     ).scalars()
     return {str(r) for r in rows}
+
+
+def workers_view(conn: sa.Connection, now: datetime) -> list[dict[str, object]]:
+    """The cluster's workers for `status --json` and the web app: host, pid, start, last
+    heartbeat, state (running, stopped, gone) and the jobs each holds now."""
+    from monitor.store.workers import listed
+
+    held = jobs_in_hand(conn)
+    return [
+        {
+            "name": w.name,
+            "host": w.host,
+            "pid": w.pid,
+            "started": w.started_at.isoformat(),
+            "last_heartbeat": w.last_heartbeat.isoformat(),
+            "state": w.state(now),
+            "jobs_in_hand": held.get(w.queue_worker_id, 0)
+            if w.queue_worker_id is not None and w.state(now) == "running"
+            else 0,
+            "concurrency": w.concurrency,
+            "queues": w.queues.split(",") if w.queues else None,
+        }
+        for w in listed(conn, now)
+    ]
