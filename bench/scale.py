@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -202,7 +203,15 @@ def hosts(mode: str, count: int) -> Iterator[tuple[cluster.Network | None, str]]
         yield net, net.bridge_address
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main() -> None:
+    # SIGTERM (and SIGINT, ignored in a background job) end the run through the cleanup below:
+    # workers stopped, PostgreSQL stopped and its directory removed, namespaces removed
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--feeds", type=int, default=2000)
     parser.add_argument("--workers", default="1,2,4", help="worker counts, the first is the base")
