@@ -15,7 +15,7 @@ The server is a raw asyncio HTTP/1.1 protocol with keep-alive: each feed is rend
 generation (gzip too), conditional GET answers 304, item links point at article pages served
 by the farm (/articles/FEED/N.html), and the server's CPU is kept out of the client's numbers.
 FeedFarm(addresses=[...]) serves on those addresses instead of 127.0.0.{2..51} (the hosts of
-bench/cluster.py's network namespaces). A request is in flight from its arrival until its answer
+bench/multihost.py's network namespaces). A request is in flight from its arrival until its answer
 is written: with a `latency` that is long enough for two clients' requests to the same feed, or
 more than `per_host_limit` to one host, to be seen overlapping.
 `python bench/feedfarm.py --feeds 2000` serves until Ctrl-D / Ctrl-C.

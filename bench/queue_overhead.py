@@ -3,7 +3,7 @@
     .venv/bin/python bench/queue_overhead.py [--round-trips 200] [--jobs 5000]
                                              [--processes 1,4] [--concurrency 10]
 
-procrastinate itself (not news-monitor's worker), on a PostgreSQL of its own (bench/cluster.py;
+procrastinate itself (not news-monitor's worker), on a PostgreSQL of its own (bench/multihost.py;
 durable: fsync and synchronous commit on, as a production server), over TCP on loopback.
 
 (1) Round trip: one worker process (LISTEN/NOTIFY on, as by default) idles; the bench defers a
@@ -29,7 +29,7 @@ import time
 import psutil
 import psycopg
 
-from cluster import Postgres
+from multihost import Postgres
 from queue_tasks import make_app, worker_argv
 
 

@@ -8,7 +8,7 @@ one PostgreSQL database, on a CPU-bound farm and a latency-bound one.
 The farm is bench/feedfarm.py's (20 items a feed with their full content, on 50 hosts): `cpu`
 answers at once on loopback, `latency` holds every answer back `--latency` seconds, like a
 real site. For each farm and each worker count, a fresh database on a PostgreSQL of the
-bench's own (bench/cluster.py, fsync on) is migrated and synced to a config of every farm
+bench's own (bench/multihost.py, fsync on) is migrated and synced to a config of every farm
 feed; the workers start with nothing due; then every source is made due (the cold cycle:
 every item new) and, once all are polled, again (the warm cycle: every feed answers 304).
 A cycle lasts from the moment the sources are due until the end of the last poll (the
@@ -21,7 +21,7 @@ while their answer was pending (a source polled twice at once).
 The worker is `news-monitor worker --concurrency N` when the installed command has it (`--kind
 auto`), else `news-monitor run` daemons (`settings.concurrency` N) stand in: several may share
 one PostgreSQL database (docs/decisions.md, Leases). With `--hosts netns` (root only) each
-worker runs in a network namespace of its own (bench/cluster.py), the farm and PostgreSQL on
+worker runs in a network namespace of its own (bench/multihost.py), the farm and PostgreSQL on
 the bridge's addresses; by default all run in the root namespace on loopback.
 Targets (issue 15; reported, not asserted): CPU-bound, 2 workers ≥ 1.7× one; latency-bound,
 4 workers ≥ 3.2× one with the per-host limits held.
@@ -45,7 +45,7 @@ from typing import Any
 import psutil
 import sqlalchemy as sa
 
-import cluster
+import multihost
 from feedfarm import FeedFarm
 
 FAR = datetime(2100, 1, 1)
@@ -101,8 +101,8 @@ def run_cluster(
     farm_name: str,
     farm: FeedFarm,
     count: int,
-    pg: cluster.Postgres,
-    net: cluster.Network | None,
+    pg: multihost.Postgres,
+    net: multihost.Network | None,
     kind: str,
     tmp: Path,
 ) -> list[Row]:
@@ -110,7 +110,7 @@ def run_cluster(
     database = f"nm_scale_{farm_name}_{count}"
     url = pg.create_database(database)
     engine = sa.create_engine(url)
-    config = cluster.write_config(
+    config = multihost.write_config(
         tmp / f"{database}.yaml",
         farm.urls,
         url,
@@ -124,24 +124,24 @@ def run_cluster(
     rows = []
     try:
         for n, log in enumerate(logs):
-            argv = cluster.worker_argv(config, args.concurrency, kind)
+            argv = multihost.worker_argv(config, args.concurrency, kind)
             if net is None:
-                workers.append(cluster.start_worker(argv, log))
+                workers.append(multihost.start_worker(argv, log))
             else:
                 prefix = net.prefix(n % len(net.namespaces))
-                workers.append(cluster.start_worker(argv, log, prefix=prefix, hostname=f"w{n}"))
-        cluster.wait_for_logs(logs, cluster.READY[kind], workers, timeout=120)
+                workers.append(multihost.start_worker(argv, log, prefix=prefix, hostname=f"w{n}"))
+        multihost.wait_for_logs(logs, multihost.READY[kind], workers, timeout=120)
         server = [postmaster_pid(pg)]
         for cycle in ("cold", "warm"):
             farm.reset_load()
-            before = cluster.count_articles(engine)[0]
+            before = multihost.count_articles(engine)[0]
             cpu0, db0 = cpu_of([w.pid for w in workers]), cpu_of(server)
-            since = cluster.make_due(engine)
-            seconds, failed = cluster.wait_cycle(
+            since = multihost.make_due(engine)
+            seconds, failed = multihost.wait_cycle(
                 engine, since, len(farm.urls), workers, timeout=args.cycle_timeout
             )
             cpu1, db1 = cpu_of([w.pid for w in workers]), cpu_of(server)
-            stored, distinct = cluster.count_articles(engine)
+            stored, distinct = multihost.count_articles(engine)
             if stored != distinct:
                 print(f"  !! {stored - distinct} articles stored twice", file=sys.stderr)
             rows.append(
@@ -161,7 +161,7 @@ def run_cluster(
             )
             print("  " + line(rows[-1], None), flush=True)
     finally:
-        exits = cluster.stop_workers(workers)
+        exits = multihost.stop_workers(workers)
         engine.dispose()
         if any(code not in (0, -15) for code in exits):
             for log in logs:
@@ -171,7 +171,7 @@ def run_cluster(
     return rows
 
 
-def postmaster_pid(pg: cluster.Postgres) -> int:
+def postmaster_pid(pg: multihost.Postgres) -> int:
     assert pg.root is not None
     return int((pg.root / "data" / "postmaster.pid").read_text().split()[0])
 
@@ -191,15 +191,15 @@ def line(row: Row, base: Row | None) -> str:
 
 
 @contextlib.contextmanager
-def hosts(mode: str, count: int) -> Iterator[tuple[cluster.Network | None, str]]:
+def hosts(mode: str, count: int) -> Iterator[tuple[multihost.Network | None, str]]:
     """The network (None on loopback) and the address PostgreSQL listens on."""
     if mode == "loopback":
         yield None, "127.0.0.1"
         return
-    reason = cluster.skip_reason()
+    reason = multihost.skip_reason()
     if reason:
         raise SystemExit(f"--hosts netns: {reason}")
-    with cluster.Network(hosts=count, farm_addresses=50) as net:
+    with multihost.Network(hosts=count, farm_addresses=50) as net:
         yield net, net.bridge_address
 
 
@@ -227,7 +227,7 @@ def main() -> None:
     counts = [int(n) for n in args.workers.split(",")]
     kind = args.kind
     if kind == "auto":
-        kind = "worker" if cluster.has_worker_command() else "run"
+        kind = "worker" if multihost.has_worker_command() else "run"
     label = "news-monitor worker" if kind == "worker" else "news-monitor run (stand-in for worker)"
     print(f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())}, {os.cpu_count()} cores")
     print(
@@ -237,7 +237,7 @@ def main() -> None:
     rows: list[Row] = []
     with (
         hosts(args.hosts, max(counts)) as (net, listen),
-        cluster.Postgres(listen=listen) as pg,
+        multihost.Postgres(listen=listen) as pg,
         tempfile.TemporaryDirectory(prefix="nm_scale_") as tmp,
     ):
         for farm_name in args.farms.split(","):

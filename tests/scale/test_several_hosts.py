@@ -1,7 +1,7 @@
 """Three workers on three hosts share one PostgreSQL database (issue 15): every article is
 stored once, no source is polled twice at once, and the per-host limit holds across them.
 
-The hosts are network namespaces on a bridge (bench/cluster.py, which bench/scale.py reuses):
+The hosts are network namespaces on a bridge (bench/multihost.py, which bench/scale.py reuses):
 the database (a PostgreSQL of the test's own) and the feed farm listen on the bridge's
 198.18.X addresses, and each worker runs in its namespace under a host name of its own. The
 farm holds each answer back 0.3 s, so that two polls of one feed at once would be seen
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 sys.path.insert(0, str(BENCH))
 
-import cluster  # noqa: E402
+import multihost  # noqa: E402
 from feedfarm import FeedFarm  # noqa: E402
 
 HOSTS = 3
@@ -33,39 +33,39 @@ ITEMS = 5
 def test_three_hosts_store_every_article_once_and_poll_no_source_twice_at_once(
     tmp_path: Path,
 ) -> None:
-    reason = cluster.skip_reason() or cluster.postgres_skip_reason()
+    reason = multihost.skip_reason() or multihost.postgres_skip_reason()
     if reason:
         pytest.skip(reason)
-    net = cluster.Network(hosts=HOSTS, farm_addresses=6)
-    pg = cluster.Postgres(listen=net.bridge_address, durable=False)
+    net = multihost.Network(hosts=HOSTS, farm_addresses=6)
+    pg = multihost.Postgres(listen=net.bridge_address, durable=False)
     workers: list[subprocess.Popen[bytes]] = []
     logs = [tmp_path / f"worker{n}.log" for n in range(HOSTS)]
     with net, pg, FeedFarm(FEEDS, items=ITEMS, latency=0.3, addresses=net.farm_addresses) as farm:
         url = pg.create_database("nm")
         engine = sa.create_engine(url)
-        config = cluster.write_config(
+        config = multihost.write_config(
             tmp_path / "feeds.yaml", farm.urls, url, concurrency=2, per_host=1
         )
         try:
             for n, log in enumerate(logs):  # at once, on a database no worker has migrated yet
-                argv = cluster.worker_argv(config, 2, "worker")
+                argv = multihost.worker_argv(config, 2, "worker")
                 workers.append(
-                    cluster.start_worker(argv, log, prefix=net.prefix(n), hostname=f"w{n}")
+                    multihost.start_worker(argv, log, prefix=net.prefix(n), hostname=f"w{n}")
                 )
             # the first cycle begins when the first worker has synced the sources (they are
             # due at once), on the hosts that are up by then
-            cluster.wait_cycle(engine, datetime(2000, 1, 1), FEEDS, workers, timeout=60)
-            cluster.wait_for_logs(logs, cluster.READY["worker"], workers)
+            multihost.wait_cycle(engine, datetime(2000, 1, 1), FEEDS, workers, timeout=60)
+            multihost.wait_for_logs(logs, multihost.READY["worker"], workers)
             first = farm.load()
             farm.reset_load()
             farm.bump()  # new items in every feed, for a second cold cycle on every host
-            since = cluster.make_due(engine)
-            _, failed = cluster.wait_cycle(engine, since, FEEDS, workers, timeout=60)
+            since = multihost.make_due(engine)
+            _, failed = multihost.wait_cycle(engine, since, FEEDS, workers, timeout=60)
             second = farm.load()
-            stored = cluster.count_articles(engine)
+            stored = multihost.count_articles(engine)
             running = [w.poll() is None for w in workers]
         finally:
-            cluster.stop_workers(workers)
+            multihost.stop_workers(workers)
             engine.dispose()
     text = "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')}" for p in logs)
     assert running == [True] * HOSTS, text
