@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from monitor.cli.context import Context
     from monitor.daemon.scheduler import Daemon
+    from monitor.workers.runner import Worker
 
 
 def register(sub: Any) -> None:
@@ -90,9 +91,10 @@ def _hash_password() -> int:
     return 0
 
 
-def attach(daemon: Daemon) -> None:
-    """Serve the web app inside `run` (settings.web.listen): on the daemon's loop and store,
-    ready only while its scheduler ticks, counting its polls, stopped by its SIGTERM."""
+def attach(daemon: Daemon | Worker) -> None:
+    """Serve the web app inside `run` or `worker` (settings.web.listen): on the daemon's loop
+    and store, ready only while its scheduler ticks (a worker: while it takes jobs), counting
+    its polls, stopped by its SIGTERM."""
     from monitor.web.server import bind, serve, web_state
     from monitor.web.state import LoopProbe
 

@@ -144,6 +144,12 @@ def follow_split(conn: sa.Connection, story_id: int, new_id: int) -> None:
         insert_ignore(conn, mutes, {"kind": STORY, "target": str(new_id), **values})
 
 
+def forget_story(conn: sa.Connection, story_id: int) -> None:
+    """A story that is gone (its last member placed in another story) takes its mute with it:
+    the story it was folded into is not muted for it (docs/delivery.md#mutes)."""
+    conn.execute(_one(sa.delete(mutes), STORY, str(story_id)))
+
+
 def story_title(conn: sa.Connection, story_id: int) -> str | None:
     """The title of a stored story ("" when it has none yet); None when there is no such story."""
     row = conn.execute(sa.select(stories.c.title).where(stories.c.id == story_id)).first()

@@ -21,7 +21,7 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from monitor.store import web_stats
+from monitor.store import task_queue, web_stats
 
 if TYPE_CHECKING:
     from monitor.config import Config
@@ -92,13 +92,14 @@ class _StoreCollector(Collector):
         self.in_flight = in_flight
         self.keep: Callable[[tuple[Any, ...], Callable[[], Any]], Any] = lambda _, f: f()
 
-    def totals(self, config: Config) -> web_stats.Totals:
+    def totals(self, config: Config) -> tuple[web_stats.Totals, task_queue.QueueDepth | None]:
         with self.store.connect() as conn:
-            return web_stats.totals(conn, [f.name for f in config.feeds])
+            t = web_stats.totals(conn, [f.name for f in config.feeds])
+            return t, task_queue.queue_depth(conn)  # None: no workers' queue (SQLite)
 
     def collect(self) -> Iterator[Metric]:
         config = self.config_of()
-        t: web_stats.Totals = self.keep(("totals", id(config)), lambda: self.totals(config))
+        t, queue = self.keep(("totals", id(config)), lambda: self.totals(config))
         yield CounterMetricFamily(
             "news_monitor_articles_stored", "Articles in the store.", value=t.articles
         )
@@ -152,6 +153,16 @@ class _StoreCollector(Collector):
         )
         last.add_metric([], t.last_success.timestamp() if t.last_success else 0.0)
         yield last
+        if queue is not None:
+            jobs = GaugeMetricFamily(
+                "news_monitor_queue_jobs",
+                "Jobs of the workers' queue by status (PostgreSQL): due, scheduled, running, "
+                "failed.",
+                labels=["status"],
+            )
+            for status in ("due", "scheduled", "running", "failed"):
+                jobs.add_metric([status], getattr(queue, status))
+            yield jobs
         if self.in_flight is not None:
             yield GaugeMetricFamily(
                 "news_monitor_polls_in_flight",
