@@ -73,6 +73,25 @@ class CommandParser(argparse.ArgumentParser):
         )
 
 
+_LOST = {"ConnectorException", "OperationalError", "PoolTimeout", "ConnectionTimeout"}
+
+
+def _outage_noise(record: logging.LogRecord) -> bool:
+    """False for what procrastinate and psycopg's pool say about a lost database connection,
+    line by line and with tracebacks (each reconnect attempt, each side task that stops): the
+    worker says it once per outage, and its end. With -v they are kept."""
+    if not record.name.startswith(("procrastinate", "psycopg.pool")):
+        return True
+    if record.name.startswith("psycopg.pool") and "error connecting" in record.getMessage():
+        return False
+    exc = record.exc_info[1] if record.exc_info else None
+    while exc is not None:
+        if type(exc).__name__ in _LOST:
+            return False
+        exc = exc.__cause__ or exc.__context__
+    return "Database error" not in record.getMessage()
+
+
 def setup_logging(verbose: bool, level: str = "INFO") -> None:
     under_journal = bool(os.environ.get("JOURNAL_STREAM"))
     fmt = (
@@ -87,6 +106,9 @@ def setup_logging(verbose: bool, level: str = "INFO") -> None:
         force=True,
     )
     install_filter(logging.getLogger())  # no secret in a log line, at any level
+    if not verbose:  # a worker tells a database outage once, and its end (workers/runner.py)
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_outage_noise)
     for noisy in (
         "httpx",
         "httpcore",

@@ -74,6 +74,7 @@ class Pipeline:
         # one committing poll at a time in this process: SQLite has one writer anyway, and the
         # per-article stages then see every earlier article of this process in order
         self.commit_lock = threading.Lock()
+        self.stranded: set[int] = set()  # sources whose failure (and lease) could not be recorded
 
     def reconfigure(self, config: Config, stages: Sequence[ArticleStage]) -> None:
         """A reloaded config and its stages; a poll in flight commits through the new stages."""
@@ -84,6 +85,7 @@ class Pipeline:
         """Poll one claimed source; never raises for a source's own failure."""
         feed = self.config.feed(source.name) or FeedConfig(url=source.url, name=source.name)
         started = time.monotonic()
+        self.stranded.discard(source.id)  # claimed again: its old lease is this one now
         log.debug("poll source=%s stage=fetch start", source.name)  # bench/crash.py's phases
         try:
             doc = await fetch_document(
@@ -211,10 +213,12 @@ class Pipeline:
     async def _failed(
         self, source: SourceRow, feed: FeedConfig, exc: MonitorError, started: float
     ) -> PollOutcome:
-        """Record the failure on the source; if even that fails, its lease expires and it is retried."""
+        """Record the failure on the source; if even that fails (the database is away), its
+        lease is given back once the database answers again (`release_stranded`)."""
         try:
             await asyncio.to_thread(self._fail, source, feed, exc, started)
         except StoreError as again:
+            self.stranded.add(source.id)
             self.store.log_fault(
                 again, "poll source=%s stage=store cannot record the failure", source.name
             )
@@ -283,6 +287,22 @@ class Pipeline:
             skipped = health.skip_counts(gathered.skipped) if gathered else None
             source_store.record(conn, source.id, skipped=skipped, **values)
         return new_count
+
+    def release_stranded(self) -> None:
+        """Give back the leases of the polls whose failure could not be recorded (the database
+        was away), so that their sources are polled again at once rather than when the lease
+        runs out. Called by the daemon's tick and a worker's heartbeat; quiet while the database
+        is still away (the outage is told elsewhere)."""
+        ids = sorted(self.stranded)
+        if not ids:
+            return
+        try:
+            with self.store.begin() as conn:
+                source_store.release(conn, ids, mine_only=True)
+        except StoreError:
+            return
+        self.stranded.difference_update(ids)
+        log.info("poll: %d sources given back after the database came back", len(ids))
 
     def _fail(self, source: SourceRow, feed: FeedConfig, exc: MonitorError, started: float) -> None:
         now = self.clock()

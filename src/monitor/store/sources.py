@@ -204,11 +204,11 @@ def record(
     )
 
 
-def release(conn: sa.Connection, source_ids: Iterable[int]) -> None:
+def release(conn: sa.Connection, source_ids: Iterable[int], *, mine_only: bool = False) -> None:
+    """Give back the leases of these sources (with *mine_only*, only those this process holds)."""
     ids = list(source_ids)
     if ids:
-        conn.execute(
-            sa.update(sources)
-            .where(sources.c.id.in_(ids))
-            .values(claimed_until=None, claimed_by=None)
-        )
+        query = sa.update(sources).where(sources.c.id.in_(ids))
+        if mine_only:
+            query = query.where(sources.c.claimed_by == lease_owner())
+        conn.execute(query.values(claimed_until=None, claimed_by=None))

@@ -327,6 +327,8 @@ class Worker:
                 self.worker_id = None
         if self.worker_id is None:  # pruned while we were away: register again
             self._register()
+        if self.work.pipeline is not None:  # the leases of polls an outage cut short
+            self.work.pipeline.release_stranded()
 
     def loop_problem(self) -> str | None:
         """Why the worker is not alive (None: it takes jobs), for /readyz and the watchdog."""
