@@ -243,7 +243,10 @@ def evaluate(data: Data, recipe: Recipe, kfold: bool = True) -> dict[str, object
                 pooled[i] += [k * 100_000 + p for p in pred]  # stories never span folds
                 gold[i] += [r["cluster"] for r in rows]
         report["out"] = figures(
-            [(n, [{"cluster": c} for c in g], d) for (n, _, d), g in zip(data.runs, gold)],
+            [
+                (n, [{"cluster": c} for c in g], d)
+                for (n, _, d), g in zip(data.runs, gold, strict=True)
+            ],
             {"ecbplus.dev": pooled[:3], "gva.dev": pooled[3:]},
         )
         report["folds"] = chosen
@@ -301,7 +304,7 @@ def main() -> int:
             print(f"   per fold (threshold, l2): {rep['folds']}")
         if args.weights:
             w = rep["w"]
-            print("   " + ", ".join(f"{f} {v:.2f}" for f, v in zip(FEATURES, w) if v))  # type: ignore[call-overload]
+            print("   " + ", ".join(f"{f} {v:.2f}" for f, v in zip(FEATURES, w, strict=True) if v))  # type: ignore[call-overload]
     return 0
 
 

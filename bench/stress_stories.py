@@ -27,31 +27,104 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from monitor.stories import StorySettings  # noqa: E402
 from stories import run_engine, scores  # noqa: E402
 
-from monitor.stories import StorySettings  # noqa: E402
-
 Row = dict[str, str]
-FIRST = (
-    "James Mary Robert Linda Michael Susan David Karen Daniel Nancy Marcus Tanya Derek Alicia "
-    "Trevor Monique Caleb Renee Dwayne Hollis Brandon Latoya Curtis Jolene Travis Wendell"
-).split()
-LAST = (
-    "Whitfield Okafor Brennan Delgado Castellano Hargrove Pemberton Mbeki Lindqvist Yarborough "
-    "Faulkner Rasmussen Quintero Ashby Kowalczyk Thibodeaux Marchetti Ellsworth Nakamura "
-    "Abernathy Villanueva Stroud Galloway Pruitt Haskins Oyelaran"
-).split()
-TOWNS = (
-    "Millbrook Cedar Falls|Harlan Ridge|Port Avery|Westfield Heights|Dunmore|Bell Prairie|"
-    "Coldwater|Kingsport Junction|Maple Bluff|Rockland Springs|Garnet Valley|Fairhaven|"
-    "Lyle Crossing|Oakmont|Sutter Bay|Briar Hill|New Alton|Pine Hollow|Easton Mills"
-).split("|")
-STREETS = "Elm Street|Route 9|Carver Avenue|Lakeview Drive|Main Street|Hollis Road|Union Boulevard".split(
-    "|"
-)
-PLACES = "a gas station|a bar|an apartment complex|a parking lot|a house party|a convenience store".split(
-    "|"
-)
+FIRST = [
+    "James",
+    "Mary",
+    "Robert",
+    "Linda",
+    "Michael",
+    "Susan",
+    "David",
+    "Karen",
+    "Daniel",
+    "Nancy",
+    "Marcus",
+    "Tanya",
+    "Derek",
+    "Alicia",
+    "Trevor",
+    "Monique",
+    "Caleb",
+    "Renee",
+    "Dwayne",
+    "Hollis",
+    "Brandon",
+    "Latoya",
+    "Curtis",
+    "Jolene",
+    "Travis",
+    "Wendell",
+]
+LAST = [
+    "Whitfield",
+    "Okafor",
+    "Brennan",
+    "Delgado",
+    "Castellano",
+    "Hargrove",
+    "Pemberton",
+    "Mbeki",
+    "Lindqvist",
+    "Yarborough",
+    "Faulkner",
+    "Rasmussen",
+    "Quintero",
+    "Ashby",
+    "Kowalczyk",
+    "Thibodeaux",
+    "Marchetti",
+    "Ellsworth",
+    "Nakamura",
+    "Abernathy",
+    "Villanueva",
+    "Stroud",
+    "Galloway",
+    "Pruitt",
+    "Haskins",
+    "Oyelaran",
+]
+TOWNS = [
+    "Millbrook Cedar Falls",
+    "Harlan Ridge",
+    "Port Avery",
+    "Westfield Heights",
+    "Dunmore",
+    "Bell Prairie",
+    "Coldwater",
+    "Kingsport Junction",
+    "Maple Bluff",
+    "Rockland Springs",
+    "Garnet Valley",
+    "Fairhaven",
+    "Lyle Crossing",
+    "Oakmont",
+    "Sutter Bay",
+    "Briar Hill",
+    "New Alton",
+    "Pine Hollow",
+    "Easton Mills",
+]
+STREETS = [
+    "Elm Street",
+    "Route 9",
+    "Carver Avenue",
+    "Lakeview Drive",
+    "Main Street",
+    "Hollis Road",
+    "Union Boulevard",
+]
+PLACES = [
+    "a gas station",
+    "a bar",
+    "an apartment complex",
+    "a parking lot",
+    "a house party",
+    "a convenience store",
+]
 FILLER = [
     "Neighbours said the area is usually quiet.",
     "Anyone with information is asked to call the police department.",
@@ -165,7 +238,16 @@ POLITICIANS = [
     ("Governor", "state assembly"),
     ("Senator", "senate"),
 ]
-CAPITALS = "Valdoria|Estmark|Norvania|Caldera|Ostrava Reach|Luminor|Brightwater|Tarsis".split("|")
+CAPITALS = [
+    "Valdoria",
+    "Estmark",
+    "Norvania",
+    "Caldera",
+    "Ostrava Reach",
+    "Luminor",
+    "Brightwater",
+    "Tarsis",
+]
 
 
 def shared_vocabulary(rng: random.Random, events: int = 40) -> list[Row]:
