@@ -58,6 +58,7 @@ class Recipe:
 
 ALL = tuple(f for f in FEATURES if f != "bias")
 L2_GRID = (0.1, 10.0, 100.0, 1000.0)
+WIDE = (-2.5, -2.0, -1.5, -1.0, -0.5, 0.0)
 
 
 def _without(*parts: str) -> tuple[str, ...]:
@@ -79,6 +80,9 @@ RECIPES: dict[str, Recipe] = {
     "no-inter": Recipe(_without("log_age_x"), two_stage=True),
     "no-size": Recipe(_without("log_size"), two_stage=True),
     "lean": Recipe(_without("top1", "log_age_x_entity", "year_hit", "title_cos"), two_stage=True),
+    # no-top1 (the best of the above held out) with the threshold grid reaching lower
+    "no-top1-wide": Recipe(_without("top1"), two_stage=True, thresholds=WIDE),
+    "no-top1-l2-10": Recipe(_without("top1"), two_stage=True, l2=(10.0,), thresholds=WIDE),
 }
 
 
@@ -202,15 +206,21 @@ def f1_of(runs: list[Run], preds: dict[str, list[list[int]]]) -> dict[str, float
     return {k: statistics.mean(v) for k, v in res.items()}
 
 
-def choose_threshold(runs: list[Run], w: Arr, recipe: Recipe) -> float:
-    """The threshold of the grid with the best mean F1 of the two files on *runs* (training)."""
+def choose_threshold(runs: list[Run], w: Arr, recipe: Recipe, show: bool = False) -> float:
+    """The threshold of the grid with the best mean F1 of the two files on *runs* (training);
+    *show* prints each threshold's figures."""
     if len(recipe.thresholds) == 1:
         return recipe.thresholds[0]
-    best = max(
-        recipe.thresholds,
-        key=lambda t: (statistics.mean(f1_of(runs, online(runs, w, t, recipe)).values()), -abs(t)),
-    )
-    return best
+    best: tuple[tuple[float, float], float] | None = None
+    for t in recipe.thresholds:
+        f1 = f1_of(runs, online(runs, w, t, recipe))
+        if show:
+            print(f"   in-sample sweep t {t}: " + ", ".join(f"{k} {v:.3f}" for k, v in f1.items()))
+        key = (statistics.mean(f1.values()), -abs(t))
+        if best is None or key > best[0]:
+            best = (key, t)
+    assert best is not None
+    return best[1]
 
 
 def evaluate(data: Data, recipe: Recipe, kfold: bool = True) -> dict[str, object]:
@@ -219,7 +229,7 @@ def evaluate(data: Data, recipe: Recipe, kfold: bool = True) -> dict[str, object
     everything = set(range(K))
     w_all, l2_all = fit(data, -1, recipe)
     runs_all = data.streams(everything)
-    t_all = choose_threshold(runs_all, w_all, recipe)
+    t_all = choose_threshold(runs_all, w_all, recipe, show=True)
     inside = online(runs_all, w_all, t_all, recipe)
     report: dict[str, object] = {
         "in": figures(runs_all, inside),
