@@ -24,7 +24,7 @@ import sys
 import time
 import zlib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -298,13 +298,21 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--recipes", default="shipped,today", help=f"of {','.join(RECIPES)}")
     ap.add_argument("--weights", action="store_true", help="print each recipe's weights (all)")
+    ap.add_argument(
+        "--at",
+        type=float,
+        action="append",
+        help="a sensitivity check: the recipes at this fixed threshold (repeatable), not chosen",
+    )
     args = ap.parse_args()
     if not DATA.exists():
         print(f"skipped: {DATA} is absent")
         return 0
     data = load_data()
-    for name in args.recipes.split(","):
-        recipe = RECIPES[name]
+    todo = [(n, RECIPES[n]) for n in args.recipes.split(",")]
+    if args.at:
+        todo = [(f"{n}@{t}", replace(r, thresholds=(t,))) for n, r in todo for t in args.at]
+    for name, recipe in todo:
         rep = evaluate(data, recipe)
         used = len([f for f in recipe.features if f != "bias"]) + 1
         print(f"== {name}: {used} weights, {rep['s']:.0f} s", flush=True)
