@@ -31,6 +31,7 @@ KEYS = sorted(
     | set(config_load._FETCH)
     | set(config_load._FEED)
     | set(config_load._TOPIC)
+    | set(config_load._WORKERS)
     | set(config_outputs._DIGEST)
     | set(SMTP_KEYS)
     | {k for kind in channel_types().values() for k in ("type", *kind.keys, "timeout")}
@@ -95,6 +96,8 @@ def skip_reason(command: str) -> str | None:
         return "starts the daemon, which runs until SIGTERM"
     if "web" in words:
         return "serves until SIGTERM, or reads a password on stdin (tests/web/test_web_access.py)"
+    if "worker" in words:
+        return "a worker needs PostgreSQL and runs until SIGTERM (tests/workers/)"
     return None
 
 

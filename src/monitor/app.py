@@ -24,6 +24,7 @@ from monitor.topics import stage as topics
 
 if TYPE_CHECKING:  # the network and the process pool load when first used, so that `status`
     # and `stories` do not pay for trafilatura and httpx
+    from monitor.fetch.gate import HostGate
     from monitor.ingest.pipeline import Pipeline, PollOutcome
     from monitor.ingest.retry import RetryReport
 
@@ -31,7 +32,9 @@ log = logging.getLogger(__name__)
 
 # settings held by parts built at start (the store, the extract pool, the logging), and every
 # settings.fetch key (the HTTP client and its pools): a reload keeps their start values
-READ_AT_START = ("state_dir", "database_url", "lock_timeout", "extract_workers", "log_level")
+READ_AT_START = (
+    "state_dir", "database_url", "lock_timeout", "extract_workers", "log_level", "workers",
+)  # fmt: skip
 FETCH_KEYS = {"max_body_bytes": "max_body_size"}  # FetchConfig field → its key in the file
 
 
@@ -131,14 +134,16 @@ class App:
         return timedelta(seconds=max(600.0, fetch_settings(self.config).total_timeout * 10))
 
     @asynccontextmanager
-    async def pipeline(self) -> AsyncIterator[Pipeline]:
+    async def pipeline(self, host_gate: HostGate | None = None) -> AsyncIterator[Pipeline]:
+        """The network and process-pool parts around the store and stages; *host_gate*: the
+        per-host slots of a cluster of workers (fetch/gate.py), beyond this process's."""
         from monitor.extract.article import ExtractPool
         from monitor.fetch.client import Fetcher
         from monitor.ingest.pipeline import Pipeline
 
         extractor = ExtractPool(self.config.settings.extract_workers)
         try:
-            async with Fetcher(fetch_settings(self.config)) as fetcher:
+            async with Fetcher(fetch_settings(self.config), host_gate=host_gate) as fetcher:
                 pipeline = Pipeline(self.config, self.store, fetcher, extractor, self.stages)
                 self._pipelines.add(pipeline)
                 try:
@@ -148,9 +153,18 @@ class App:
         finally:
             extractor.close()
 
-    def claim(self, names: Iterable[str], limit: int, *, force: bool = False) -> list[SourceRow]:
+    def claim(
+        self,
+        names: Iterable[str],
+        limit: int,
+        *,
+        force: bool = False,
+        ids: Iterable[int] | None = None,
+    ) -> list[SourceRow]:
         with self.store.begin() as conn:
-            return source_store.claim_due(conn, names, utcnow(), limit, self.lease, force=force)
+            return source_store.claim_due(
+                conn, names, utcnow(), limit, self.lease, force=force, ids=ids
+            )
 
     async def poll(
         self,

@@ -23,6 +23,8 @@ _TOKEN_PIECE = 12  # a path segment or query value this long of a secret URL is 
 
 def redact_url(url: str) -> str:
     """*url* with its userinfo (``user:password@``) replaced by ``***@``; other URLs unchanged."""
+    if "@" not in url:  # no userinfo without one: skip the scan (a page is tens of kB)
+        return url
     return _USERINFO.sub(rf"\1{MASK}@", url)
 
 

@@ -8,12 +8,12 @@ from collections import Counter
 
 import pytest
 
-from conftest import SHARED_DATA
 from httpserver import Exchange, Handler, LocalServer
 from monitor.errors import MonitorError, ParseError
 from monitor.fetch.client import Fetcher
 from monitor.fetch.settings import FetchSettings
 from monitor.parse.feeds import parse_feed
+from shared import SHARED_DATA
 
 HEADER_LINE = re.compile(rb"^\s*Header:\s*([^:\r\n]+):[ \t]*(.*?)\s*$", re.M)
 FEEDS = SHARED_DATA / "feeds"

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 
 import monitor.parse.feeds
-from conftest import shared_data
 from monitor.errors import ParseError
 from monitor.models import ParsedFeed
 from monitor.parse.feeds import parse_feed
+from shared import shared_data
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 HEADER_LINE = re.compile(rb"^\s*Header:\s*([^:\r\n]+):[ \t]*(.*?)\s*$", re.M)

@@ -44,8 +44,18 @@ def test_migrations_produce_exactly_the_declared_schema(store: Store) -> None:
         importlib.import_module(f"monitor.store.{info.name}")
     with store.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
-    assert [d for d in diff if not (d[0] == "remove_table" and d[1].name == "schema_version")] == []
+    assert [d for d in diff if not _not_ours(d)] == []
     assert store.version == len(migrate.available())
+
+
+def _not_ours(d: tuple[object, ...]) -> bool:
+    """The migrations' own bookkeeping, and procrastinate's schema (PostgreSQL, migration 10)
+    with its version: present in the database, declared by no module of ours."""
+    if d[0] not in ("remove_table", "remove_index"):
+        return False
+    table = getattr(d[1], "table", d[1])
+    name = getattr(table, "name", "")
+    return name in ("schema_version", "task_queue_schema") or name.startswith("procrastinate_")
 
 
 def test_migrating_twice_is_a_no_op(store: Store) -> None:
@@ -214,3 +224,26 @@ def test_an_sqlite_too_old_for_the_store_is_a_clear_error() -> None:
         check_sqlite((3, 31, 1))
     assert "SQLite 3.31.1 is too old" in str(info.value)
     assert "database_url" in (info.value.hint or "")
+
+
+def test_the_task_queue_schema_is_postgresql_only_and_recorded(store: Store) -> None:
+    """Migration 10 installs procrastinate's schema on PostgreSQL and records its version;
+    SQLite has no queue; a newer procrastinate's files are picked by release."""
+    from importlib import metadata
+
+    from monitor.store import task_queue
+
+    with store.connect() as conn:
+        version = task_queue.schema_version(conn)
+        depth = task_queue.queue_depth(conn)
+        tables = set(sa.inspect(conn).get_table_names())
+    if store.dialect == "sqlite":
+        assert version is None and depth is None
+        assert not any(t.startswith("procrastinate_") for t in tables)
+    else:
+        assert version == metadata.version("procrastinate")
+        assert depth == task_queue.QueueDepth()
+        assert {"procrastinate_jobs", "procrastinate_workers"} <= tables
+    names = [n for n, _ in task_queue.migration_files((3, 2, 0), (3, 4, 0))]
+    assert names[0].startswith("03.03.00_01") and names[-1].startswith("03.04.00_50")
+    assert not any(n.startswith(("03.02.", "03.05.")) for n in names)

@@ -10,7 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from monitor.models import Article
-from monitor.store import Store
+from monitor.store import Store, mutes
 from monitor.store import articles as store_articles
 from monitor.store.story_tables import (
     fingerprints,
@@ -118,4 +118,30 @@ def test_a_teaser_that_left_a_story_is_placed_by_its_text(tmp_path: Path) -> Non
         sizes = dict(conn.execute(sa.select(stories.c.id, stories.c.size)).all())
     assert rows[teaser_id].story_id == rows[quake_id].story_id  # with the quake now
     assert sum(sizes.values()) == 3 and all(sizes.values())  # no story counts it twice
+    store.close()
+
+
+def test_a_muted_story_its_teaser_left_takes_its_mute_along(tmp_path: Path) -> None:
+    """The mute of a story that goes (its one member placed in another story by its full text)
+    goes with it: no mute lingers on a story that is not there, and the story the article
+    joined is not muted for it (docs/delivery.md#mutes)."""
+    original = article(1, "Earthquake shakes the northern coast", QUAKE)
+    teaser = article(2, "Hollow Creek dam to shut for six weeks", TEASER)
+    store = Store.open(tmp_path / "state")
+    engine = StoryEngine()
+    first = put(store, engine, original)
+    second = put(store, engine, teaser)
+    with store.begin() as conn:
+        rows = {r.id: r for r in conn.execute(sa.select(store_articles.articles))}
+        left, kept = rows[second].story_id, rows[first].story_id
+        assert left != kept
+        mutes.mute(conn, mutes.STORY, str(left), T0, None)
+        mutes.mute(conn, mutes.STORY, str(kept), T0, T0 + timedelta(days=400))
+        mutes.unmute(conn, mutes.STORY, str(kept), T0)  # a mute of the other story, ended
+    full = QUAKE.replace("Sunday", "Sunday morning") + " Aftershocks continued into the night."
+    again(store, engine, second, teaser, full)
+    with store.connect() as conn:
+        assert conn.execute(sa.select(stories.c.id)).scalars().all() == [kept]
+        assert mutes.listed(conn, T0) == []
+        assert mutes.in_force(conn, T0).stories == frozenset()
     store.close()

@@ -37,6 +37,15 @@ def test_check_reports_a_non_loopback_listen_without_auth(tmp_path: Path) -> Non
     assert re.search(r"settings\.web\.listen: web: 0\.0\.0\.0:8080 is not a loopback", done.stderr)
 
 
+def test_check_reports_an_actions_setting_that_is_not_a_boolean(tmp_path: Path) -> None:
+    config = write_config(tmp_path, "[]\n")
+    text = config.read_text().replace("settings:\n", "settings:\n  web: {actions: 'yes'}\n")
+    config.write_text(text)
+    done = news_monitor("--config", str(config), "check")
+    assert done.returncode == 1
+    assert re.search(r"settings\.web\.actions: must be true or false", done.stderr), done.stderr
+
+
 def _with_auth(config: Path, auth: str) -> None:
     text = config.read_text()
     config.write_text(text.replace("settings:\n", f"settings:\n  web:\n    auth: {auth}\n", 1))

@@ -96,6 +96,7 @@ def setup_logging(verbose: bool, level: str = "INFO") -> None:
         "apscheduler",
         "charset_normalizer",
         "alembic",
+        "procrastinate",  # a line per job; its errors still show
     ):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
     # "skipped: maximum number of running instances" is the intended coalescing of a slow tick

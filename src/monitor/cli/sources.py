@@ -84,7 +84,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
     from monitor.clock import utcnow
     from monitor.digest.status import delivery_status
     from monitor.store import articles as article_store
-    from monitor.store import full_text, mutes
+    from monitor.store import full_text, mutes, task_queue
     from monitor.store import sources as source_store
 
     app = ctx.reader  # read-only: status works on a state this user may not write
@@ -95,6 +95,9 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
         digests = delivery_status(conn, ctx.config)
         muted = mutes.listed(conn, utcnow())
         waits = full_text.counts(conn)
+        now = utcnow()
+        workers = task_queue.workers_view(conn, now) if app.store.dialect == "postgresql" else []
+        queue = task_queue.queue_depth(conn)
     if ctx.json:
         sources = [source_json(r, counts.get(r.name, 0)) for r in rows]
         ctx.emit_json(
@@ -104,6 +107,8 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
                 "mutes": [m.as_dict() for m in muted],
                 "full_text_waiting": waits.waiting,
                 "full_text_given_up": waits.given_up,
+                "workers": workers,  # the cluster's (PostgreSQL); [] on SQLite
+                "queue": queue.as_dict() if queue is not None else None,
             }
         )
         return 0
@@ -128,4 +133,31 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
         ["digest", "channel", "last delivery", "pending", "last error"],
     )
     status_table(muted)
+    if workers or queue is not None:
+        worker_table(workers, queue)
     return 0
+
+
+def worker_table(workers: list[dict[str, Any]], queue: Any) -> None:
+    """The cluster's workers and its queue, under `status` on PostgreSQL."""
+    print()
+    table(
+        [
+            (
+                w["name"],
+                w["state"],
+                short_iso(w["started"]),
+                short_iso(w["last_heartbeat"]),
+                f"{w['jobs_in_hand']}/{w['concurrency']}",
+                ",".join(w["queues"]) if w["queues"] else "all",
+            )
+            for w in workers
+        ],
+        ["worker", "state", "started", "last heartbeat", "jobs", "queues"],
+    )
+    if queue is not None:
+        q = queue.as_dict()
+        print(
+            f"queue: {q['due']} due, {q['scheduled']} scheduled, {q['running']} running, "
+            f"{q['failed']} failed; oldest waiting since {short_iso(q['oldest_waiting'])}"
+        )

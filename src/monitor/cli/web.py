@@ -9,10 +9,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from monitor.cli.context import Context
     from monitor.daemon.scheduler import Daemon
+    from monitor.workers.runner import Worker
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("web", help="serve the web app and its JSON API (read-only)")
+    p = sub.add_parser(
+        "web", help="serve the web app and its JSON API (read-only unless settings.web.actions)"
+    )
     p.add_argument(
         "--listen",
         metavar="HOST:PORT",
@@ -41,7 +44,18 @@ def cmd_web(args: argparse.Namespace, ctx: Context) -> int:
     setup_logging(args.verbose, config.settings.log_level)
     listen = args.listen or config.settings.web.listen or DEFAULT_LISTEN
     sock = bind(listen, config)
-    state = web_state(ctx.reader.store, lambda: config)
+    # read-only unless settings.web.actions lets the pages mute (then opened as `stories mute`
+    # does); read live: what the daemon commits after the app started shows
+    if config.settings.web.actions:
+        store = ctx.app.store
+    else:
+        from monitor.store.db import Store
+
+        s = config.settings
+        store = Store.open(
+            s.state_dir, s.database_url, read_only=True, lock_timeout=s.lock_timeout, live=True
+        )
+    state = web_state(store, lambda: config)
 
     async def main() -> int:
         stopping = asyncio.Event()
@@ -53,7 +67,11 @@ def cmd_web(args: argparse.Namespace, ctx: Context) -> int:
         await serve(state, sock, stopping)
         return 0
 
-    return asyncio.run(main())
+    try:
+        return asyncio.run(main())
+    finally:
+        if not config.settings.web.actions:
+            store.close()  # ours (the app's store is closed with the context)
 
 
 def _hash_password() -> int:
@@ -73,9 +91,10 @@ def _hash_password() -> int:
     return 0
 
 
-def attach(daemon: Daemon) -> None:
-    """Serve the web app inside `run` (settings.web.listen): on the daemon's loop and store,
-    ready only while its scheduler ticks, counting its polls, stopped by its SIGTERM."""
+def attach(daemon: Daemon | Worker) -> None:
+    """Serve the web app inside `run` or `worker` (settings.web.listen): on the daemon's loop
+    and store, ready only while its scheduler ticks (a worker: while it takes jobs), counting
+    its polls, stopped by its SIGTERM."""
     from monitor.web.server import bind, serve, web_state
     from monitor.web.state import LoopProbe
 

@@ -30,6 +30,7 @@ from monitor.config.model import (
     FullTextRetry,
     Settings,
     TopicConfig,
+    WorkersConfig,
 )
 from monitor.config.proxy import proxy_settings
 from monitor.config.reading import Unreadable, read_tree
@@ -46,8 +47,9 @@ _SETTINGS = (
     "fingerprint_retention", "database_url", *secret_keys("database_url"), "concurrency",
     "extract_workers", "tick", "digest_check", "shutdown_grace", "lock_timeout",
     "realtime_debounce", "delivery_retry_base", "delivery_retry_cap", "log_level", "fetch",
-    "full_text_retry", "web",
+    "full_text_retry", "web", "workers",
 )  # fmt: skip
+_WORKERS = ("concurrency", "heartbeat", "stalled_after", "reconnect_max")
 _FETCH = (
     "connect_timeout", "read_timeout", "total_timeout", "max_body_size", "max_redirects",
     "per_host_limit", "global_limit", "user_agent", "http2", "allow_networks",
@@ -156,7 +158,30 @@ def _settings(s: Section, path: Path, env: Mapping[str, str]) -> Settings:
         fetch=fetch,
         full_text_retry=_full_text_retry(s.section("full_text_retry")),
         web=web_settings(s.section("web"), env),
+        workers=_workers(s.section("workers")),
     )
+
+
+def _workers(s: Section) -> WorkersConfig:
+    s.check_keys(_WORKERS)
+    d = WorkersConfig()
+    concurrency = s.opt("concurrency", as_int)
+    if concurrency is not None and concurrency < 1:
+        s.error("concurrency", f"must be at least 1, not {concurrency}", "e.g. concurrency: 20")
+        concurrency = None
+    workers = WorkersConfig(
+        concurrency=concurrency,
+        heartbeat=s.get("heartbeat", parse_duration, d.heartbeat),
+        stalled_after=s.get("stalled_after", parse_duration, d.stalled_after),
+        reconnect_max=s.get("reconnect_max", parse_duration, d.reconnect_max),
+    )
+    if workers.stalled_after < 2 * workers.heartbeat:
+        s.error(
+            "stalled_after",
+            f"{workers.stalled_after:g}s is less than two heartbeats ({workers.heartbeat:g}s each)",
+            "a live worker would count as gone; make stalled_after at least 3 × heartbeat",
+        )
+    return workers
 
 
 def _full_text_retry(s: Section) -> FullTextRetry:

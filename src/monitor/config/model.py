@@ -42,6 +42,19 @@ class FullTextRetry:
 
 
 @dataclass(frozen=True)
+class WorkersConfig:
+    """settings.workers: the worker processes on a PostgreSQL database (docs/scale.md)."""
+
+    concurrency: int | None = None  # jobs one worker runs at once; None: settings.concurrency
+    heartbeat: float = 10.0  # seconds between a worker's heartbeats
+    stalled_after: float = 30.0  # seconds without a heartbeat before a worker counts as gone
+    reconnect_max: float = 30.0  # the longest wait between reconnects to a lost database
+
+    def jobs(self, settings_concurrency: int) -> int:
+        return self.concurrency or settings_concurrency
+
+
+@dataclass(frozen=True)
 class Settings:
     """The `settings:` block."""
 
@@ -65,6 +78,7 @@ class Settings:
     fetch: FetchConfig = field(default_factory=FetchConfig)
     full_text_retry: FullTextRetry = field(default_factory=FullTextRetry)
     web: WebConfig = field(default_factory=WebConfig)  # settings.web (config/web.py)
+    workers: WorkersConfig = field(default_factory=WorkersConfig)  # settings.workers
 
 
 @dataclass(frozen=True)

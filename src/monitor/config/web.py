@@ -10,10 +10,10 @@ import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from monitor.config.fields import Section, as_str, secret_from, secret_keys
+from monitor.config.fields import Section, as_bool, as_str, secret_from, secret_keys
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
-_WEB = ("listen", "auth")
+_WEB = ("listen", "auth", "actions")
 _AUTH = (*secret_keys("token"), "username", "password_hash")
 PBKDF2 = "pbkdf2_sha256"
 
@@ -29,10 +29,12 @@ class WebAuth:
 
 @dataclass(frozen=True)
 class WebConfig:
-    """The `settings.web:` block; listen None: `run` serves no web app."""
+    """The `settings.web:` block; listen None: `run` serves no web app; actions: the pages may
+    mute and unmute stories and topics (POST with the CSRF token), else they only read."""
 
     listen: str | None = None
     auth: WebAuth | None = None
+    actions: bool = False
 
 
 def split_listen(value: str) -> tuple[str, int]:
@@ -77,7 +79,8 @@ def web_settings(s: Section, env: Mapping[str, str]) -> WebConfig:
     auth = _auth(s.section("auth"), env) if s.has("auth") else None
     if listen is not None and auth is None and (why := refusal(listen, None)):
         s.error("listen", why, AUTH_HINT)
-    return WebConfig(listen=listen, auth=auth)
+    actions = s.opt("actions", as_bool)
+    return WebConfig(listen=listen, auth=auth, actions=bool(actions))
 
 
 def _auth(a: Section, env: Mapping[str, str]) -> WebAuth | None:

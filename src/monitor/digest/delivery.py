@@ -74,6 +74,25 @@ async def run_due(store: Store, config: Config, now: datetime) -> list[DeliveryO
     return outcomes
 
 
+async def run_pair(
+    store: Store, config: Config, digest_name: str, channel_name: str, now: datetime
+) -> list[DeliveryOutcome]:
+    """One digest × channel as `run_due` runs it (a worker's delivery job, locked per pair in
+    the cluster): the pending message first, then a new digest if due. A pair no longer in
+    the config is skipped; the outbox keeps each delivery exactly once, so a job run again
+    after a worker died finds the delivery it made marked already."""
+    cfg = config.digest(digest_name)
+    if cfg is None or channel_name not in cfg.channels or channel_name not in config.channels:
+        return []
+    channel = config.channels[channel_name]
+    try:
+        sender = sender_for(channel)
+    except DeliveryError as exc:
+        return [DeliveryOutcome(cfg.name, channel.name, "failed", error=str(exc))]
+    pair = _Pair(store, config.settings, cfg, channel, sender, now, Redactor.of(config.secrets))
+    return await pair.run(False)
+
+
 async def send_now(
     store: Store, config: Config, digest_name: str, now: datetime
 ) -> list[DeliveryOutcome]:

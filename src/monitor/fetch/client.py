@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
@@ -19,6 +20,7 @@ from monitor.errors import (
     TooManyRedirects,
 )
 from monitor.fetch.encodings import ACCEPT_ENCODING, CorruptBody, decoder_for
+from monitor.fetch.gate import HostGate
 from monitor.fetch.guard import Refused, parse_networks
 from monitor.fetch.hostpool import GUARDED, HostPools
 from monitor.fetch.settings import FetchSettings, fetch_settings
@@ -71,8 +73,10 @@ class Fetcher:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        host_gate: HostGate | None = None,
     ) -> None:
         self.settings = settings or FetchSettings()
+        self._gate = host_gate  # the cluster's per-host slots (workers), beyond this process's
         self._transport = transport
         self._ssl_context = ssl_context
         self._client: httpx.AsyncClient | None = None
@@ -203,6 +207,9 @@ class Fetcher:
             slot = self._hosts[host] = asyncio.Semaphore(self.settings.per_host_limit)
         return slot
 
+    def _cluster_slot(self, host: str) -> AbstractAsyncContextManager[None]:
+        return self._gate.slot(host) if self._gate is not None else nullcontext()
+
     async def _hop(
         self, url: httpx.URL, headers: dict[str, str], budget: float, *, guarded: bool
     ) -> tuple[FetchResult | _Redirect, float]:
@@ -210,7 +217,7 @@ class Fetcher:
         if self._client is None:
             raise RuntimeError("use `async with Fetcher(...) as fetcher:` before fetch()")
         s, shown = self.settings, strip_userinfo(str(url))  # credentials stay out of messages
-        async with self._host_slot(url.host), self._global:
+        async with self._host_slot(url.host), self._cluster_slot(url.host), self._global:
             try:
                 started = time.monotonic()
                 async with asyncio.timeout(max(budget, 0.0)):

@@ -13,6 +13,19 @@ from monitor.models import Article
 from monitor.store.schema import article_sources, articles, topic_matches
 from monitor.store.util import chunks, insert_ignore, insert_ignore_returning_id
 
+# the columns of `articles` that make up an `Article` as stored (its guid and extra stay in the feed)
+ARTICLE_COLUMNS = (
+    "url", "canonical_url", "title", "text", "source", "author", "published", "fetched",
+    "language", "site_name",
+)  # fmt: skip
+
+
+def article_of(row: Any) -> Article:
+    """The `Article` of a row that holds `ARTICLE_COLUMNS` (its text `""` once pruned)."""
+    values = {name: getattr(row, name) for name in ARTICLE_COLUMNS}
+    values["text"] = values["text"] or ""
+    return Article(**values)
+
 
 @dataclass(frozen=True)
 class Stored:

@@ -64,12 +64,13 @@ def _pragmas(lock_timeout: float, read_only: bool) -> Any:
     return on_connect
 
 
-def read_only_uri(path: Path) -> str:
+def read_only_uri(path: Path, live: bool = False) -> str:
     """A `mode=ro` URI for *path*; `immutable` too when no -wal file exists, so that reading
     creates no -wal or -shm file (a running writer keeps its -wal; without one, nothing is
-    waiting to be checkpointed)."""
+    waiting to be checkpointed). *live* (a reader that stays open, the web app): never
+    `immutable`, which would not see what a writer started later commits."""
     uri = f"file:{quote(str(path.absolute()))}?mode=ro"
-    if not Path(f"{path}-wal").exists():
+    if not live and not Path(f"{path}-wal").exists():
         uri += "&immutable=1"
     return uri
 
@@ -93,6 +94,7 @@ class Store:
         migrate_on_open: bool = True,
         read_only: bool = False,
         lock_timeout: float = 15.0,
+        live: bool = False,
     ) -> None:
         self.url = url
         self.read_only = read_only
@@ -101,7 +103,7 @@ class Store:
         try:
             if url.startswith("sqlite"):
                 check_sqlite()
-                self.engine = self._sqlite_engine(url, read_only, lock_timeout)
+                self.engine = self._sqlite_engine(url, read_only, lock_timeout, live)
             else:
                 if url.startswith("postgresql://"):
                     url = "postgresql+psycopg://" + url[len("postgresql://") :]
@@ -127,9 +129,9 @@ class Store:
             ) from exc
 
     @staticmethod
-    def _sqlite_engine(url: str, read_only: bool, lock_timeout: float) -> sa.Engine:
+    def _sqlite_engine(url: str, read_only: bool, lock_timeout: float, live: bool) -> sa.Engine:
         if read_only:
-            uri = read_only_uri(Path(sa.make_url(url).database or ""))
+            uri = read_only_uri(Path(sa.make_url(url).database or ""), live)
             engine = sa.create_engine(
                 "sqlite://",
                 poolclass=sa.pool.QueuePool,  # not the in-memory URL's one connection per thread
@@ -169,13 +171,15 @@ class Store:
         *,
         read_only: bool = False,
         lock_timeout: float = 15.0,
+        live: bool = False,
     ) -> Store:
         """The configured store; *read_only*: never written, not migrated (a state that does
-        not exist yet is created as by a writing command, so there is something to read)."""
+        not exist yet is created as by a writing command, so there is something to read);
+        *live*: a reader that stays open sees what writers commit later (`read_only_uri`)."""
         if database_url:
             return cls(database_url, read_only=read_only, lock_timeout=lock_timeout)
         if read_only and (state_dir / "monitor.db").is_file():
-            return cls(sqlite_url(state_dir), read_only=True, lock_timeout=lock_timeout)
+            return cls(sqlite_url(state_dir), read_only=True, lock_timeout=lock_timeout, live=live)
         try:
             state_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from monitor.models import Article
+from monitor.store.articles import ARTICLE_COLUMNS, article_of
 from monitor.store.schema import articles, metadata
 from monitor.store.types import UTCDateTime
 from monitor.store.util import insert_ignore
@@ -42,10 +43,6 @@ full_text_waits = sa.Table(
 )
 
 _w = full_text_waits.c
-_ARTICLE = (
-    "url", "canonical_url", "title", "text", "source", "author", "published", "fetched",
-    "language", "site_name",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -91,7 +88,7 @@ def claim_due(
             _w.source.label("wait_source"),
             _w.attempts,
             _w.next_attempt_at,
-            *(articles.c[name] for name in _ARTICLE),
+            *(articles.c[name] for name in ARTICLE_COLUMNS),
         )
         .join(articles, articles.c.id == _w.article_id)
         .where(_w.next_attempt_at.is_not(None), _w.next_attempt_at <= due_by)
@@ -107,18 +104,7 @@ def claim_due(
         ).rowcount
         if taken != 1:
             continue
-        article = Article(
-            url=r.url,
-            canonical_url=r.canonical_url,
-            title=r.title,
-            text=r.text or "",
-            source=r.source,
-            author=r.author,
-            published=r.published,
-            fetched=r.fetched,
-            language=r.language,
-            site_name=r.site_name,
-        )
+        article = article_of(r)
         claimed.append(Waiting(r.article_id, r.wait_source, r.attempts, article, r.text is None))
     return claimed
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from alembic.operations import Operations
 
 log = logging.getLogger(__name__)
+TASK_QUEUE_VERSION = 10  # the migration that installs procrastinate's schema
 
 _version_table = sa.Table(
     "schema_version",
@@ -68,8 +69,9 @@ def upgrade(engine: sa.Engine) -> int:
         one_at_a_time(conn, MIGRATE_LOCK)  # two CREATE TABLEs at once collide in pg_type
         _version_table.create(conn, checkfirst=True)
         version = current_version(conn)
-    if version >= newest_version():
-        return version
+        if version >= newest_version():
+            _task_queue(conn, version)
+            return version
     from alembic.migration import MigrationContext
     from alembic.operations import Operations
 
@@ -83,4 +85,16 @@ def upgrade(engine: sa.Engine) -> int:
             migration.upgrade(Operations(MigrationContext.configure(conn)))
             conn.execute(sa.insert(_version_table).values(version=migration.version))
             version = migration.version
+    with engine.begin() as conn:
+        one_at_a_time(conn, MIGRATE_LOCK)
+        _task_queue(conn, version)
     return version
+
+
+def _task_queue(conn: sa.Connection, version: int) -> None:
+    """The workers' queue schema (PostgreSQL, from migration 10 on) brought up to the installed
+    procrastinate by its own migration files (docs/scale.md#upgrading)."""
+    if version >= TASK_QUEUE_VERSION and conn.dialect.name == "postgresql":
+        from monitor.store import task_queue
+
+        task_queue.upgrade(conn)

@@ -99,17 +99,23 @@ def unmute(conn: sa.Connection, kind: str, target: str, now: datetime) -> bool:
 
 
 def listed(
-    conn: sa.Connection, now: datetime, kind: str | None = None, target: str | None = None
+    conn: sa.Connection,
+    now: datetime,
+    kind: str | None = None,
+    target: str | None = None,
+    *,
+    titles: bool = True,
 ) -> list[Mute]:
-    """The mutes in force at *now*, stories (with their titles) then topics."""
+    """The mutes in force at *now*, stories (with their titles, unless not *titles*: the join
+    on a text target reads every story) then topics."""
+    title = stories.c.title if titles else sa.null().label("title")
+    joined = mutes.outerjoin(
+        stories,
+        sa.and_(mutes.c.kind == STORY, mutes.c.target == sa.cast(stories.c.id, sa.String)),
+    )
     q = (
-        sa.select(mutes, stories.c.title)
-        .select_from(
-            mutes.outerjoin(
-                stories,
-                sa.and_(mutes.c.kind == STORY, mutes.c.target == sa.cast(stories.c.id, sa.String)),
-            )
-        )
+        sa.select(mutes, title)
+        .select_from(joined if titles else mutes)
         .where(sa.or_(mutes.c.until.is_(None), mutes.c.until > now))
         .order_by(mutes.c.kind, mutes.c.muted_at, mutes.c.target)
     )
@@ -136,6 +142,12 @@ def follow_split(conn: sa.Connection, story_id: int, new_id: int) -> None:
     if row is not None:
         values = {"muted_at": row.muted_at, "until": row.until, "split_from": story_id}
         insert_ignore(conn, mutes, {"kind": STORY, "target": str(new_id), **values})
+
+
+def forget_story(conn: sa.Connection, story_id: int) -> None:
+    """A story that is gone (its last member placed in another story) takes its mute with it:
+    the story it was folded into is not muted for it (docs/delivery.md#mutes)."""
+    conn.execute(_one(sa.delete(mutes), STORY, str(story_id)))
 
 
 def story_title(conn: sa.Connection, story_id: int) -> str | None:

@@ -117,25 +117,26 @@ def claim_due(
     lease: timedelta,
     *,
     force: bool = False,
+    ids: Iterable[int] | None = None,
 ) -> list[SourceRow]:
-    """Lease up to *limit* due, enabled sources among *names* (all of them with *force*).
+    """Lease up to *limit* due, enabled sources among *names* (all of them with *force*), and
+    among *ids* when given (a worker's poll job claims its one source).
 
     The lease (``claimed_until``, ``claimed_by``) keeps another tick or worker from polling the
     same source until it is released by `record` or expires after a crash. A lease held by a
-    process of this host that no longer runs (killed) is taken over at once.
+    process of this host that no longer runs (killed), or by a worker gone from the cluster, is
+    taken over at once.
     """
-    free = [sources.c.claimed_until.is_(None), sources.c.claimed_until < now]
-    dead = dead_local_owners(conn, sources, now)
-    if dead:
-        free.append(sources.c.claimed_by.in_(dead))
     query = (
         sa.select(sources.c.id)
         .where(sources.c.name.in_(list(names)))
         .where(sources.c.disabled.is_(False))
-        .where(sa.or_(*free))
+        .where(_free(conn, now))
         .order_by(sources.c.next_check_at)
         .limit(limit)
     )
+    if ids is not None:
+        query = query.where(sources.c.id.in_(list(ids)))
     if not force:
         query = query.where(
             sa.or_(sources.c.next_check_at.is_(None), sources.c.next_check_at <= now)
@@ -154,6 +155,30 @@ def claim_due(
         sa.select(sources).where(sources.c.id.in_(ids)).order_by(sources.c.next_check_at)
     )
     return [_row(r) for r in rows]
+
+
+def _free(conn: sa.Connection, now: datetime) -> Any:
+    """Not leased: no lease, an expired one, or one of a process or worker that is gone."""
+    free = [sources.c.claimed_until.is_(None), sources.c.claimed_until < now]
+    dead = dead_local_owners(conn, sources, now)
+    if dead:
+        free.append(sources.c.claimed_by.in_(dead))
+    return sa.or_(*free)
+
+
+def due_ids(conn: sa.Connection, names: Iterable[str], now: datetime, limit: int) -> list[int]:
+    """Up to *limit* due, enabled, unleased sources among *names*, the longest due first: what
+    a worker's tick hands out as poll jobs (each job claims its source again)."""
+    query = (
+        sa.select(sources.c.id)
+        .where(sources.c.name.in_(list(names)))
+        .where(sources.c.disabled.is_(False))
+        .where(sa.or_(sources.c.next_check_at.is_(None), sources.c.next_check_at <= now))
+        .where(_free(conn, now))
+        .order_by(sources.c.next_check_at)
+        .limit(limit)
+    )
+    return [int(i) for i in conn.execute(query).scalars()]
 
 
 def record(

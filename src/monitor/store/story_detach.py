@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
+from monitor.store.mutes import forget_story
 from monitor.store.schema import articles
 from monitor.store.story_tables import (
     fingerprints,
@@ -72,8 +73,9 @@ def shrink(conn: sa.Connection, story_id: int) -> None:
 
 
 def drop_story(conn: sa.Connection, story_id: int) -> None:
-    """A story left without members goes, with its index postings."""
+    """A story left without members goes, with its index postings and its mute."""
     conn.execute(sa.delete(story_postings).where(story_postings.c.story_id == story_id))
+    forget_story(conn, story_id)
     conn.execute(sa.delete(stories).where(stories.c.id == story_id))
 
 

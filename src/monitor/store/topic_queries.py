@@ -8,6 +8,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from monitor.models import Article
+from monitor.store.articles import article_of
 from monitor.store.schema import articles, topic_matches, topic_state
 
 
@@ -26,12 +28,7 @@ class StoredText:
     """A stored article that still has its text: what matching it again needs."""
 
     id: int
-    url: str
-    canonical_url: str
-    title: str
-    text: str
-    source: str
-    language: str | None
+    article: Article
     stored_at: datetime
 
 
@@ -84,19 +81,7 @@ def stored_texts(
     query = sa.select(articles).where(articles.c.text.is_not(None)).order_by(order)
     if since is not None:
         query = query.where(articles.c.stored_at >= since)
-    return [
-        StoredText(
-            id=row.id,
-            url=row.url,
-            canonical_url=row.canonical_url,
-            title=row.title,
-            text=row.text or "",
-            source=row.source,
-            language=row.language,
-            stored_at=row.stored_at,
-        )
-        for row in conn.execute(query).all()
-    ]
+    return [StoredText(row.id, article_of(row), row.stored_at) for row in conn.execute(query)]
 
 
 def topic_fingerprints(conn: sa.Connection) -> dict[str, str]:

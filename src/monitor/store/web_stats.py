@@ -16,20 +16,24 @@ from monitor.store.schema import articles, sources, topic_matches
 from monitor.store.story_tables import stories
 
 
-def matches_per_day(conn: sa.Connection, topic: str, since: datetime) -> dict[date, int]:
-    """How many articles *topic* matched per day (by published time, else stored time, UTC)."""
+def matches_per_day(
+    conn: sa.Connection, topics: list[str], since: datetime
+) -> dict[str, dict[date, int]]:
+    """How many articles each of *topics* matched per day (by published time, else stored
+    time, UTC), in one statement for every topic."""
     when = sa.func.coalesce(articles.c.published, articles.c.stored_at)
     rows = conn.execute(
-        sa.select(articles.c.published, articles.c.stored_at)
+        sa.select(topic_matches.c.topic, articles.c.published, articles.c.stored_at)
         .join(topic_matches, topic_matches.c.article_id == articles.c.id)
-        .where(topic_matches.c.topic == topic)
+        .where(topic_matches.c.topic.in_(topics))
         .where(when >= since)
     )
-    days: dict[date, int] = {}
+    found: dict[str, dict[date, int]] = {t: {} for t in topics}
     for r in rows:
+        days = found[r.topic]
         day = (r.published or r.stored_at).date()
         days[day] = days.get(day, 0) + 1
-    return days
+    return found
 
 
 def match_counts(conn: sa.Connection) -> dict[str, int]:
@@ -38,19 +42,34 @@ def match_counts(conn: sa.Connection) -> dict[str, int]:
     return {str(t): int(n) for t, n in conn.execute(q)}
 
 
-def top_story_ids(conn: sa.Connection, topic: str, since: datetime, limit: int) -> list[int]:
-    """The stories with the most articles matching *topic* since *since*."""
-    n = sa.func.count().label("n")
-    q = (
-        sa.select(articles.c.story_id, n)
+def top_story_ids(
+    conn: sa.Connection, topics: list[str], since: datetime, limit: int
+) -> dict[str, list[int]]:
+    """Per topic, the *limit* stories with the most articles matching it since *since* (most
+    recent activity first among equals), in one statement for every topic."""
+    if limit <= 0:
+        return {t: [] for t in topics}
+    n = sa.func.count()
+    newest = sa.func.max(stories.c.last_seen)
+    ranked = (
+        sa.select(
+            topic_matches.c.topic,
+            articles.c.story_id,
+            sa.func.row_number()
+            .over(partition_by=topic_matches.c.topic, order_by=(n.desc(), newest.desc()))
+            .label("rank"),
+        )
         .join(topic_matches, topic_matches.c.article_id == articles.c.id)
         .join(stories, stories.c.id == articles.c.story_id)
-        .where(topic_matches.c.topic == topic, stories.c.last_seen >= since)
-        .group_by(articles.c.story_id)
-        .order_by(n.desc(), sa.func.max(stories.c.last_seen).desc())
-        .limit(limit)
+        .where(topic_matches.c.topic.in_(topics), stories.c.last_seen >= since)
+        .group_by(topic_matches.c.topic, articles.c.story_id)
+        .subquery()
     )
-    return [int(r.story_id) for r in conn.execute(q)]
+    q = sa.select(ranked.c.topic, ranked.c.story_id).where(ranked.c.rank <= limit)
+    found: dict[str, list[tuple[int, int]]] = {t: [] for t in topics}
+    for r in conn.execute(q.order_by(ranked.c.topic, ranked.c.rank).add_columns(ranked.c.rank)):
+        found[r.topic].append((int(r.rank), int(r.story_id)))
+    return {t: [i for _, i in sorted(v)] for t, v in found.items()}
 
 
 def stories_by_id(conn: sa.Connection, ids: list[int]) -> list[Any]:

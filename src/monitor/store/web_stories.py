@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from monitor.store.delivery_tables import delivery_seen
+from monitor.store.delivery_tables import delivery_outbox, delivery_seen, delivery_state
 from monitor.store.first_reports import first_report
 from monitor.store.schema import articles, topic_matches
 from monitor.store.story_queries import StoryArticle, StoryView, story_filter
@@ -67,14 +67,21 @@ def story_page(
     return cards(conn, rows, topic), int(total)
 
 
-def story_card(conn: sa.Connection, story_id: int) -> StoryCard | None:
+def story_card(
+    conn: sa.Connection, story_id: int, snippets_of: Callable[[StoryView], Iterable[int]]
+) -> StoryCard | None:
+    """One story with every member; the snippets of the members *snippets_of* picks (the page
+    of the timeline shown)."""
     rows = conn.execute(sa.select(stories).where(stories.c.id == story_id)).all()
-    found = cards(conn, rows, None, with_snippets=True)
+    found = cards(conn, rows, None, snippets_of)
     return found[0] if found else None
 
 
 def cards(
-    conn: sa.Connection, rows: Iterable[Any], topic: str | None, with_snippets: bool = False
+    conn: sa.Connection,
+    rows: Iterable[Any],
+    topic: str | None,
+    snippets_of: Callable[[StoryView], Iterable[int]] | None = None,
 ) -> list[StoryCard]:
     rows = list(rows)
     ids = [r.id for r in rows]
@@ -105,12 +112,9 @@ def cards(
         ):
             matches[x.article_id].append(x)
     shown: dict[int, set[str]] = defaultdict(set)
-    for t in _chunks(article_ids):
-        for s in conn.execute(
-            sa.select(delivery_seen.c.article_id, delivery_seen.c.digest, delivery_seen.c.channel)
-            .where(delivery_seen.c.article_id.in_(t))
-            .where(delivery_seen.c.shown.is_(True))
-        ):
+    pairs = _pairs(conn)
+    for t in _chunks(article_ids) if pairs else ():
+        for s in conn.execute(_shown(pairs, t)):
             shown[s.article_id].add(f"{s.digest}/{s.channel}")
     out = []
     for r in rows:
@@ -133,10 +137,11 @@ def cards(
             first_report(ms),
         )
         snippets = {}
-        if with_snippets:
-            for m in ms:
-                own = max(matches.get(m.id, []), key=lambda x: x.score, default=None)
-                snippets[m.id] = own.snippet if own is not None else _head(m.head)
+        if snippets_of is not None:
+            heads = {m.id: m.head for m in ms}
+            for i in snippets_of(view):
+                own = max(matches.get(i, []), key=lambda x: x.score, default=None)
+                snippets[i] = own.snippet if own is not None else _head(heads.get(i))
         out.append(
             StoryCard(
                 view,
@@ -147,6 +152,30 @@ def cards(
             )
         )
     return out
+
+
+def _pairs(conn: sa.Connection) -> list[tuple[str, str]]:
+    """Every digest × channel that has run or stored a message (a handful: the config's)."""
+    known = sa.union(
+        sa.select(delivery_state.c.digest, delivery_state.c.channel),
+        sa.select(delivery_outbox.c.digest, delivery_outbox.c.channel).distinct(),
+    )
+    return [(str(d), str(c)) for d, c in conn.execute(known)]
+
+
+def _shown(pairs: list[tuple[str, str]], ids: list[int]) -> Any:
+    """Which of *ids* each digest × channel showed: one search of delivery_seen's primary key
+    (digest, channel, article_id) per pair, where `article_id IN (…)` alone scans the table
+    (it grows by every article every digest covers)."""
+    c = delivery_seen.c
+    return sa.union_all(
+        *(
+            sa.select(c.article_id, c.digest, c.channel).where(
+                c.digest == d, c.channel == ch, c.article_id.in_(ids), c.shown.is_(True)
+            )
+            for d, ch in pairs
+        )
+    )
 
 
 def _head(text: str | None) -> str:

@@ -102,15 +102,7 @@ def match_stored(
 ) -> Iterator[StoredMatches]:
     """Each stored article that still has its text (stored since *since*) that matches."""
     for row in store.stored_texts(conn, since, newest_first=newest_first):
-        article = Article(
-            url=row.url,
-            canonical_url=row.canonical_url,
-            title=row.title,
-            text=row.text,
-            source=row.source,
-            language=row.language,
-        )
-        matches = matcher.match(doc_of(article))
+        matches = matcher.match(doc_of(row.article))
         if matches:
             yield StoredMatches(row, matches)
 

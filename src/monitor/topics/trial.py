@@ -23,8 +23,8 @@ def try_topic(
             results.append(
                 {
                     "article_id": row.id,
-                    "url": row.url,
-                    "title": row.title,
+                    "url": row.article.url,
+                    "title": row.article.title,
                     "score": round(m.score, 3),
                     "hits": sorted({h.term for h in m.hits}),
                     "snippet": m.snippet,

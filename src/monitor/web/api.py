@@ -57,13 +57,19 @@ def stories(request: Request) -> Response:
 def story(request: Request) -> Response:
     state = _state(request)
     story_id = number(request.path_params["story_id"], 0, low=1, high=2**62, what="story id")
-    card = views.story(state, story_id)
-    if card is None:
+    limit, offset = _paging(request)
+    found = views.story(state, story_id, offset, limit)
+    if found is None:
         return reply(request, {"error": f"no story #{story_id}"}, 404)
-    found = card.as_dict()
-    for a in found["articles"]:
-        a["snippet"] = card.snippets.get(a["id"], "")
-    return reply(request, found)
+    card, timeline, _ = found
+    answer = card.as_dict()
+    members = {a["id"]: a for a in answer["articles"]}
+    answer["articles"] = [
+        {**members[i], "snippet": card.snippets.get(i, "")} for i in timeline.ids()
+    ]
+    answer["article_count"] = len(members)
+    answer["timeline"] = {"total": timeline.total, "limit": limit, "offset": offset}
+    return reply(request, answer)
 
 
 def articles(request: Request) -> Response:
@@ -91,8 +97,9 @@ def topics(request: Request) -> Response:
 
     since_day = utcnow().date() - timedelta(days=29)
     found = []
+    summaries = views.topic_summaries(state, [t.name for t in state.config.topics], since_day, 0)
     for t in state.config.topics:
-        days, _ = views.topic_summary(state, t.name, since_day, top=0)
+        days, _ = summaries[t.name]
         found.append(
             {
                 "name": t.name,

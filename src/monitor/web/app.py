@@ -15,7 +15,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from monitor.errors import StoreError
-from monitor.web import api, feeds, health, pages
+from monitor.web import actions, api, feeds, health, pages
+from monitor.web.answers import kept
 from monitor.web.guard import Guard
 from monitor.web.openapi import document
 from monitor.web.render import page
@@ -65,27 +66,31 @@ async def favicon(request: Request) -> Response:
 
 def build_app(state: WebState, guard: bool = True) -> Guard | Starlette:
     routes = [
-        Route("/", pages.stories_page),
-        Route("/stories/{story_id}", pages.story_page),
-        Route("/topics", pages.topics_page),
-        Route("/topics/{name}.atom", feeds.topic_feed),
-        Route("/sources", pages.sources_page),
-        Route("/digests", pages.digests_page),
-        Route("/digests/{name}/preview.html", pages.digest_preview_html),
-        Route("/digests/{name}/preview.txt", pages.digest_preview_text),
+        Route("/", kept(pages.stories_page)),
+        Route("/stories/{story_id}", kept(pages.story_page)),
+        Route("/stories/{story_id}/mute", actions.story_mute, methods=["POST"]),
+        Route("/stories/{story_id}/unmute", actions.story_unmute, methods=["POST"]),
+        Route("/topics", kept(pages.topics_page)),
+        Route("/topics/{name}.atom", kept(feeds.topic_feed)),
+        Route("/topics/{name}/mute", actions.topic_mute, methods=["POST"]),
+        Route("/topics/{name}/unmute", actions.topic_unmute, methods=["POST"]),
+        Route("/sources", kept(pages.sources_page)),
+        Route("/digests", kept(pages.digests_page)),
+        Route("/digests/{name}/preview.html", kept(pages.digest_preview_html)),
+        Route("/digests/{name}/preview.txt", kept(pages.digest_preview_text)),
         Route("/healthz", health.healthz),
         Route("/readyz", health.readyz),
         Route("/metrics", health.metrics),
         Route("/favicon.ico", favicon),
         Route("/api/v1/openapi.json", openapi),
-        Route("/api/v1/stories", api.stories),
-        Route("/api/v1/stories/{story_id}", api.story),
-        Route("/api/v1/articles", api.articles),
-        Route("/api/v1/sources", api.sources),
-        Route("/api/v1/topics", api.topics),
-        Route("/api/v1/topics/{name}/matches", api.topic_matches),
-        Route("/api/v1/query", api.try_query),
-        Route("/api/v1/digests", api.digests),
+        Route("/api/v1/stories", kept(api.stories)),
+        Route("/api/v1/stories/{story_id}", kept(api.story)),
+        Route("/api/v1/articles", kept(api.articles)),
+        Route("/api/v1/sources", kept(api.sources)),
+        Route("/api/v1/topics", kept(api.topics)),
+        Route("/api/v1/topics/{name}/matches", kept(api.topic_matches)),
+        Route("/api/v1/query", kept(api.try_query)),
+        Route("/api/v1/digests", kept(api.digests)),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(

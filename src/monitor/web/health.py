@@ -3,8 +3,6 @@ scheduler loop ticks: else 503 with the reason), /metrics (Prometheus text forma
 
 from __future__ import annotations
 
-import asyncio
-
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -33,7 +31,7 @@ def store_problem(state: WebState) -> str | None:
 async def readyz(request: Request) -> Response:
     state = _state(request)
     problems = []
-    if why := await asyncio.to_thread(store_problem, state):
+    if why := await state.answers.run(store_problem, state):
         problems.append(why)
     if state.loop is not None and (why := state.loop.check()):
         problems.append(f"scheduler: {why}")
@@ -49,7 +47,7 @@ async def readyz(request: Request) -> Response:
 async def metrics(request: Request) -> Response:
     state = _state(request)
     try:
-        body = await asyncio.to_thread(state.metrics.render)
+        body = await state.answers.run(state.metrics.render)
     except StoreError as exc:
         return PlainTextResponse(f"store: {exc.message}\n", status_code=503)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

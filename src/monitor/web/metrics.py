@@ -9,7 +9,7 @@ Poll results and durations are counted in the process that polls (the daemon han
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import (
     CollectorRegistry,
@@ -21,7 +21,7 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from monitor.store import web_stats
+from monitor.store import task_queue, web_stats
 
 if TYPE_CHECKING:
     from monitor.config import Config
@@ -65,7 +65,12 @@ class Metrics:
             buckets=DURATION_BUCKETS,
             registry=self.registry,
         )
-        self.registry.register(_StoreCollector(store, config_of, in_flight))
+        self.collector = _StoreCollector(store, config_of, in_flight)
+        self.registry.register(self.collector)
+
+    def keep_totals(self, keep: Callable[[tuple[Any, ...], Callable[[], Any]], Any]) -> None:
+        """Read the store's totals through *keep* (web/answers.py: kept per data version)."""
+        self.collector.keep = keep
 
     def observe_poll(self, outcome: PollOutcome) -> None:
         self.polls.labels(poll_result(outcome)).inc()
@@ -85,11 +90,16 @@ class _StoreCollector(Collector):
         self.store = store
         self.config_of = config_of
         self.in_flight = in_flight
+        self.keep: Callable[[tuple[Any, ...], Callable[[], Any]], Any] = lambda _, f: f()
+
+    def totals(self, config: Config) -> tuple[web_stats.Totals, task_queue.QueueDepth | None]:
+        with self.store.connect() as conn:
+            t = web_stats.totals(conn, [f.name for f in config.feeds])
+            return t, task_queue.queue_depth(conn)  # None: no workers' queue (SQLite)
 
     def collect(self) -> Iterator[Metric]:
         config = self.config_of()
-        with self.store.connect() as conn:
-            t = web_stats.totals(conn, [f.name for f in config.feeds])
+        t, queue = self.keep(("totals", id(config)), lambda: self.totals(config))
         yield CounterMetricFamily(
             "news_monitor_articles_stored", "Articles in the store.", value=t.articles
         )
@@ -143,6 +153,16 @@ class _StoreCollector(Collector):
         )
         last.add_metric([], t.last_success.timestamp() if t.last_success else 0.0)
         yield last
+        if queue is not None:
+            jobs = GaugeMetricFamily(
+                "news_monitor_queue_jobs",
+                "Jobs of the workers' queue by status (PostgreSQL): due, scheduled, running, "
+                "failed.",
+                labels=["status"],
+            )
+            for status in ("due", "scheduled", "running", "failed"):
+                jobs.add_metric([status], getattr(queue, status))
+            yield jobs
         if self.in_flight is not None:
             yield GaugeMetricFamily(
                 "news_monitor_polls_in_flight",

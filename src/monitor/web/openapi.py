@@ -38,6 +38,17 @@ SCHEMAS: dict[str, Any] = {
          "articles": _list("StoryArticle"), "sources": _INT, "snippet": _S, "hits": _STRS,
          "shown_in_digest": {"type": "boolean"}, "digests": _STRS},
     ),
+    "StoryDetail": {
+        "allOf": [
+            _ref("Story"),
+            _obj(
+                {"article_count": _INT,
+                 "timeline": _obj({"total": _INT, "limit": _INT, "offset": _INT})},
+            ),
+        ],
+        "description": "articles: one page of the timeline, each original followed by its "
+        "syndicated copies; limit and offset count timeline entries (originals)",
+    },
     "StoryPage": _obj(
         {"total": _INT, "limit": _INT, "offset": _INT, "stories": _list("Story")}
     ),
@@ -98,7 +109,7 @@ _SINCE = _param(
     text="ISO 8601 time, or a duration back from now (7d)",
 )
 _WINDOW = _param(
-    "window", schema={"enum": ["6h", "1d", "2d", "7d", "30d", "all"]}, text="default 2d"
+    "window", schema={"enum": ["6h", "1d", "2d", "7d", "30d", "all"]}, text="default all"
 )
 
 
@@ -135,7 +146,9 @@ def document() -> dict[str, Any]:
                  _LIMIT, _OFFSET],
                 True,
             ),
-            "/api/v1/stories/{story_id}": _get("one story", "Story", [story_id], True),
+            "/api/v1/stories/{story_id}": _get(
+                "one story, its timeline paged", "StoryDetail", [story_id, _LIMIT, _OFFSET], True
+            ),
             "/api/v1/articles": _get(
                 "articles stored since, oldest first", "ArticlePage",
                 [_SINCE, _param("after", schema={"type": "integer", "minimum": 0, "maximum": 2**62}),

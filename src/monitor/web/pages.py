@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from monitor.clock import utcnow
 from monitor.errors import QueryError
 from monitor.web import views
+from monitor.web.actions import STORY_CHOICES, TOPIC_CHOICES
 from monitor.web.render import day_chart, first_reporter, page
 from monitor.web.state import PAGE_SIZE, WINDOWS, BadRequest, WebState, number, window
 
@@ -26,7 +27,13 @@ def _state(request: Request) -> WebState:
 
 def _html(request: Request, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
     state = _state(request)
-    body = page(template, csrf_token=state.csrf_token, path=request.url.path, **values)
+    body = page(
+        template,
+        csrf_token=state.csrf_token,
+        path=request.url.path,
+        actions=state.actions,
+        **values,
+    )
     return HTMLResponse(state.scrub(body), status_code=status_code)
 
 
@@ -38,11 +45,12 @@ def stories_page(request: Request) -> Response:
         raise BadRequest(f"no topic named {topic!r}")
     name, since = window(q.get("window"))
     n = number(q.get("page"), 1, low=1, high=100_000, what="page")
-    cards, total = views.story_cards(state, topic, since, PAGE_SIZE, (n - 1) * PAGE_SIZE)
+    cards, total, found = views.story_list(state, topic, since, PAGE_SIZE, (n - 1) * PAGE_SIZE)
     return _html(
         request,
         "stories.html",
         cards=cards,
+        muted={m.story_id: m for m in found if m.story_id is not None},
         total=total,
         page=n,
         pages=max(1, -(-total // PAGE_SIZE)),
@@ -57,14 +65,19 @@ def stories_page(request: Request) -> Response:
 def story_page(request: Request) -> Response:
     state = _state(request)
     story_id = number(request.path_params["story_id"], 0, low=1, high=2**62, what="story id")
-    card = views.story(state, story_id)
-    if card is None:
+    n = number(request.query_params.get("page"), 1, low=1, high=100_000, what="page")
+    size = views.TIMELINE_PAGE
+    found = views.story(state, story_id, (n - 1) * size, size)
+    if found is None:
         return _html(request, "error.html", status_code=404, message=f"no story #{story_id}")
+    card, timeline, mute = found
     return _html(
         request,
         "story.html",
         card=card,
-        timeline=views.timeline(card),
+        mute=mute,
+        choices=STORY_CHOICES,
+        timeline=timeline,
         lead=first_reporter(card.view),
     )
 
@@ -73,9 +86,13 @@ def topics_page(request: Request) -> Response:
     state = _state(request)
     query = (request.query_params.get("q") or "").strip()
     today = utcnow().date()
+    configured = state.config.topics
+    summaries = views.topic_summaries(
+        state, [t.name for t in configured], today - timedelta(days=29)
+    )
     topics = []
-    for t in state.config.topics:
-        days, top = views.topic_summary(state, t.name, today - timedelta(days=29))
+    for t in configured:
+        days, top = summaries[t.name]
         topics.append({"topic": t, "chart": day_chart(days, today), "top": top})
     results: list[dict[str, Any]] = []
     problem = None
@@ -84,8 +101,16 @@ def topics_page(request: Request) -> Response:
             results = views.try_query(state, query)
         except QueryError as exc:
             problem = exc.message + (f" ({exc.hint})" if exc.hint else "")
+    muted = {m.target: m for m in views.mutes_now(state) if m.story_id is None}
     return _html(
-        request, "topics.html", topics=topics, query=query, results=results, problem=problem
+        request,
+        "topics.html",
+        topics=topics,
+        query=query,
+        results=results,
+        problem=problem,
+        muted=muted,
+        choices=TOPIC_CHOICES,
     )
 
 

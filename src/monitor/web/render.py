@@ -22,6 +22,7 @@ def environment() -> jinja2.Environment:
         loader=jinja2.PackageLoader("monitor.web", "templates"),
         autoescape=True,  # every template, whatever its name: feed strings are never markup
         undefined=jinja2.StrictUndefined,
+        auto_reload=False,  # the templates are part of the package: no stat of each on each render
     )
     env.filters["highlight"] = highlight
     env.filters["when"] = when

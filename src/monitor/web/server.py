@@ -67,7 +67,9 @@ def web_state(
     loop: LoopProbe | None = None,
     in_flight: Callable[[], int] | None = None,
 ) -> WebState:
-    return WebState(config_of, store, Metrics(store, config_of, in_flight), loop)
+    """The app's state; its actions (mutes) follow settings.web.actions as it starts."""
+    actions = config_of().settings.web.actions
+    return WebState(config_of, store, Metrics(store, config_of, in_flight), loop, actions)
 
 
 async def serve(state: WebState, sock: socket.socket, stopping: asyncio.Event) -> None:

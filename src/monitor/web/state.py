@@ -11,7 +11,9 @@ from monitor.clock import utcnow
 from monitor.config import Config
 from monitor.errors import MonitorError
 from monitor.redact import Redactor
+from monitor.store.data_version import data_version
 from monitor.store.db import Store
+from monitor.web.answers import Answers
 from monitor.web.metrics import Metrics
 
 DEFAULT_WINDOW = "all"  # the home page: every story, newest activity first, paged
@@ -32,8 +34,18 @@ class WebState:
     store: Store
     metrics: Metrics
     loop: LoopProbe | None = None
+    actions: bool = False  # settings.web.actions at start: the pages may mute and unmute
     csrf_token: str = ""
     started: datetime = field(default_factory=utcnow)
+    answers: Answers = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.answers = Answers(data_version(self.store))
+        self.metrics.keep_totals(self.answers.keep)
+
+    def changed(self) -> None:
+        """This process wrote to the store (a mute): the answers kept are forgotten now."""
+        self.answers.changed()
 
     @property
     def config(self) -> Config:
@@ -59,7 +71,7 @@ class BadRequest(MonitorError):
 
 def window(value: str | None, default: str = DEFAULT_WINDOW) -> tuple[str, datetime | None]:
     """A time window name (6h … 30d, or "all") → (name, since)."""
-    name = value or default
+    name = default if value is None else value
     if name == "all":
         return name, None
     if name not in WINDOWS:

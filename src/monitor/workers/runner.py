@@ -1,0 +1,476 @@
+"""One worker process: the pipeline, fed by procrastinate's queue in PostgreSQL.
+
+`news-monitor worker` (and `run` on a PostgreSQL config) builds a `Worker`: it opens the store
+(migrating it, procrastinate's schema included), registers itself in `workers` (host, pid, start,
+heartbeat), and runs procrastinate's worker loop over the jobs of workers/jobs.py, with the
+cluster's per-host fetch slots (workers/hostslots.py). When PostgreSQL goes away the loop ends;
+the worker says so once, and starts it again with backoff until the database answers.
+First SIGTERM/SIGINT: take no new job, let the jobs in hand finish (up to `shutdown_grace`),
+exit 0; second: cancel them. SIGHUP: reload the config (`App.reconfigure`). sd_notify READY,
+WATCHDOG (while the loop runs and the store answers) and STOPPING as the daemon sends them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import time
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import procrastinate
+from procrastinate import exceptions as queue_errors
+
+from monitor.app import App
+from monitor.clock import utcnow
+from monitor.config import Config, load_config
+from monitor.daemon.liveness import ping_watchdog
+from monitor.daemon.sdnotify import Notifier
+from monitor.digest import delivery
+from monitor.errors import ConfigError, MonitorError, StoreError
+from monitor.fetch.settings import fetch_settings
+from monitor.ingest.pipeline import Pipeline, PollOutcome
+from monitor.ingest.retry import retry_due
+from monitor.redact import learn_secrets
+from monitor.store import sources as source_store
+from monitor.store import task_queue
+from monitor.store import workers as worker_store
+from monitor.store.host_slots import HostSlots, libpq_url
+from monitor.store.leases import lease_owner
+from monitor.store.sources import SourceRow
+from monitor.store.story_queries import prune
+from monitor.workers import jobs
+from monitor.workers.hostslots import ClusterSlots
+from monitor.workers.queue_worker import QueueWorker
+
+log = logging.getLogger(__name__)
+TICK_BATCH = 1000  # poll jobs one tick defers at most (the next tick defers the rest)
+KEEP_JOBS_HOURS = 72  # failed and aborted jobs are kept this long for `status`
+
+
+def require_postgres(config: Config) -> str:
+    """The database URL of a worker's config; a clear error on a SQLite one."""
+    url = config.settings.database_url
+    if not url:
+        raise MonitorError(
+            f"{config.path}: `news-monitor worker` needs a PostgreSQL database, and this config "
+            "keeps its state in SQLite",
+            "set settings.database_url: postgresql://… (docs/scale.md), or run the embedded "
+            "daemon with `news-monitor run` (one process, SQLite)",
+        )
+    return url
+
+
+class Worker:
+    """The pipeline's jobs from the cluster's queue, until SIGTERM (see the module's doc)."""
+
+    def __init__(
+        self,
+        config_path: Path,
+        config: Config,
+        environ: Mapping[str, str],
+        *,
+        concurrency: int | None = None,
+        queues: Sequence[str] | None = None,
+        kind: str = "worker",
+    ) -> None:
+        self.database_url = require_postgres(config)
+        self.config_path = config_path
+        self.environ = environ
+        self.kind = kind  # "worker", or "daemon" under `run`
+        self.concurrency = concurrency or config.settings.workers.jobs(config.settings.concurrency)
+        self.queues = tuple(queues) if queues else None
+        self.app = App.open(config)  # migrates: our tables and procrastinate's
+        self.notifier = Notifier(environ)
+        self.stopping = asyncio.Event()
+        self.force_stop = False
+        self.name = lease_owner()
+        self.worker_id: int | None = None  # our row in `workers`
+        self.queue_worker: QueueWorker | None = None
+        self.pipeline: Pipeline | None = None
+        self.in_flight: dict[asyncio.Task[Any], SourceRow] = {}
+        self.last_beat: float | None = None
+        self.outage: str | None = None  # why the queue loop is down, while it is
+        self.restart = asyncio.Event()  # a reload changed a period: build the queue app again
+        self.services: list[Callable[[], Coroutine[Any, Any, None]]] = []
+        self.observers: list[Callable[[PollOutcome], None]] = []
+
+    @property
+    def config(self) -> Config:
+        return self.app.config
+
+    # -- the process -----------------------------------------------------------------------
+
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._on_stop_signal, sig)
+        loop.add_signal_handler(signal.SIGHUP, self._on_reload)
+        w = self.config.settings.workers
+        slots = ClusterSlots(
+            HostSlots(self.database_url),
+            fetch_settings(self.config).per_host_limit,
+            reconnect_max=w.reconnect_max,
+        )
+        await asyncio.to_thread(self._register)
+        try:
+            async with self.app.pipeline(host_gate=slots) as pipeline:
+                self.pipeline = pipeline
+                side = [
+                    asyncio.create_task(self._queue_loop(), name="queue loop"),
+                    asyncio.create_task(self._heartbeats(), name="heartbeats"),
+                ]
+                if self.notifier.watchdog_seconds:
+                    side.append(asyncio.create_task(self._watchdog(), name="watchdog"))
+                services = [asyncio.create_task(start()) for start in self.services]
+                self.notifier.ready(f"{self.kind}: watching {len(self.app.source_names)} sources")
+                log.info(
+                    "%s started: %s, %d sources, %d digests, %d jobs at once, queues %s, state %s",
+                    self.kind, self.name, len(self.app.source_names), len(self.config.digests),
+                    self.concurrency, ",".join(self.queues or jobs.QUEUES), self.app.store.safe_url,
+                )  # fmt: skip
+                await self.stopping.wait()
+                self.notifier.stopping()
+                await side[0]  # the queue loop ends its jobs in hand first
+                for task in side[1:]:
+                    task.cancel()
+                await asyncio.gather(*side[1:], *services, return_exceptions=True)
+        finally:
+            await slots.close()
+            try:
+                await asyncio.to_thread(self._unregister)
+            except StoreError as exc:
+                self.app.store.log_fault(exc, "%s: cannot record the stop", self.kind)
+            self.app.close()
+        log.info("%s stopped", self.kind)
+        return 0
+
+    def close(self) -> None:
+        """Give up a worker that will not run (its start failed after it opened the store)."""
+        self.app.close()
+
+    def _register(self) -> None:
+        with self.app.store.begin() as conn:
+            self.worker_id = worker_store.register(
+                conn, self.name, socket.gethostname(), os.getpid(), utcnow(),
+                stalled_after=self.config.settings.workers.stalled_after,
+                concurrency=self.concurrency,
+                queues=",".join(self.queues) if self.queues else None,
+            )  # fmt: skip
+
+    def _unregister(self) -> None:
+        if self.worker_id is not None:
+            with self.app.store.begin() as conn:
+                worker_store.stopped(conn, self.worker_id, utcnow())
+
+    def _on_stop_signal(self, sig: signal.Signals) -> None:
+        if self.stopping.is_set():
+            log.warning("second %s: stopping now", sig.name)
+            self.force_stop = True
+            for task in list(self.in_flight):
+                task.cancel()
+            return
+        log.info("%s: finishing the jobs in hand (send again to stop at once)", sig.name)
+        self.stopping.set()
+        if self.queue_worker is not None:
+            self.queue_worker.stop()  # type: ignore[no-untyped-call]
+
+    def _on_reload(self) -> None:
+        try:
+            config = load_config(self.config_path, self.environ)
+        except ConfigError as exc:
+            log.error(
+                "reload: %s is invalid, keeping the running config:\n%s", self.config_path, exc
+            )
+            return
+        learn_secrets(config.secrets)
+        old = self.config.settings
+        try:
+            reload = self.app.reconfigure(config)
+        except StoreError as exc:
+            log.error("reload: %s applied, but syncing the store failed: %s (hint: %s)",
+                      self.config_path, exc.message, exc.hint)  # fmt: skip
+            return
+        restart = list(reload.needs_restart)
+        if (old.tick, old.digest_check) != (config.settings.tick, config.settings.digest_check):
+            self.restart.set()  # the queue app is built again with the new periods
+            if self.queue_worker is not None:
+                self.queue_worker.stop()  # type: ignore[no-untyped-call]
+        if restart:
+            log.warning("reload: %s applied (%d sources); restart to apply %s (read at start only)",
+                        self.config_path, reload.sources, ", ".join(restart))  # fmt: skip
+        else:
+            log.info("reload: %s applied (%d sources)", self.config_path, reload.sources)
+        self.notifier.status(f"{self.kind}: watching {reload.sources} sources")
+
+    # -- the queue loop --------------------------------------------------------------------
+
+    async def _queue_loop(self) -> None:
+        """procrastinate's worker until SIGTERM, started again (with backoff) when it ends
+        because PostgreSQL went away; the outage is logged once, and its end."""
+        backoff, reconnect_max = 1.0, self.config.settings.workers.reconnect_max
+        while not self.stopping.is_set():
+            self.restart.clear()
+            started = time.monotonic()
+            try:
+                await self._serve_queue()
+            except Exception as exc:  # the database went away (or could not be reached)
+                self._lost(exc)
+            if self.stopping.is_set():
+                break
+            if self.restart.is_set():
+                continue
+            if self.outage is None:  # ended by itself without an error we saw: a side task
+                self._lost(RuntimeError("the queue worker stopped"))
+            if time.monotonic() - started > 2 * reconnect_max:
+                backoff = 1.0  # it ran a while: a new outage starts from a short wait
+            try:
+                await asyncio.wait_for(self.stopping.wait(), backoff)
+            except TimeoutError:
+                pass
+            backoff = min(backoff * 2, reconnect_max)
+
+    async def _serve_queue(self) -> None:
+        s = self.config.settings
+        connector = procrastinate.PsycopgConnector(
+            conninfo=libpq_url(self.database_url),
+            min_size=1,
+            max_size=self.concurrency + 4,
+            timeout=10.0,  # waiting for a pooled connection while the database is away
+            kwargs={"connect_timeout": 10},
+        )
+        full_text_every = max(1.0, min(jobs.FULL_TEXT_SECONDS, *s.full_text_retry.backoff))
+        queue = jobs.build(
+            self, connector, tick=s.tick, digest_check=s.digest_check,
+            full_text_every=full_text_every,
+        )  # fmt: skip
+        await queue.open_async()
+        try:
+            worker = QueueWorker(
+                app=queue,
+                name=self.name,
+                queues=list(self.queues) if self.queues else None,
+                concurrency=self.concurrency,
+                shutdown_graceful_timeout=s.shutdown_grace,
+                install_signal_handlers=False,
+                update_heartbeat_interval=s.workers.heartbeat,
+                stalled_worker_timeout=s.workers.stalled_after,
+                delete_jobs="successful",
+                fetch_job_polling_interval=min(5.0, max(0.5, s.tick)),
+                abort_job_polling_interval=5.0,
+                on_fault=self._lost,
+                on_back=self._back,
+            )
+            self.queue_worker = worker
+            if self.stopping.is_set():
+                return
+            run = asyncio.create_task(
+                worker.run(),  # type: ignore[no-untyped-call]
+                name="procrastinate worker",
+            )
+            back = asyncio.create_task(self._announce_back(worker))
+            try:
+                await run
+            finally:
+                back.cancel()
+                self.queue_worker = None
+        finally:
+            await queue.close_async()
+
+    async def _announce_back(self, worker: QueueWorker) -> None:
+        while worker.worker_id is None:
+            await asyncio.sleep(0.1)
+        self._back()
+
+    def _back(self) -> None:
+        if self.outage is not None:
+            log.warning(
+                "%s: the job queue is reachable again; taking jobs (after: %s)",
+                self.kind, self.outage,
+            )  # fmt: skip
+            self.outage = None
+
+    def _lost(self, exc: BaseException) -> None:
+        said = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if self.outage is None:
+            log.error(
+                "%s: the job queue is unreachable: %s (hint: reconnecting with backoff, up to "
+                "%gs apart; check that PostgreSQL is up)",
+                self.kind, said, self.config.settings.workers.reconnect_max,
+            )  # fmt: skip
+            log.debug("%s: the queue's failure", self.kind, exc_info=exc)
+        self.outage = said
+
+    async def _heartbeats(self) -> None:
+        """Our own heartbeat in `workers` (host, pid, procrastinate's worker id)."""
+        every = self.config.settings.workers.heartbeat
+        while True:
+            try:
+                await asyncio.to_thread(self._beat)
+                self.last_beat = time.monotonic()
+                self.app.store.recovered()
+            except StoreError as exc:
+                self.app.store.log_fault(exc, "%s: heartbeat", self.kind)
+            await asyncio.sleep(every)
+
+    def _beat(self) -> None:
+        queue_id = self.queue_worker.worker_id if self.queue_worker is not None else None
+        with self.app.store.begin() as conn:
+            if self.worker_id is None or not worker_store.beat(
+                conn, self.worker_id, utcnow(), queue_id
+            ):
+                self.worker_id = None
+        if self.worker_id is None:  # pruned while we were away: register again
+            self._register()
+
+    def loop_problem(self) -> str | None:
+        """Why the worker is not alive (None: it takes jobs), for /readyz and the watchdog."""
+        if self.stopping.is_set():
+            return "stopping"
+        if self.outage is not None:
+            return f"job queue unreachable: {self.outage}"
+        worker = self.queue_worker
+        if worker is None or worker.worker_id is None or self.last_beat is None:
+            return "not started"
+        age = time.monotonic() - self.last_beat
+        limit = 3 * self.config.settings.workers.heartbeat + 30
+        if age > limit:
+            return f"no heartbeat for {age:.0f}s"
+        return None
+
+    async def _watchdog(self) -> None:
+        assert self.notifier.watchdog_seconds
+        while True:  # the first ping half a period in: the queue loop is starting
+            await asyncio.sleep(self.notifier.watchdog_seconds / 2)
+            await ping_watchdog(self.notifier, self.loop_problem, self.app.store.ping)
+
+    # -- the jobs (workers/jobs.py) ------------------------------------------------------------
+
+    async def tick(self, queue: procrastinate.App) -> None:
+        """Retry the jobs of gone workers, then a poll job for each due source without one."""
+        await self._retry_stalled(queue)
+        due = await asyncio.to_thread(self._due)
+        deferred = 0
+        poll = queue.tasks["poll"]
+        for source_id in due:
+            lock = jobs.source_lock(source_id)
+            try:
+                await poll.configure(lock=lock, queueing_lock=lock).defer_async(source_id=source_id)
+                deferred += 1
+            except queue_errors.AlreadyEnqueued:
+                continue
+        if deferred:
+            log.debug("tick: %d poll jobs deferred", deferred)
+
+    def _due(self) -> list[int]:
+        now = utcnow()
+        with self.app.store.connect() as conn:
+            busy = task_queue.busy_locks(conn, "source:")
+            ids = source_store.due_ids(conn, self.app.source_names, now, TICK_BATCH + len(busy))
+        return [i for i in ids if jobs.source_lock(i) not in busy][:TICK_BATCH]
+
+    async def _retry_stalled(self, queue: procrastinate.App) -> None:
+        """A job held by a worker without a heartbeat for `stalled_after` goes back to the queue
+        (its poll's transaction was rolled back with the worker's connection; a delivery finds
+        the outbox as the dead worker left it). One that has a newer twin waiting is dropped."""
+        manager = queue.job_manager
+        after = self.config.settings.workers.stalled_after
+        for job in await manager.get_stalled_jobs(seconds_since_heartbeat=after):
+            try:
+                await manager.retry_job(job)
+                log.warning("tick: job %s of a gone worker goes back to the queue", job.call_string)
+            except queue_errors.UniqueViolation:
+                await manager.finish_job(job, procrastinate.jobs.Status.ABORTED, delete_job=True)
+            except queue_errors.ConnectorException as exc:  # another worker retried it first
+                log.debug("tick: job %s not retried: %s", job.call_string, exc)
+        await manager.prune_stalled_workers(after)
+
+    async def poll(self, source_id: int) -> str:
+        """Claim the source (a lease, as the daemon's tick does) and poll it."""
+        pipeline = self.pipeline
+        if pipeline is None or self.stopping.is_set():
+            return "stopping"
+        claimed = await asyncio.to_thread(self.app.claim, self.app.source_names, 1, ids=[source_id])
+        if not claimed:
+            return "not due"  # polled meanwhile, leased elsewhere, or no longer configured
+        source = claimed[0]
+        task = asyncio.current_task()
+        assert task is not None
+        self.in_flight[task] = source
+        try:
+            outcome = await pipeline.poll(source)
+        except asyncio.CancelledError:  # SIGTERM's grace ran out: the source is free again
+            await asyncio.shield(asyncio.to_thread(self._release, source))
+            raise
+        finally:
+            self.in_flight.pop(task, None)
+        for observe in self.observers:
+            observe(outcome)
+        if not outcome.ok:
+            return f"{source.name}: failed: {outcome.error}"
+        return f"{source.name}: {outcome.new_articles} new"
+
+    def _release(self, source: SourceRow) -> None:
+        try:
+            with self.app.store.begin() as conn:
+                source_store.release(conn, [source.id])
+        except StoreError as exc:  # its lease expires, or names a gone worker
+            self.app.store.log_fault(exc, "poll source=%s stage=store cannot release", source.name)
+
+    async def digests(self, queue: procrastinate.App) -> None:
+        deliver = queue.tasks["deliver"]
+        for digest in self.config.digests:
+            for channel in digest.channels:
+                lock = jobs.digest_lock(digest.name, channel)
+                try:
+                    await deliver.configure(lock=lock, queueing_lock=lock).defer_async(
+                        digest=digest.name, channel=channel
+                    )
+                except queue_errors.AlreadyEnqueued:
+                    continue
+
+    async def deliver(self, digest: str, channel: str) -> str:
+        try:
+            outcomes = await delivery.run_pair(
+                self.app.store, self.config, digest, channel, utcnow()
+            )
+        except StoreError as exc:  # unsent messages stay in the outbox
+            self.app.store.log_fault(exc, "digest %s: store error", digest)
+            return "store error"
+        return "; ".join(o.describe() for o in outcomes) or "not configured"
+
+    async def full_text(self) -> None:
+        pipeline = self.pipeline
+        if pipeline is None or self.stopping.is_set():
+            return
+        try:
+            await retry_due(pipeline)
+        except StoreError as exc:
+            self.app.store.log_fault(exc, "full_text: store error")
+
+    async def maintenance(self, queue: procrastinate.App) -> None:
+        s = self.config.settings
+
+        def prune_all() -> object:
+            now = utcnow()
+            with self.app.store.translated():
+                report = prune(self.app.store.engine, now, s.retention, s.fingerprint_retention)
+            with self.app.store.begin() as conn:
+                worker_store.prune(conn, now)
+            return report
+
+        try:
+            log.info("maintenance: %s", await asyncio.to_thread(prune_all))
+        except StoreError as exc:
+            self.app.store.log_fault(exc, "maintenance: store error")
+        await queue.job_manager.delete_old_jobs(
+            nb_hours=KEEP_JOBS_HOURS, include_failed=True, include_cancelled=True,
+            include_aborted=True,
+        )  # fmt: skip
+
+
+__all__ = ["Worker", "require_postgres"]
