@@ -9,7 +9,8 @@ online simulation then sweeps the threshold. Reproduces `monitor.stories.model.J
     .venv/bin/python bench/fit_stories.py            # prints JOIN_WEIGHTS and the sweep
     .venv/bin/python bench/fit_stories.py --train ecbplus --thresholds 0,1,2,3,4
                                                      # what these features can do on ECB+ alone
-    .venv/bin/python bench/fit_stories.py --holdout=-0.5   # fitted on half, scored on the rest
+    .venv/bin/python bench/fit_stories.py --holdout=-1.5   # fitted on half, scored on the rest
+                                                     # (the figure of record: bench/kfold_stories.py)
     .venv/bin/python bench/fit_stories.py --eval --oracle-first --thresholds=-0.5
                                                      # the figures if each event's first
                                                      # article started its own story
