@@ -53,11 +53,21 @@ def bcubed(gold: list[str], pred: list[str]) -> tuple[float, float, float]:
     return bp, br, (2 * bp * br / (bp + br) if bp + br else 0.0)
 
 
-def feeds_of(rows: list[dict[str, Any]], count: int, base: str) -> dict[str, bytes]:
+def feed_of_row(i: int, count: int, chunk: int) -> int:
+    """Row *i*'s feed: rows go to the feeds in turn, *chunk* at a time."""
+    return (i // chunk) % count
+
+
+def feeds_of(
+    rows: list[dict[str, Any]], count: int, base: str, chunk: int, released: int
+) -> dict[str, bytes]:
+    """The feeds' bodies with the first *released* rows."""
     bodies = {}
     for k in range(count):
         items = []
-        for i in range(k, len(rows), count):
+        for i in range(released):
+            if feed_of_row(i, count, chunk) != k:
+                continue
             r = rows[i]
             when = datetime.fromisoformat(r["date"][:10]).replace(tzinfo=UTC) + timedelta(hours=12)
             items.append(
@@ -71,15 +81,26 @@ def feeds_of(rows: list[dict[str, Any]], count: int, base: str) -> dict[str, byt
     return bodies
 
 
+class Farm:
+    """The feeds, serving the rows released so far."""
+
+    def __init__(self, rows: list[dict[str, Any]], count: int, chunk: int) -> None:
+        self.rows, self.count, self.chunk = rows, count, chunk
+        self.base = ""
+        self.bodies: dict[str, bytes] = {}
+
+    def release(self, upto: int) -> None:
+        self.bodies = feeds_of(self.rows, self.count, self.base, self.chunk, upto)
+
+
 @contextmanager
-def serve(rows: list[dict[str, Any]], count: int) -> Iterator[str]:
-    bodies: dict[str, bytes] = {}
+def serve(farm: Farm) -> Iterator[Farm]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:
-            body = bodies.get(self.path)
+            body = farm.bodies.get(self.path)
             self.send_response(200 if body else 404)
             self.send_header("Content-Type", "application/rss+xml")
             self.send_header("Content-Length", str(len(body or b"")))
@@ -90,12 +111,11 @@ def serve(rows: list[dict[str, Any]], count: int) -> Iterator[str]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    bodies.update(feeds_of(rows, count, base))
+    farm.base = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
-        yield base
+        yield farm
     finally:
         server.shutdown()
         server.server_close()
@@ -115,10 +135,13 @@ def database() -> Iterator[str]:
         admin.dispose()
 
 
-def one_run(
-    base: str, count: int, workers: int, total: int, tmp: Path
-) -> tuple[dict[str, str], float]:
-    """url → story id after *workers* workers stored every article; and the seconds it took."""
+def one_run(farm: Farm, workers: int, serial: bool, tmp: Path) -> tuple[dict[str, str], float]:
+    """url → story id after *workers* workers stored every article; and the seconds it took.
+    *serial*: one chunk of the stream at a time, the next once it is stored (the order of the
+    commits is then the stream's, whatever the number of workers); else all at once."""
+    base, count, total = farm.base, farm.count, len(farm.rows)
+    released = farm.chunk if serial else total
+    farm.release(released)
     with database() as db:
         config = tmp / f"feeds-{uuid.uuid4().hex[:6]}.yaml"
         feeds = "".join(
@@ -128,7 +151,8 @@ def one_run(
             "settings:\n"
             f"  state_dir: {tmp / 'state'}\n"
             f"  database_url: '{db}'\n"
-            "  tick: 1s\n  extract_workers: 1\n  log_level: WARNING\n"
+            "  tick: 1s\n  poll_interval: 1s\n  min_interval: 1s\n  extract_workers: 1\n"
+            "  log_level: WARNING\n"
             "  workers: {heartbeat: 1s, stalled_after: 5s}\n"
             "feeds:\n" + feeds
         )
@@ -153,6 +177,9 @@ def one_run(
                     continue
                 if stored >= total:
                     break
+                if stored >= released:
+                    released = min(released + farm.chunk, total)
+                    farm.release(released)
                 if time.monotonic() - started > 900:
                     raise SystemExit(f"timed out: {stored} of {total} stored")
             took = time.monotonic() - started
@@ -175,6 +202,13 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=480)
     ap.add_argument("--feeds", type=int, default=12)
     ap.add_argument("--workers", type=int, default=3)
+    ap.add_argument(
+        "--serial",
+        type=int,
+        metavar="CHUNK",
+        default=0,
+        help="release the stream CHUNK articles at a time, each once the last is stored",
+    )
     args = ap.parse_args()
     if not DATA.exists():
         print(f"skipped: {DATA} is absent")
@@ -182,17 +216,19 @@ def main() -> int:
     with open(DATA, encoding="utf-8") as fh:
         rows = sorted((json.loads(line) for line in fh), key=lambda r: r["date"])[: args.limit]
     print(f"load: {os.getloadavg()[0]:.1f} (1 min), {os.cpu_count()} CPUs", flush=True)
-    with serve(rows, args.feeds) as base, tempfile.TemporaryDirectory() as tmp:
-        urls = [f"{base}/a/{i}" for i in range(len(rows))]
+    chunk = args.serial or max(1, -(-len(rows) // args.feeds))
+    with serve(Farm(rows, args.feeds, chunk)) as farm, tempfile.TemporaryDirectory() as tmp:
+        urls = [f"{farm.base}/a/{i}" for i in range(len(rows))]
         gold = [str(r["cluster"]) for r in rows]
         runs = [("1 worker", 1), ("1 worker again", 1), (f"{args.workers} workers", args.workers)]
         results = {}
         for name, n in runs:
-            story, took = one_run(base, args.feeds, n, len(rows), Path(tmp))
+            story, took = one_run(farm, n, bool(args.serial), Path(tmp))
             results[name] = ([story[u] for u in urls], took)
             print(f"{name}: {len(rows)} articles stored in {took:.1f} s", flush=True)
     ref = results["1 worker"][0]
-    print(f"\n{len(rows)} articles of gva.dev in date order, {args.feeds} feeds")
+    how = f"released {args.serial} at a time" if args.serial else "all at once"
+    print(f"\n{len(rows)} articles of gva.dev in date order, {args.feeds} feeds, {how}")
     print("run              | vs 1 worker: B³ P / R / F1 | vs gold: B³ P / R / F1 | stories | s")
     for name, (labels, took) in results.items():
         p, r, f = bcubed(ref, labels)
@@ -201,6 +237,8 @@ def main() -> int:
             f"{name:16} | {p:.3f} / {r:.3f} / {f:.3f}      | {gp:.3f} / {gr:.3f} / {gf:.3f}   "
             f"| {len(set(labels)):7} | {took:.1f}"
         )
+    same = sum(a == b for a, b in zip(ref, results[f"{args.workers} workers"][0], strict=True))
+    print(f"story ids equal, {args.workers} workers vs 1 worker: {same} of {len(ref)}")
     one, many = results["1 worker"][1], results[f"{args.workers} workers"][1]
     print(f"time ratio {args.workers} workers / 1 worker: {many / one:.2f}")
     print(f"load: {os.getloadavg()[0]:.1f} (1 min)")

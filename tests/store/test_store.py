@@ -247,3 +247,50 @@ def test_the_task_queue_schema_is_postgresql_only_and_recorded(store: Store) -> 
     names = [n for n, _ in task_queue.migration_files((3, 2, 0), (3, 4, 0))]
     assert names[0].startswith("03.03.00_01") and names[-1].startswith("03.04.00_50")
     assert not any(n.startswith(("03.02.", "03.05.")) for n in names)
+
+
+@pytest.mark.postgres
+def test_an_older_task_queue_schema_is_brought_up_by_procrastinates_files(pg_url: str) -> None:
+    """A database whose procrastinate schema is 3.3's (the 3.4 function and enum value taken
+    out of today's schema.sql) and says so: the next start applies 3.4's pre and post files."""
+    import re
+    from importlib import metadata, resources
+
+    from monitor.store import task_queue
+
+    schema = (resources.files("procrastinate.sql") / "schema.sql").read_text(encoding="utf-8")
+    older = re.sub(r",(\s*--[^\n]*)\n\s*'retried' -- Manually retried failed job", r"\1", schema)
+    older, cut = re.subn(
+        r"CREATE FUNCTION procrastinate_retry_job_v2\(.*?\n\$\$;\n", "", older, flags=re.S
+    )
+    if older.count("'retried'") != 1 or cut != 1:  # the trigger's CASE only
+        pytest.skip("this procrastinate's schema.sql no longer has 3.4's changes where expected")
+    engine = sa.create_engine(pg_url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(older.replace("%", "%%"))
+        store = Store(pg_url)  # migration 10 finds procrastinate's tables and keeps them
+        with store.begin() as conn:
+            conn.execute(sa.text("UPDATE task_queue_schema SET version = '3.3.0'"))
+        store.close()
+        store = Store(pg_url)  # the next writing start
+        with store.connect() as conn:
+            version = task_queue.schema_version(conn)
+            has_v2 = conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                    "WHERE p.proname = 'procrastinate_retry_job_v2' AND n.nspname = current_schema()"
+                )
+            ).scalar_one()
+            values = (
+                conn.execute(
+                    sa.text("SELECT unnest(enum_range(NULL::procrastinate_job_event_type))::text")
+                )
+                .scalars()
+                .all()
+            )
+        store.close()
+    finally:
+        engine.dispose()
+    assert version == metadata.version("procrastinate")
+    assert has_v2 == 1 and "retried" in values

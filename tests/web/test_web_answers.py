@@ -4,10 +4,22 @@ under an unknown version; the least recently used go first; a change here forget
 
 from __future__ import annotations
 
-from starlette.responses import Response
+import asyncio
+import time
+from pathlib import Path
 
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from demosite import write_config
+from monitor.config import load_config
+from monitor.store.db import Store
 from monitor.web import answers
-from monitor.web.answers import Answers
+from monitor.web.answers import Answers, kept
+from monitor.web.server import web_state
 
 
 class Clock:
@@ -69,3 +81,32 @@ def test_totals_are_computed_once_per_version() -> None:
     version[0] = "v2"
     clock.now += answers.RECHECK
     assert kept.keep(("totals",), compute) == 2 and len(calls) == 2
+
+
+def test_requests_that_miss_together_compute_the_answer_once(tmp_path: Path) -> None:
+    config = load_config(write_config(tmp_path, "[]\n"), {})
+    store = Store.open(tmp_path / "state")
+    state = web_state(store, lambda: config)
+    calls: list[int] = []
+
+    def slow(request: Request) -> Response:
+        calls.append(1)
+        time.sleep(0.3)  # on the app's threads, as a page's store work is
+        return PlainTextResponse(f"answer {len(calls)}")
+
+    app = Starlette(routes=[Route("/", kept(slow))])
+    app.state.web = state
+
+    async def together() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
+            return await asyncio.gather(*(client.get("/") for _ in range(8)))
+
+    try:
+        found = asyncio.run(together())
+        assert [r.text for r in found] == ["answer 1"] * 8 and len(calls) == 1
+        assert state.answers.pending == {}
+        state.changed()  # a write of our own: computed anew
+        assert asyncio.run(together())[0].text == "answer 2" and len(calls) == 2
+    finally:
+        store.close()

@@ -165,12 +165,8 @@ def _settings(s: Section, path: Path, env: Mapping[str, str]) -> Settings:
 def _workers(s: Section) -> WorkersConfig:
     s.check_keys(_WORKERS)
     d = WorkersConfig()
-    concurrency = s.opt("concurrency", as_int)
-    if concurrency is not None and concurrency < 1:
-        s.error("concurrency", f"must be at least 1, not {concurrency}", "e.g. concurrency: 20")
-        concurrency = None
     workers = WorkersConfig(
-        concurrency=concurrency,
+        concurrency=s.opt("concurrency", as_int),  # positive
         heartbeat=s.get("heartbeat", parse_duration, d.heartbeat),
         stalled_after=s.get("stalled_after", parse_duration, d.stalled_after),
         reconnect_max=s.get("reconnect_max", parse_duration, d.reconnect_max),
@@ -179,7 +175,7 @@ def _workers(s: Section) -> WorkersConfig:
         s.error(
             "stalled_after",
             f"{workers.stalled_after:g}s is less than two heartbeats ({workers.heartbeat:g}s each)",
-            "a live worker would count as gone; make stalled_after at least 3 × heartbeat",
+            "a live worker would count as gone; make stalled_after at least twice the heartbeat",
         )
     return workers
 

@@ -7,7 +7,6 @@ Off unless settings.web.actions is true: then a POST gets 403 and changes nothin
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 from urllib.parse import parse_qs, quote
 
@@ -60,7 +59,7 @@ async def _write(state: WebState, kind: str, target: str, until: datetime | None
             else:
                 mutes.unmute(conn, kind, target, now)
 
-    await asyncio.to_thread(work)
+    await state.answers.run(work)
     state.changed()
 
 
@@ -84,7 +83,7 @@ async def _story(request: Request, on: bool) -> Response:
         with state.store.connect() as conn:
             return mutes.story_title(conn, story_id) is not None
 
-    if not await asyncio.to_thread(exists):
+    if not await state.answers.run(exists):
         raise HTTPException(404, f"no story #{story_id}")
     await _write(state, mutes.STORY, str(story_id), until, on)
     return RedirectResponse(f"/stories/{story_id}", status_code=303)

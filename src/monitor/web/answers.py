@@ -142,22 +142,20 @@ def kept(handler: Callable[[Request], Response]) -> Callable[[Request], Awaitabl
             return found
         version = answers.seen
         flight = (*key, version)
+        mine: asyncio.Future[_Answer | None] | None = None
         if (pending := answers.pending.get(flight)) is not None:
             shared = await asyncio.shield(pending)
             if shared is not None:
                 return shared.response()  # else (not a 200): compute our own
         else:
-            answers.pending[flight] = asyncio.get_running_loop().create_future()
-        leader = answers.pending.get(flight)
+            mine = answers.pending[flight] = asyncio.get_running_loop().create_future()
+        answer = None
         try:
             response = await answers.run(handler, request)
             answer = answers.put(key, version, response)
-        except BaseException:
-            answer = None
-            raise
         finally:
-            if leader is not None and not leader.done() and answers.pending.get(flight) is leader:
-                leader.set_result(answer)
+            if mine is not None:
+                mine.set_result(answer)  # the waiting requests take it (None: their own)
                 del answers.pending[flight]
         return response
 

@@ -1,5 +1,5 @@
 """The jobs of a worker, as procrastinate tasks: procrastinate only schedules them; the work is
-the pipeline's, the store's and the outbox's, reached through the worker (`JobHost`).
+the pipeline's, the store's and the outbox's, reached through `JobHost` (workers/work.py).
 
 | job | queue | locked by | what it does |
 | --- | --- | --- | --- |
@@ -28,7 +28,7 @@ MAINTENANCE_SECONDS = 3600.0
 
 
 class JobHost(Protocol):
-    """What the jobs call: the worker that runs them (workers/runner.py)."""
+    """What the jobs call: the work of the worker that runs them (workers/work.py)."""
 
     async def tick(self, queue: procrastinate.App) -> None: ...
     async def poll(self, source_id: int) -> str: ...

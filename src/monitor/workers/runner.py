@@ -23,33 +23,26 @@ from pathlib import Path
 from typing import Any
 
 import procrastinate
-from procrastinate import exceptions as queue_errors
 
 from monitor.app import App
 from monitor.clock import utcnow
 from monitor.config import Config, load_config
 from monitor.daemon.liveness import ping_watchdog
 from monitor.daemon.sdnotify import Notifier
-from monitor.digest import delivery
 from monitor.errors import ConfigError, MonitorError, StoreError
 from monitor.fetch.settings import fetch_settings
-from monitor.ingest.pipeline import Pipeline, PollOutcome
-from monitor.ingest.retry import retry_due
+from monitor.ingest.pipeline import PollOutcome
 from monitor.redact import learn_secrets
-from monitor.store import sources as source_store
-from monitor.store import task_queue
 from monitor.store import workers as worker_store
 from monitor.store.host_slots import HostSlots, libpq_url
 from monitor.store.leases import lease_owner
 from monitor.store.sources import SourceRow
-from monitor.store.story_queries import prune
 from monitor.workers import jobs
 from monitor.workers.hostslots import ClusterSlots
 from monitor.workers.queue_worker import QueueWorker
+from monitor.workers.work import Work
 
 log = logging.getLogger(__name__)
-TICK_BATCH = 1000  # poll jobs one tick defers at most (the next tick defers the rest)
-KEEP_JOBS_HOURS = 72  # failed and aborted jobs are kept this long for `status`
 
 
 def require_postgres(config: Config) -> str:
@@ -91,13 +84,21 @@ class Worker:
         self.name = lease_owner()
         self.worker_id: int | None = None  # our row in `workers`
         self.queue_worker: QueueWorker | None = None
-        self.pipeline: Pipeline | None = None
-        self.in_flight: dict[asyncio.Task[Any], SourceRow] = {}
+        self.work = Work(self.app, self.stopping, self._lost)  # what the jobs do
         self.last_beat: float | None = None
         self.outage: str | None = None  # why the queue loop is down, while it is
         self.restart = asyncio.Event()  # a reload changed a period: build the queue app again
         self.services: list[Callable[[], Coroutine[Any, Any, None]]] = []
-        self.observers: list[Callable[[PollOutcome], None]] = []
+
+    @property
+    def in_flight(self) -> dict[asyncio.Task[Any], SourceRow]:
+        """The polls running now (the web app's gauge)."""
+        return self.work.in_flight
+
+    @property
+    def observers(self) -> list[Callable[[PollOutcome], None]]:
+        """Called with each poll's outcome (the web app's counters)."""
+        return self.work.observers
 
     @property
     def config(self) -> Config:
@@ -119,7 +120,7 @@ class Worker:
         await asyncio.to_thread(self._register)
         try:
             async with self.app.pipeline(host_gate=slots) as pipeline:
-                self.pipeline = pipeline
+                self.work.pipeline = pipeline
                 side = [
                     asyncio.create_task(self._queue_loop(), name="queue loop"),
                     asyncio.create_task(self._heartbeats(), name="heartbeats"),
@@ -245,7 +246,7 @@ class Worker:
         )
         full_text_every = max(1.0, min(jobs.FULL_TEXT_SECONDS, *s.full_text_retry.backoff))
         queue = jobs.build(
-            self, connector, tick=s.tick, digest_check=s.digest_check,
+            self.work, connector, tick=s.tick, digest_check=s.digest_check,
             full_text_every=full_text_every,
         )  # fmt: skip
         await queue.open_async()
@@ -347,130 +348,6 @@ class Worker:
         while True:  # the first ping half a period in: the queue loop is starting
             await asyncio.sleep(self.notifier.watchdog_seconds / 2)
             await ping_watchdog(self.notifier, self.loop_problem, self.app.store.ping)
-
-    # -- the jobs (workers/jobs.py) ------------------------------------------------------------
-
-    async def tick(self, queue: procrastinate.App) -> None:
-        """Retry the jobs of gone workers, then a poll job for each due source without one."""
-        await self._retry_stalled(queue)
-        due = await asyncio.to_thread(self._due)
-        deferred = 0
-        poll = queue.tasks["poll"]
-        for source_id in due:
-            lock = jobs.source_lock(source_id)
-            try:
-                await poll.configure(lock=lock, queueing_lock=lock).defer_async(source_id=source_id)
-                deferred += 1
-            except queue_errors.AlreadyEnqueued:
-                continue
-        if deferred:
-            log.debug("tick: %d poll jobs deferred", deferred)
-
-    def _due(self) -> list[int]:
-        now = utcnow()
-        with self.app.store.connect() as conn:
-            busy = task_queue.busy_locks(conn, "source:")
-            ids = source_store.due_ids(conn, self.app.source_names, now, TICK_BATCH + len(busy))
-        return [i for i in ids if jobs.source_lock(i) not in busy][:TICK_BATCH]
-
-    async def _retry_stalled(self, queue: procrastinate.App) -> None:
-        """A job held by a worker without a heartbeat for `stalled_after` goes back to the queue
-        (its poll's transaction was rolled back with the worker's connection; a delivery finds
-        the outbox as the dead worker left it). One that has a newer twin waiting is dropped."""
-        manager = queue.job_manager
-        after = self.config.settings.workers.stalled_after
-        for job in await manager.get_stalled_jobs(seconds_since_heartbeat=after):
-            try:
-                await manager.retry_job(job)
-                log.warning("tick: job %s of a gone worker goes back to the queue", job.call_string)
-            except queue_errors.UniqueViolation:
-                await manager.finish_job(job, procrastinate.jobs.Status.ABORTED, delete_job=True)
-            except queue_errors.ConnectorException as exc:  # another worker retried it first
-                log.debug("tick: job %s not retried: %s", job.call_string, exc)
-        await manager.prune_stalled_workers(after)
-
-    async def poll(self, source_id: int) -> str:
-        """Claim the source (a lease, as the daemon's tick does) and poll it."""
-        pipeline = self.pipeline
-        if pipeline is None or self.stopping.is_set():
-            return "stopping"
-        claimed = await asyncio.to_thread(self.app.claim, self.app.source_names, 1, ids=[source_id])
-        if not claimed:
-            return "not due"  # polled meanwhile, leased elsewhere, or no longer configured
-        source = claimed[0]
-        task = asyncio.current_task()
-        assert task is not None
-        self.in_flight[task] = source
-        try:
-            outcome = await pipeline.poll(source)
-        except asyncio.CancelledError:  # SIGTERM's grace ran out: the source is free again
-            await asyncio.shield(asyncio.to_thread(self._release, source))
-            raise
-        finally:
-            self.in_flight.pop(task, None)
-        for observe in self.observers:
-            observe(outcome)
-        if not outcome.ok:
-            return f"{source.name}: failed: {outcome.error}"
-        return f"{source.name}: {outcome.new_articles} new"
-
-    def _release(self, source: SourceRow) -> None:
-        try:
-            with self.app.store.begin() as conn:
-                source_store.release(conn, [source.id])
-        except StoreError as exc:  # its lease expires, or names a gone worker
-            self.app.store.log_fault(exc, "poll source=%s stage=store cannot release", source.name)
-
-    async def digests(self, queue: procrastinate.App) -> None:
-        deliver = queue.tasks["deliver"]
-        for digest in self.config.digests:
-            for channel in digest.channels:
-                lock = jobs.digest_lock(digest.name, channel)
-                try:
-                    await deliver.configure(lock=lock, queueing_lock=lock).defer_async(
-                        digest=digest.name, channel=channel
-                    )
-                except queue_errors.AlreadyEnqueued:
-                    continue
-
-    async def deliver(self, digest: str, channel: str) -> str:
-        try:
-            outcomes = await delivery.run_pair(
-                self.app.store, self.config, digest, channel, utcnow()
-            )
-        except StoreError as exc:  # unsent messages stay in the outbox
-            self.app.store.log_fault(exc, "digest %s: store error", digest)
-            return "store error"
-        return "; ".join(o.describe() for o in outcomes) or "not configured"
-
-    async def full_text(self) -> None:
-        pipeline = self.pipeline
-        if pipeline is None or self.stopping.is_set():
-            return
-        try:
-            await retry_due(pipeline)
-        except StoreError as exc:
-            self.app.store.log_fault(exc, "full_text: store error")
-
-    async def maintenance(self, queue: procrastinate.App) -> None:
-        s = self.config.settings
-
-        def prune_all() -> object:
-            now = utcnow()
-            with self.app.store.translated():
-                report = prune(self.app.store.engine, now, s.retention, s.fingerprint_retention)
-            with self.app.store.begin() as conn:
-                worker_store.prune(conn, now)
-            return report
-
-        try:
-            log.info("maintenance: %s", await asyncio.to_thread(prune_all))
-        except StoreError as exc:
-            self.app.store.log_fault(exc, "maintenance: store error")
-        await queue.job_manager.delete_old_jobs(
-            nb_hours=KEEP_JOBS_HOURS, include_failed=True, include_cancelled=True,
-            include_aborted=True,
-        )  # fmt: skip
 
 
 __all__ = ["Worker", "require_postgres"]
