@@ -5,6 +5,9 @@ transaction each) over a real SQLite store, in date order (GVA) or a fixed shuff
 3 seeds). Baseline in the same run: TF-IDF centroid cosine with incremental IDF, tuned threshold.
 
     .venv/bin/python bench/stories.py [--quick]
+    .venv/bin/python bench/stories.py --speed-only --held 100000 --repeat 2 --speed-baseline 75c1e48
+        # level 3's speed, and the same bench run on the source of another revision (`git
+        # archive` of its src/ first on PYTHONPATH, same interpreter), interleaved: the ratio
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -224,6 +229,43 @@ def throughput(held: int, settings: StorySettings) -> dict[str, float]:
     }
 
 
+def baseline_speed(src: Path, held: int) -> dict[str, float]:
+    """One speed run of this bench on the source tree *src* (another revision's src/)."""
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    cmd = [sys.executable, __file__, "--speed-only", "--json", "--held", str(held)]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+    result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def compare_speed(held: int, settings: StorySettings, repeat: int, rev: str) -> int:
+    """Speed of this code and of *rev*'s, runs interleaved (this, rev, this, rev, …)."""
+    root = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(
+            ["git", "-C", str(root), "archive", rev, "src"], capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        now, base = [], []
+        for i in range(repeat):
+            now.append(throughput(held, settings))
+            base.append(baseline_speed(Path(tmp) / "src", held))
+            load = os.getloadavg()[0]
+            print(
+                f"run {i + 1}: level3/s this {now[-1]['level3/s']:.1f} "
+                f"{rev} {base[-1]['level3/s']:.1f} (load {load:.2f})",
+                flush=True,
+            )
+    for name, runs in (("this", now), (rev, base)):
+        best = max(runs, key=lambda r: r["level3/s"])
+        print(f"== speed, {held} held, {name} (best of {repeat}): ", end="")
+        print(" ".join(f"{k} {v:.1f}" for k, v in best.items()))
+    ratio = max(r["level3/s"] for r in now) / max(r["level3/s"] for r in base)
+    cpu = max(r["level3_cpu/s"] for r in now) / max(r["level3_cpu/s"] for r in base)
+    print(f"== level 3 ratio this / {rev}: {ratio:.3f} (by CPU time {cpu:.3f})")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="skip the baseline")
@@ -235,6 +277,12 @@ def main() -> int:
     ap.add_argument(
         "--no-split", action="store_true", help="without re-examining stories (story_split)"
     )
+    ap.add_argument(
+        "--speed-baseline",
+        metavar="REV",
+        help="speed runs interleaved with the same on REV's source (git archive); prints the ratio",
+    )
+    ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # one speed run, JSON
     args = ap.parse_args()
     if not DATA.exists():
         print(f"skipped: {DATA} is absent")
@@ -262,6 +310,11 @@ def main() -> int:
         line = " ".join(f"{k} {v:.3f}" for k, v in mean.items())
         ratio = f" F1/baseline {mean['F1'] / mean['base_F1']:.3f}" if "base_F1" in mean else ""
         print(f"== {key} (mean of {len(runs)}): {line}{ratio}")
+    if args.json:
+        print(json.dumps(throughput(args.held, settings)))
+        return 0
+    if args.held and args.speed_baseline:
+        return compare_speed(args.held, settings, args.repeat, args.speed_baseline)
     if args.held:
         best = max(
             (throughput(args.held, settings) for _ in range(args.repeat)),

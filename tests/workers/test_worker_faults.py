@@ -117,10 +117,13 @@ def test_a_worker_killed_mid_poll_loses_nothing_and_nothing_is_done_twice(
 
             def all_delivered() -> bool:
                 rows = outbox_rows(db)
-                covered = sum(
-                    len(json.loads(r.articles)["shown"]) for r in rows if r.status == "delivered"
-                )
-                return covered >= matched and all(r.status == "delivered" for r in rows)
+                covered = {  # distinct: a story's update shows its earlier articles again
+                    a
+                    for r in rows
+                    if r.status == "delivered"
+                    for a in json.loads(r.articles)["shown"]
+                }
+                return len(covered) >= matched and all(r.status == "delivered" for r in rows)
 
             wait_for(all_delivered, 30, "every matched article delivered", cluster)
             status = news_monitor("--config", str(config), "status", "--json")

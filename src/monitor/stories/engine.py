@@ -49,7 +49,7 @@ _LINK_MAX = 1.0 + 1e-9  # a cosine's upper bound with room for rounding
 class StorySettings:
     """Story clustering knobs; the defaults are the shipped configuration."""
 
-    threshold: float = -0.5  # join score (log-odds scale) needed to join the best candidate
+    threshold: float = -1.5  # join score (log-odds scale) needed to join the best candidate
     weights: tuple[float, ...] = DEFAULT_WEIGHTS
     max_age: timedelta = timedelta(days=730)  # no story is reachable after this long silence
     candidate_terms: int = 20  # an article's most specific terms used to find candidate stories

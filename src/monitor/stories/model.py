@@ -43,37 +43,34 @@ __all__ = [
 # prints this table.
 JOIN_WEIGHTS: Mapping[str, float] = MappingProxyType(
     {
-        "word_cos": 5.13,
-        "entity_cos": 5.41,
-        "title_cos": 0.95,
-        "article_top_missing": 0.48,
-        "story_top_missing": -0.34,
-        "top_numbers_missing": 0.78,
-        "shared_rare": 0.26,
-        "log_age": -0.45,
-        "log_age_x_entity_cos": -0.20,
-        "log_age_x_shared_rare": 0.22,
-        "log_age_x_word_cos": -1.55,
-        "log_size": -2.05,
-        "year_hit": 0.25,
-        "year_conflict": -0.23,
-        "numbers_missing": -2.50,
-        "link": 3.63,
-        "both_top_missing": -2.21,
-        "article_top1_missing": 0.08,
-        "story_top1_missing": -0.46,
-        "both_top1_missing": -0.02,
-        "date_hit": 1.34,
-        "lede_names_missing": -0.47,
-        "story_lede_names_missing": -0.31,
-        "both_lede_names_missing": 0.68,
-        "lede_numbers_missing": -1.47,
-        "story_lede_numbers_missing": -2.14,
-        "both_lede_numbers_missing": 0.45,
+        "word_cos": 5.46,
+        "entity_cos": 5.14,
+        "title_cos": 1.13,
+        "article_top_missing": 0.64,
+        "story_top_missing": -0.73,
+        "top_numbers_missing": 0.79,
+        "shared_rare": 0.25,
+        "log_age": -0.44,
+        "log_age_x_entity_cos": -0.19,
+        "log_age_x_shared_rare": 0.21,
+        "log_age_x_word_cos": -1.51,
+        "log_size": -1.96,
+        "year_hit": 0.20,
+        "year_conflict": -0.30,
+        "numbers_missing": -2.46,
+        "link": 3.14,
+        "both_top_missing": -2.30,
+        "date_hit": 1.35,
+        "lede_names_missing": -0.49,
+        "story_lede_names_missing": -0.28,
+        "both_lede_names_missing": 0.65,
+        "lede_numbers_missing": -1.49,
+        "story_lede_numbers_missing": -2.12,
+        "both_lede_numbers_missing": 0.49,
         "lede_days_missing": -0.17,
-        "story_lede_days_missing": -0.37,
-        "both_lede_days_missing": -1.26,
-        "bias": 1.13,
+        "story_lede_days_missing": -0.34,
+        "both_lede_days_missing": -1.32,
+        "bias": 1.10,
     }
 )
 FEATURES = tuple(JOIN_WEIGHTS)  # the names of join_features' values, in order
@@ -232,8 +229,6 @@ def join_features(
     total = float(ev[stop].sum()) or 1.0
     found_s = contains(vec.ents_k, ek[stop])
     miss_s = float(ev[stop][~found_s].sum()) / total
-    top1_a = float(a > 0 and not found[0])
-    top1_s = float(len(stop) > 0 and not found_s[0])
     miss_n = 0.0
     if len(vec.numbers):
         miss_n = missing(hits[a:b])
@@ -262,9 +257,6 @@ def join_features(
             num_miss,
             link,
             miss_a * miss_s,
-            top1_a,
-            top1_s,
-            top1_a * top1_s,
             date_hit,
             *lede_features(vec.lede, lede_chans, size, age_days),
             1.0,
