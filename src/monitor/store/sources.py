@@ -128,22 +128,23 @@ def claim_due(
     taken over at once.
     """
     query = (
-        sa.select(sources.c.id)
-        .where(sources.c.name.in_(list(names)))
+        sa.select(sources.c.id, sources.c.name)
         .where(sources.c.disabled.is_(False))
         .where(_free(conn, now))
         .order_by(sources.c.next_check_at)
-        .limit(limit)
     )
-    if ids is not None:
+    if ids is not None:  # by id, the names checked here: no IN list of every configured name
         query = query.where(sources.c.id.in_(list(ids)))
+    else:
+        query = query.where(sources.c.name.in_(list(names))).limit(limit)
     if not force:
         query = query.where(
             sa.or_(sources.c.next_check_at.is_(None), sources.c.next_check_at <= now)
         )
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    ids = [r.id for r in conn.execute(query)]
+    wanted = set(names) if ids is not None else None
+    ids = [r.id for r in conn.execute(query) if wanted is None or r.name in wanted][:limit]
     if not ids:
         return []
     conn.execute(
