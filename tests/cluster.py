@@ -300,3 +300,14 @@ def scalar(database_url: str, sql: str) -> int:
         return -1
     finally:
         engine.dispose()
+
+
+def all_served_stored(farm: Farm, database_url: str, timeout: float, logs: Workers) -> None:
+    """Stop the farm's new items and wait until every article it served is stored."""
+    farm.freeze()
+    wait_for(
+        lambda: scalar(database_url, "SELECT count(*) FROM articles") >= len(farm.served_links()),
+        timeout,
+        "every served article stored",
+        logs,
+    )

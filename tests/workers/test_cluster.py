@@ -7,7 +7,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cluster import Farm, Workers, cluster_config, farm_servers, fresh_database, scalar, wait_for
+from cluster import (
+    Farm,
+    Workers,
+    all_served_stored,
+    cluster_config,
+    farm_servers,
+    fresh_database,
+    scalar,
+    wait_for,
+)
 from console import news_monitor
 from demosite import write_config
 
@@ -44,13 +53,7 @@ def test_three_workers_poll_each_source_once_at_a_time_within_the_per_host_limit
                 cluster,
             )
             assert cluster.running(), cluster.text()
-            farm.freeze()  # no new items from now on: what was served must all be stored
-            wait_for(
-                lambda: scalar(db, "SELECT count(*) FROM articles") >= len(farm.served_links()),
-                30,
-                "every served article stored",
-                cluster,
-            )
+            all_served_stored(farm, db, 30, cluster)
             status = news_monitor("--config", str(config), "status", "--json")
         finally:
             codes = cluster.stop()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cluster import Farm, Workers, cluster_config, farm_servers, scalar, wait_for
+from cluster import Farm, Workers, all_served_stored, cluster_config, farm_servers, scalar, wait_for
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 sys.path.insert(0, str(BENCH))
@@ -60,13 +60,7 @@ def test_workers_go_on_when_postgresql_restarts(tmp_path: Path) -> None:
                     cluster,
                 )
                 assert cluster.running(), cluster.text()
-                farm.freeze()
-                wait_for(
-                    lambda: scalar(db, "SELECT count(*) FROM articles") >= len(farm.served_links()),
-                    60,
-                    "every served article stored",
-                    cluster,
-                )
+                all_served_stored(farm, db, 60, cluster)
             finally:
                 codes = cluster.stop()
             stored = scalar(db, "SELECT count(*) FROM articles")

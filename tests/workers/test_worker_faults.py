@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from cluster import (
     Farm,
     Workers,
+    all_served_stored,
     cluster_config,
     committing_worker,
     farm_servers,
@@ -106,13 +107,7 @@ def test_a_worker_killed_mid_poll_loses_nothing_and_nothing_is_done_twice(
             )
             retried_after = time.monotonic() - killed_at
             time.sleep(3)  # more polls and digests after the kill
-            farm.freeze()
-            wait_for(
-                lambda: scalar(db, "SELECT count(*) FROM articles") >= len(farm.served_links()),
-                30,
-                "every served article stored",
-                cluster,
-            )
+            all_served_stored(farm, db, 30, cluster)
             matched = scalar(db, "SELECT count(DISTINCT article_id) FROM topic_matches")
 
             def all_delivered() -> bool:
@@ -179,13 +174,7 @@ def test_a_worker_killed_inside_its_commit_leaves_nothing_half_written(tmp_path:
             victim = cluster.procs[found[-1]]
             cluster.kill(victim)
             wait_for(lambda: min(farm.requests.values()) >= 3, 60, "more polls", cluster)
-            farm.freeze()
-            wait_for(
-                lambda: scalar(db, "SELECT count(*) FROM articles") >= len(farm.served_links()),
-                60,
-                "every served article stored",
-                cluster,
-            )
+            all_served_stored(farm, db, 60, cluster)
         finally:
             codes = cluster.stop()
         log = cluster.text()
