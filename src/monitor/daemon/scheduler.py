@@ -216,7 +216,8 @@ class Daemon:
         if free <= 0:
             return
         try:
-            await asyncio.to_thread(self.pipeline.release_stranded)  # after an outage
+            if self.pipeline.stranded:  # leases a database outage left behind
+                await asyncio.to_thread(self.pipeline.release_stranded)
             claimed = await asyncio.to_thread(self.app.claim, self.app.source_names, free)
         except asyncio.CancelledError:
             if self.force_stop:  # a second SIGTERM; leases the claim still takes name this
