@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from console import SCRIPT, clean_env
 from httpserver import Exchange, Handler, LocalServer
+from monitor.store.util import STAGES_LOCK
 from shared import PG_URL, pg_skip_reason
 
 
@@ -227,12 +228,10 @@ class Workers:
         proc.wait()
 
 
-def fetching_worker(farm: Farm, procs: list[subprocess.Popen[bytes]]) -> int | None:
-    """The index of a worker with an article page request in flight now (by its socket)."""
+def _owner(ports: set[int], procs: list[subprocess.Popen[bytes]]) -> int | None:
+    """The index of the running worker with a TCP socket on one of these local *ports*."""
     import psutil
 
-    with farm.lock:
-        ports = set(farm.article_clients)
     if not ports:
         return None
     for index, proc in enumerate(procs):
@@ -247,11 +246,16 @@ def fetching_worker(farm: Farm, procs: list[subprocess.Popen[bytes]]) -> int | N
     return None
 
 
+def fetching_worker(farm: Farm, procs: list[subprocess.Popen[bytes]]) -> int | None:
+    """The index of a worker with an article page request in flight now (by its socket)."""
+    with farm.lock:
+        ports = set(farm.article_clients)
+    return _owner(ports, procs)
+
+
 def committing_worker(database_url: str, procs: list[subprocess.Popen[bytes]]) -> int | None:
     """The index of a worker inside a poll's commit now: its connection holds the advisory lock
     of the per-article stages (store/util.py STAGES_LOCK), found by the connection's port."""
-    import psutil
-
     engine = sa.create_engine(database_url)
     try:
         with engine.connect() as conn:
@@ -260,24 +264,14 @@ def committing_worker(database_url: str, procs: list[subprocess.Popen[bytes]]) -
                     sa.text(
                         "SELECT a.client_port FROM pg_locks l JOIN pg_stat_activity a "
                         "ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "
-                        "AND l.objid = 727276 AND l.objsubid = 1"
-                    )
+                        "AND l.objid = :key AND l.objsubid = 1"
+                    ),
+                    {"key": STAGES_LOCK},
                 ).scalars()
             )
     finally:
         engine.dispose()
-    if not ports:
-        return None
-    for index, proc in enumerate(procs):
-        if proc.poll() is not None:
-            continue
-        try:
-            conns = psutil.Process(proc.pid).net_connections(kind="tcp")
-        except psutil.Error:
-            continue
-        if any(c.laddr and c.laddr.port in ports for c in conns):
-            return index
-    return None
+    return _owner(ports, procs)
 
 
 def wait_for(check: Callable[[], bool], timeout: float, what: str, logs: Workers) -> None:
