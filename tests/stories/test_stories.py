@@ -24,6 +24,7 @@ from monitor.stories.model import (
     join_features,
 )
 from monitor.stories.score import scores
+from storyfeed import feed
 
 T0 = datetime(2024, 3, 4, 9, tzinfo=UTC)
 
@@ -94,19 +95,6 @@ QUAKE_B = [
         "Seven people died in Padang, West Sumatra, when a magnitude 5.6 earthquake struck on Tuesday and damaged a mosque and several schools, the disaster agency said.",
     ),
 ]
-
-
-def feed(
-    store: Store, engine: StoryEngine, items: list[tuple[str, str]], start: int, when: datetime
-) -> list[int]:
-    out = []
-    for i, (title, text) in enumerate(items, start):
-        url = f"https://outlet{i}.example/news/{i}"
-        art = Article(url, url, title, text, f"outlet{i}", published=when + timedelta(minutes=i))
-        with store.begin() as conn:
-            stored = store_articles.store(conn, art, when + timedelta(minutes=i))
-            out.append(engine.process(conn, stored.article_id, art).story_id)
-    return out
 
 
 def test_five_outlets_one_event_is_one_story_with_margin(store: Store) -> None:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from monitor.models import Article
 from monitor.store import Store
-from monitor.store import articles as store_articles
 from monitor.stories import StoryEngine
+from storyfeed import feed
 
 T0 = datetime(2024, 5, 6, 9, tzinfo=UTC)
 
@@ -103,24 +102,14 @@ BUDGET_B = [
 ]
 
 
-def feed(
-    store: Store, engine: StoryEngine, items: list[tuple[str, str]], start: int, when: datetime
-) -> list[int]:
-    out = []
-    for i, (title, text) in enumerate(items, start):
-        url = f"https://outlet{i}.example/news/{i}"
-        art = Article(url, url, title, text, f"outlet{i}", published=when + timedelta(hours=i))
-        with store.begin() as conn:
-            stored = store_articles.store(conn, art, when + timedelta(hours=i))
-            out.append(engine.process(conn, stored.article_id, art).story_id)
-    return out
+HOURLY = timedelta(hours=1)  # these streams' articles come an hour apart
 
 
 def test_a_later_development_weeks_after_joins_its_story(store: Store) -> None:
     engine = StoryEngine()
-    first = feed(store, engine, SHOOTING, 0, T0)
-    others = feed(store, engine, OTHER_SHOOTINGS, 10, T0 + timedelta(days=4))
-    later = feed(store, engine, ARREST, 20, T0 + timedelta(days=35))
+    first = feed(store, engine, SHOOTING, 0, T0, HOURLY)
+    others = feed(store, engine, OTHER_SHOOTINGS, 10, T0 + timedelta(days=4), HOURLY)
+    later = feed(store, engine, ARREST, 20, T0 + timedelta(days=35), HOURLY)
     assert len(set(first)) == 1
     assert not set(others) & set(first)
     assert set(later) == set(first)  # the arrest five weeks on is the same story
@@ -128,7 +117,7 @@ def test_a_later_development_weeks_after_joins_its_story(store: Store) -> None:
 
 def test_events_sharing_vocabulary_stay_apart(store: Store) -> None:
     engine = StoryEngine()
-    a = feed(store, engine, BUDGET_A, 0, T0)
-    b = feed(store, engine, BUDGET_B, 10, T0 + timedelta(days=10))
+    a = feed(store, engine, BUDGET_A, 0, T0, HOURLY)
+    b = feed(store, engine, BUDGET_B, 10, T0 + timedelta(days=10), HOURLY)
     assert len(set(a)) == 1 and len(set(b)) == 1
     assert set(a) != set(b)  # other who, where and when: another story
