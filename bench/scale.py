@@ -46,6 +46,7 @@ import psutil
 import sqlalchemy as sa
 
 import multihost
+import scale_profile
 from feedfarm import FeedFarm
 
 FAR = datetime(2100, 1, 1)
@@ -136,10 +137,15 @@ def run_cluster(
             farm.reset_load()
             before = multihost.count_articles(engine)[0]
             cpu0, db0 = cpu_of([w.pid for w in workers]), cpu_of(server)
-            since = multihost.make_due(engine)
-            seconds, failed = multihost.wait_cycle(
-                engine, since, len(farm.urls), workers, timeout=args.cycle_timeout
-            )
+            label = f"{farm_name}-{count}-{cycle}"
+            out = args.profile if cycle in args.profile_cycles.split(",") else None
+            with scale_profile.profiled(
+                out, label, [w.pid for w in workers], engine, len(farm.urls)
+            ):
+                since = multihost.make_due(engine)
+                seconds, failed = multihost.wait_cycle(
+                    engine, since, len(farm.urls), workers, timeout=args.cycle_timeout
+                )
             cpu1, db1 = cpu_of([w.pid for w in workers]), cpu_of(server)
             stored, distinct = multihost.count_articles(engine)
             if stored != distinct:
@@ -223,6 +229,8 @@ def main() -> None:
     parser.add_argument("--hosts", choices=["loopback", "netns"], default="loopback")
     parser.add_argument("--kind", choices=["auto", "worker", "run"], default="auto")
     parser.add_argument("--cycle-timeout", type=float, default=1800.0)
+    parser.add_argument("--profile", type=Path, help="py-spy and pg_stat_statements, to DIR")
+    parser.add_argument("--profile-cycles", default="warm", help="cold, warm or both")
     args = parser.parse_args()
     counts = [int(n) for n in args.workers.split(",")]
     kind = args.kind
@@ -237,7 +245,9 @@ def main() -> None:
     rows: list[Row] = []
     with (
         hosts(args.hosts, max(counts)) as (net, listen),
-        multihost.Postgres(listen=listen) as pg,
+        multihost.Postgres(
+            listen=listen, settings=scale_profile.SETTINGS if args.profile else ()
+        ) as pg,
         tempfile.TemporaryDirectory(prefix="nm_scale_") as tmp,
     ):
         for farm_name in args.farms.split(","):
