@@ -4,6 +4,7 @@ one PostgreSQL database, on a CPU-bound farm and a latency-bound one.
     .venv/bin/python bench/scale.py [--feeds 2000] [--items 20] [--workers 1,2,4]
                                     [--farms cpu,latency] [--latency 0.2] [--concurrency 20] [--per-host 2]
                                     [--hosts loopback|netns] [--kind auto|worker|run]
+                                    [--profile DIR [--profile-cycles warm]]
 
 The farm is bench/feedfarm.py's (20 items a feed with their full content, on 50 hosts): `cpu`
 answers at once on loopback, `latency` holds every answer back `--latency` seconds, like a
@@ -23,6 +24,8 @@ auto`), else `news-monitor run` daemons (`settings.concurrency` N) stand in: sev
 one PostgreSQL database (docs/decisions.md, Leases). With `--hosts netns` (root only) each
 worker runs in a network namespace of its own (bench/multihost.py), the farm and PostgreSQL on
 the bridge's addresses; by default all run in the root namespace on loopback.
+With `--profile DIR` the chosen cycles are profiled (bench/scale_profile.py): py-spy in each
+worker, pg_stat_statements in the bench's PostgreSQL (statements a poll); not speed figures.
 Targets (issue 15; reported, not asserted): CPU-bound, 2 workers ≥ 1.7× one; latency-bound,
 4 workers ≥ 3.2× one with the per-host limits held.
 """
