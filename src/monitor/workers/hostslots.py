@@ -73,17 +73,18 @@ class ClusterSlots:
         self._doing.add(name)
         try:
             try:
-                mine = await self._slots.try_lock(name)
+                held = await self._slots.try_lock(name)
             except StoreError as exc:
                 self._lost(exc)
-                yield True
-                return
-            self._back()
+                mine, held = True, False
+            else:
+                self._back()
+                mine = held
             generation = self._slots.generation
             try:
                 yield mine
             finally:
-                if mine:
+                if held:
                     await asyncio.shield(self._slots.give(name, -1, generation))
         finally:
             self._doing.discard(name)
