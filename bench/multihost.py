@@ -185,12 +185,14 @@ class Postgres:
         trust: Sequence[str] = (NETWORK, "127.0.0.1/32"),
         durable: bool = True,
         max_connections: int = 200,
+        settings: Sequence[str] = (),
     ) -> None:
         self.listen = listen
         self.port = port  # 0: a free one, picked at the start (the address may not exist yet)
         self.trust = list(trust)
         self.durable = durable  # False: fsync and synchronous_commit off (tests only)
         self.max_connections = max_connections
+        self.settings = list(settings)  # more postgresql.conf lines (bench/scale.py --profile)
         self.root: Path | None = None
         self.started = False
 
@@ -236,6 +238,7 @@ class Postgres:
             f"unix_socket_directories = '{self.root}'",
             f"max_connections = {self.max_connections}",
             "shared_buffers = 128MB",
+            *self.settings,
         ]
         if not self.durable:
             settings += ["fsync = off", "synchronous_commit = off", "full_page_writes = off"]

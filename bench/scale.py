@@ -4,6 +4,7 @@ one PostgreSQL database, on a CPU-bound farm and a latency-bound one.
     .venv/bin/python bench/scale.py [--feeds 2000] [--items 20] [--workers 1,2,4]
                                     [--farms cpu,latency] [--latency 0.2] [--concurrency 20] [--per-host 2]
                                     [--hosts loopback|netns] [--kind auto|worker|run]
+                                    [--profile DIR [--profile-cycles warm]]
 
 The farm is bench/feedfarm.py's (20 items a feed with their full content, on 50 hosts): `cpu`
 answers at once on loopback, `latency` holds every answer back `--latency` seconds, like a
@@ -23,6 +24,8 @@ auto`), else `news-monitor run` daemons (`settings.concurrency` N) stand in: sev
 one PostgreSQL database (docs/decisions.md, Leases). With `--hosts netns` (root only) each
 worker runs in a network namespace of its own (bench/multihost.py), the farm and PostgreSQL on
 the bridge's addresses; by default all run in the root namespace on loopback.
+With `--profile DIR` the chosen cycles are profiled (bench/scale_profile.py): py-spy in each
+worker, pg_stat_statements in the bench's PostgreSQL (statements a poll); not speed figures.
 Targets (issue 15; reported, not asserted): CPU-bound, 2 workers ≥ 1.7× one; latency-bound,
 4 workers ≥ 3.2× one with the per-host limits held.
 """
@@ -46,6 +49,7 @@ import psutil
 import sqlalchemy as sa
 
 import multihost
+import scale_profile
 from feedfarm import FeedFarm
 
 FAR = datetime(2100, 1, 1)
@@ -136,10 +140,15 @@ def run_cluster(
             farm.reset_load()
             before = multihost.count_articles(engine)[0]
             cpu0, db0 = cpu_of([w.pid for w in workers]), cpu_of(server)
-            since = multihost.make_due(engine)
-            seconds, failed = multihost.wait_cycle(
-                engine, since, len(farm.urls), workers, timeout=args.cycle_timeout
-            )
+            label = f"{farm_name}-{count}-{cycle}"
+            out = args.profile if cycle in args.profile_cycles.split(",") else None
+            with scale_profile.profiled(
+                out, label, [w.pid for w in workers], engine, len(farm.urls)
+            ):
+                since = multihost.make_due(engine)
+                seconds, failed = multihost.wait_cycle(
+                    engine, since, len(farm.urls), workers, timeout=args.cycle_timeout
+                )
             cpu1, db1 = cpu_of([w.pid for w in workers]), cpu_of(server)
             stored, distinct = multihost.count_articles(engine)
             if stored != distinct:
@@ -223,6 +232,8 @@ def main() -> None:
     parser.add_argument("--hosts", choices=["loopback", "netns"], default="loopback")
     parser.add_argument("--kind", choices=["auto", "worker", "run"], default="auto")
     parser.add_argument("--cycle-timeout", type=float, default=1800.0)
+    parser.add_argument("--profile", type=Path, help="py-spy and pg_stat_statements, to DIR")
+    parser.add_argument("--profile-cycles", default="warm", help="cold, warm or both")
     args = parser.parse_args()
     counts = [int(n) for n in args.workers.split(",")]
     kind = args.kind
@@ -237,7 +248,9 @@ def main() -> None:
     rows: list[Row] = []
     with (
         hosts(args.hosts, max(counts)) as (net, listen),
-        multihost.Postgres(listen=listen) as pg,
+        multihost.Postgres(
+            listen=listen, settings=scale_profile.SETTINGS if args.profile else ()
+        ) as pg,
         tempfile.TemporaryDirectory(prefix="nm_scale_") as tmp,
     ):
         for farm_name in args.farms.split(","):

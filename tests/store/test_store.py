@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from monitor.models import Article
 from monitor.store import Store, migrate
 from monitor.store import articles as article_store
 from monitor.store import sources as source_store
-from monitor.store.schema import article_sources, articles, metadata
+from monitor.store.leases import lease_owner
+from monitor.store.schema import article_sources, articles, metadata, sources
 from texts import WIRE
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -117,6 +119,47 @@ def test_claims_lease_due_sources_once(store: Store) -> None:
         assert source_store.claim_due(conn, ["A", "B"], NOW + timedelta(minutes=5), 10, lease) == []
         late = source_store.claim_due(conn, ["A", "B"], NOW + timedelta(minutes=11), 10, lease)
     assert [s.name for s in late] == [claimed[1].name]
+
+
+def test_a_claim_by_id_takes_over_only_the_leases_of_gone_holders(store: Store) -> None:
+    """A worker's poll job claims its source by id: free, expired or dead-held leases are
+    taken, a live holder's is not, and the configured names and `force` still apply."""
+    feeds = [(n, f"http://{n.lower()}/", "feed") for n in ("Free", "Live", "Dead", "Gone", "Late")]
+    lease = timedelta(minutes=10)
+    with store.begin() as conn:
+        source_store.sync(conn, feeds, NOW)
+        ids = {r.name: r.id for r in source_store.all_sources(conn)}
+        until = NOW + lease
+        holders = {"Live": lease_owner(), "Dead": f"{socket.gethostname()}:{2**22 + 7}"}
+        for name, holder in holders.items():  # this process; a process of this host that exited
+            conn.execute(
+                sa.update(sources).where(sources.c.id == ids[name])
+                .values(claimed_by=holder, claimed_until=until)
+            )  # fmt: skip
+        conn.execute(  # an expired lease of a live holder
+            sa.update(sources).where(sources.c.id == ids["Gone"])
+            .values(claimed_by=lease_owner(), claimed_until=NOW - timedelta(seconds=1))
+        )  # fmt: skip
+        source_store.record(conn, ids["Late"], next_check_at=NOW + timedelta(hours=1))
+    names = [n for n, *_ in feeds]
+
+    def claim(name: str, *, force: bool = False, among: list[str] = names) -> list[str]:
+        with store.begin() as conn:
+            found = source_store.claim_due(conn, among, NOW, 1, lease, ids=[ids[name]], force=force)
+        return [s.name for s in found]
+
+    assert claim("Free") == ["Free"]
+    assert claim("Free") == []  # leased now, by this process
+    assert claim("Live") == []
+    assert claim("Dead") == ["Dead"]
+    assert claim("Gone") == ["Gone"]
+    assert claim("Late") == [] and claim("Late", force=True) == ["Late"]
+    with store.begin() as conn:
+        source_store.release(conn, [ids["Free"]])
+    assert claim("Free", among=["Live"]) == []  # not configured (any more)
+    with store.connect() as conn:
+        row = conn.execute(sa.select(sources).where(sources.c.id == ids["Dead"])).one()
+    assert row.claimed_by == lease_owner() and row.claimed_until == NOW + lease
 
 
 def test_sync_resets_a_source_whose_url_changed(store: Store) -> None:

@@ -49,13 +49,15 @@ class HostSlots:
             raise _lost(exc) from exc
         self.generation += 1
 
-    async def try_take(self, host: str, slots: int, held: set[int]) -> int | None:
+    async def try_take(
+        self, host: str, slots: int, held: set[int], *, first: int = 0
+    ) -> int | None:
         """Take a free slot of *host* (of *slots*, skipping those this worker holds already);
         its number, or None when every one is held in the cluster."""
         if self._conn is None or self._conn.closed:
             await self.connect()
         assert self._conn is not None
-        for slot in range(slots):
+        for slot in range(first, slots):
             if slot in held:
                 continue
             key, sub = slot_key(host, slot)
@@ -70,6 +72,11 @@ class HostSlots:
             if row is not None and row[0]:
                 return slot
         return None
+
+    async def try_lock(self, name: str) -> bool:
+        """Take the cluster-wide lock *name* (no wait): whether this worker holds it now. Its
+        key is slot -1 of *name*, a number no host's slot has."""
+        return await self.try_take(name, 0, set(), first=-1) is not None
 
     async def give(self, host: str, slot: int, generation: int) -> None:
         """Free a slot taken on connection *generation* (a later connection holds none of its

@@ -21,7 +21,6 @@ def lease_owner() -> str:
 def dead_local_owners(conn: sa.Connection, table: sa.Table, now: datetime) -> list[str]:
     """Owners of live leases in *table* (``claimed_until``, ``claimed_by``) that are processes
     of this host which have exited, or workers of any host that stopped or are gone."""
-    host = socket.gethostname()
     owners = list(
         conn.execute(
             sa.select(table.c.claimed_by)
@@ -29,6 +28,13 @@ def dead_local_owners(conn: sa.Connection, table: sa.Table, now: datetime) -> li
             .distinct()
         ).scalars()
     )
+    return dead_among(conn, now, owners)
+
+
+def dead_among(conn: sa.Connection, now: datetime, owners: list[str]) -> list[str]:
+    """Those of *owners* (lease holders) that are processes of this host which have exited, or
+    workers of any host that stopped or are gone."""
+    host = socket.gethostname()
     dead: list[str] = []
     for owner in owners:
         name, _, pid = owner.rpartition(":")

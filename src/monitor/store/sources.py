@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from monitor.models import SkipCount
-from monitor.store.leases import dead_local_owners, lease_owner
+from monitor.store.leases import dead_among, dead_local_owners, lease_owner
 from monitor.store.schema import sources
 from monitor.store.util import SYNC_LOCK, one_at_a_time
 
@@ -127,35 +127,73 @@ def claim_due(
     process of this host that no longer runs (killed), or by a worker gone from the cluster, is
     taken over at once.
     """
+    if ids is not None:
+        return _claim_ids(conn, set(names), list(ids), now, lease, force=force)
     query = (
-        sa.select(sources.c.id, sources.c.name)
+        sa.select(sources.c.id)
         .where(sources.c.disabled.is_(False))
         .where(_free(conn, now))
+        .where(sources.c.name.in_(list(names)))
         .order_by(sources.c.next_check_at)
+        .limit(limit)
     )
-    if ids is not None:  # by id, the names checked here: no IN list of every configured name
-        query = query.where(sources.c.id.in_(list(ids)))
-    else:
-        query = query.where(sources.c.name.in_(list(names))).limit(limit)
     if not force:
-        query = query.where(
-            sa.or_(sources.c.next_check_at.is_(None), sources.c.next_check_at <= now)
-        )
+        query = query.where(_due(now))
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    wanted = set(names) if ids is not None else None
-    ids = [r.id for r in conn.execute(query) if wanted is None or r.name in wanted][:limit]
-    if not ids:
+    found = [int(i) for i in conn.execute(query).scalars()]
+    if not found:
         return []
     conn.execute(
         sa.update(sources)
-        .where(sources.c.id.in_(ids))
+        .where(sources.c.id.in_(found))
         .values(claimed_until=now + lease, claimed_by=lease_owner())
     )
     rows = conn.execute(
-        sa.select(sources).where(sources.c.id.in_(ids)).order_by(sources.c.next_check_at)
+        sa.select(sources).where(sources.c.id.in_(found)).order_by(sources.c.next_check_at)
     )
     return [_row(r) for r in rows]
+
+
+def _claim_ids(
+    conn: sa.Connection,
+    names: set[str],
+    ids: list[int],
+    now: datetime,
+    lease: timedelta,
+    *,
+    force: bool,
+) -> list[SourceRow]:
+    """`claim_due` of the sources *ids* (a worker's poll job: one): their rows read and locked
+    once, the lease checked here, and only a live lease's holder looked up (most due sources
+    have none), then one UPDATE … RETURNING; no list of every lease holder per claim."""
+    query = sa.select(
+        sources.c.id, sources.c.name, sources.c.claimed_by, sources.c.claimed_until
+    ).where(sources.c.id.in_(ids), sources.c.disabled.is_(False))
+    if not force:
+        query = query.where(_due(now))
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = [r for r in conn.execute(query) if r.name in names]
+    live = [r for r in rows if r.claimed_until is not None and r.claimed_until >= now]
+    holders = sorted({r.claimed_by for r in live if r.claimed_by is not None})
+    dead = set(dead_among(conn, now, holders)) if holders else set()
+    taken = {r.id for r in live if r.claimed_by not in dead}
+    free = [r.id for r in rows if r.id not in taken]
+    if not free:
+        return []
+    claimed = conn.execute(
+        sa.update(sources)
+        .where(sources.c.id.in_(free))
+        .values(claimed_until=now + lease, claimed_by=lease_owner())
+        .returning(*sources.c)
+    )
+    found = [_row(r) for r in claimed]
+    return sorted(found, key=lambda s: (s.next_check_at is None, s.next_check_at or now))
+
+
+def _due(now: datetime) -> Any:
+    return sa.or_(sources.c.next_check_at.is_(None), sources.c.next_check_at <= now)
 
 
 def _free(conn: sa.Connection, now: datetime) -> Any:
@@ -174,7 +212,7 @@ def due_ids(conn: sa.Connection, names: Iterable[str], now: datetime, limit: int
         sa.select(sources.c.id)
         .where(sources.c.name.in_(list(names)))
         .where(sources.c.disabled.is_(False))
-        .where(sa.or_(sources.c.next_check_at.is_(None), sources.c.next_check_at <= now))
+        .where(_due(now))
         .where(_free(conn, now))
         .order_by(sources.c.next_check_at)
         .limit(limit)

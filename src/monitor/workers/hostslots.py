@@ -26,6 +26,7 @@ class ClusterSlots:
         self._held: dict[str, set[int]] = {}
         self._taking: dict[str, asyncio.Lock] = {}  # one take per host at a time here
         self._outage: str | None = None
+        self._doing: set[str] = set()  # the `only_one` names this worker is in
         self.waits = 0  # times a request found every slot of its host taken (bench, tests)
 
     @asynccontextmanager
@@ -60,6 +61,33 @@ class ClusterSlots:
             self.waits += 1
             await asyncio.sleep(wait)
             wait = min(wait * 2, WAIT_MAX)
+
+    @asynccontextmanager
+    async def only_one(self, name: str) -> AsyncIterator[bool]:
+        """Whether this worker is the one in the cluster doing *name* now (no wait: False while
+        another holds it); True too when the lock cannot be reached (the work is safe to do
+        twice, and one slots connection down must not stop it everywhere)."""
+        if name in self._doing:  # a session's advisory lock is re-entrant: this worker's own
+            yield False
+            return
+        self._doing.add(name)
+        try:
+            try:
+                held = await self._slots.try_lock(name)
+            except StoreError as exc:
+                self._lost(exc)
+                mine, held = True, False
+            else:
+                self._back()
+                mine = held
+            generation = self._slots.generation
+            try:
+                yield mine
+            finally:
+                if held:
+                    await asyncio.shield(self._slots.give(name, -1, generation))
+        finally:
+            self._doing.discard(name)
 
     def _lost(self, exc: StoreError) -> None:
         if self._outage is None:

@@ -2,9 +2,10 @@
 
 `news-monitor worker` (and `run` on a PostgreSQL config) builds a `Worker`: it opens the store
 (migrating it, procrastinate's schema included), registers itself in `workers` (host, pid, start,
-heartbeat), and runs procrastinate's worker loop over the jobs of workers/jobs.py, with the
-cluster's per-host fetch slots (workers/hostslots.py). When PostgreSQL goes away the loop ends;
-the worker says so once, and starts it again with backoff until the database answers.
+heartbeat), and runs procrastinate's worker loop over the jobs of workers/jobs.py
+(workers/queue_loop.py), with the cluster's per-host fetch slots (workers/hostslots.py). When
+PostgreSQL goes away the loop ends; the worker says so once, and starts it again with backoff
+until the database answers.
 First SIGTERM/SIGINT: take no new job, let the jobs in hand finish (up to `shutdown_grace`),
 exit 0; second: cancel them. SIGHUP: reload the config (`App.reconfigure`). sd_notify READY,
 WATCHDOG (while the loop runs and the store answers) and STOPPING as the daemon sends them.
@@ -22,8 +23,6 @@ from collections.abc import Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import procrastinate
-
 from monitor.app import App
 from monitor.clock import utcnow
 from monitor.config import Config, load_config
@@ -34,11 +33,12 @@ from monitor.fetch.settings import fetch_settings
 from monitor.ingest.pipeline import PollOutcome
 from monitor.redact import learn_secrets
 from monitor.store import workers as worker_store
-from monitor.store.host_slots import HostSlots, libpq_url
+from monitor.store.host_slots import HostSlots
 from monitor.store.leases import lease_owner
 from monitor.store.sources import SourceRow
 from monitor.workers import jobs
 from monitor.workers.hostslots import ClusterSlots
+from monitor.workers.queue_loop import QueueLoop
 from monitor.workers.queue_worker import QueueWorker
 from monitor.workers.work import Work
 
@@ -83,11 +83,13 @@ class Worker:
         self.force_stop = False
         self.name = lease_owner()
         self.worker_id: int | None = None  # our row in `workers`
-        self.queue_worker: QueueWorker | None = None
-        self.work = Work(self.app, self.stopping, self._lost)  # what the jobs do
+        self.loop = QueueLoop(
+            kind=kind, name=self.name, database_url=self.database_url,
+            concurrency=self.concurrency, queues=self.queues, config=lambda: self.config,
+            stopping=self.stopping,
+        )  # fmt: skip
+        self.work = Work(self.app, self.stopping, self.loop.lost)  # what the jobs do
         self.last_beat: float | None = None
-        self.outage: str | None = None  # why the queue loop is down, while it is
-        self.restart = asyncio.Event()  # a reload changed a period: build the queue app again
         self.services: list[Callable[[], Coroutine[Any, Any, None]]] = []
 
     @property
@@ -104,6 +106,16 @@ class Worker:
     def config(self) -> Config:
         return self.app.config
 
+    @property
+    def queue_worker(self) -> QueueWorker | None:
+        """procrastinate's worker, while the queue loop runs it."""
+        return self.loop.worker
+
+    @property
+    def outage(self) -> str | None:
+        """Why the queue loop is down, while it is."""
+        return self.loop.outage
+
     # -- the process -----------------------------------------------------------------------
 
     async def run(self) -> int:
@@ -117,12 +129,13 @@ class Worker:
             fetch_settings(self.config).per_host_limit,
             reconnect_max=w.reconnect_max,
         )
+        self.work.only_one = slots.only_one  # one tick at a time in the cluster
         await asyncio.to_thread(self._register)
         try:
             async with self.app.pipeline(host_gate=slots) as pipeline:
                 self.work.pipeline = pipeline
                 side = [
-                    asyncio.create_task(self._queue_loop(), name="queue loop"),
+                    asyncio.create_task(self.loop.run(self.work), name="queue loop"),
                     asyncio.create_task(self._heartbeats(), name="heartbeats"),
                 ]
                 if self.notifier.watchdog_seconds:
@@ -177,8 +190,7 @@ class Worker:
             return
         log.info("%s: finishing the jobs in hand (send again to stop at once)", sig.name)
         self.stopping.set()
-        if self.queue_worker is not None:
-            self.queue_worker.stop()  # type: ignore[no-untyped-call]
+        self.loop.stop()
 
     def _on_reload(self) -> None:
         try:
@@ -198,113 +210,14 @@ class Worker:
             return
         restart = list(reload.needs_restart)
         if (old.tick, old.digest_check) != (config.settings.tick, config.settings.digest_check):
-            self.restart.set()  # the queue app is built again with the new periods
-            if self.queue_worker is not None:
-                self.queue_worker.stop()  # type: ignore[no-untyped-call]
+            self.loop.restart.set()  # the queue app is built again with the new periods
+            self.loop.stop()
         if restart:
             log.warning("reload: %s applied (%d sources); restart to apply %s (read at start only)",
                         self.config_path, reload.sources, ", ".join(restart))  # fmt: skip
         else:
             log.info("reload: %s applied (%d sources)", self.config_path, reload.sources)
         self.notifier.status(f"{self.kind}: watching {reload.sources} sources")
-
-    # -- the queue loop --------------------------------------------------------------------
-
-    async def _queue_loop(self) -> None:
-        """procrastinate's worker until SIGTERM, started again (with backoff) when it ends
-        because PostgreSQL went away; the outage is logged once, and its end."""
-        backoff, reconnect_max = 1.0, self.config.settings.workers.reconnect_max
-        while not self.stopping.is_set():
-            self.restart.clear()
-            started = time.monotonic()
-            try:
-                await self._serve_queue()
-            except Exception as exc:  # the database went away (or could not be reached)
-                self._lost(exc)
-            if self.stopping.is_set():
-                break
-            if self.restart.is_set():
-                continue
-            if self.outage is None:  # ended by itself without an error we saw: a side task
-                self._lost(RuntimeError("the queue worker stopped"))
-            if time.monotonic() - started > 2 * reconnect_max:
-                backoff = 1.0  # it ran a while: a new outage starts from a short wait
-            try:
-                await asyncio.wait_for(self.stopping.wait(), backoff)
-            except TimeoutError:
-                pass
-            backoff = min(backoff * 2, reconnect_max)
-
-    async def _serve_queue(self) -> None:
-        s = self.config.settings
-        connector = procrastinate.PsycopgConnector(
-            conninfo=libpq_url(self.database_url),
-            min_size=1,
-            max_size=self.concurrency + 4,
-            timeout=10.0,  # waiting for a pooled connection while the database is away
-            kwargs={"connect_timeout": 10},
-        )
-        full_text_every = max(1.0, min(jobs.FULL_TEXT_SECONDS, *s.full_text_retry.backoff))
-        queue = jobs.build(
-            self.work, connector, tick=s.tick, digest_check=s.digest_check,
-            full_text_every=full_text_every,
-        )  # fmt: skip
-        await queue.open_async()
-        try:
-            worker = QueueWorker(
-                app=queue,
-                name=self.name,
-                queues=list(self.queues) if self.queues else None,
-                concurrency=self.concurrency,
-                shutdown_graceful_timeout=s.shutdown_grace,
-                install_signal_handlers=False,
-                update_heartbeat_interval=s.workers.heartbeat,
-                stalled_worker_timeout=s.workers.stalled_after,
-                delete_jobs="successful",
-                fetch_job_polling_interval=min(5.0, max(0.5, s.tick)),
-                abort_job_polling_interval=5.0,
-                on_fault=self._lost,
-                on_back=self._back,
-            )
-            self.queue_worker = worker
-            if self.stopping.is_set():
-                return
-            run = asyncio.create_task(
-                worker.run(),  # type: ignore[no-untyped-call]
-                name="procrastinate worker",
-            )
-            back = asyncio.create_task(self._announce_back(worker))
-            try:
-                await run
-            finally:
-                back.cancel()
-                self.queue_worker = None
-        finally:
-            await queue.close_async()
-
-    async def _announce_back(self, worker: QueueWorker) -> None:
-        while worker.worker_id is None:
-            await asyncio.sleep(0.1)
-        self._back()
-
-    def _back(self) -> None:
-        if self.outage is not None:
-            log.warning(
-                "%s: the job queue is reachable again; taking jobs (after: %s)",
-                self.kind, self.outage,
-            )  # fmt: skip
-            self.outage = None
-
-    def _lost(self, exc: BaseException) -> None:
-        said = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        if self.outage is None:
-            log.error(
-                "%s: the job queue is unreachable: %s (hint: reconnecting with backoff, up to "
-                "%gs apart; check that PostgreSQL is up)",
-                self.kind, said, self.config.settings.workers.reconnect_max,
-            )  # fmt: skip
-            log.debug("%s: the queue's failure", self.kind, exc_info=exc)
-        self.outage = said
 
     async def _heartbeats(self) -> None:
         """Our own heartbeat in `workers` (host, pid, procrastinate's worker id)."""

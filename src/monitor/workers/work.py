@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import procrastinate
@@ -30,6 +30,7 @@ from monitor.workers import jobs
 
 log = logging.getLogger("monitor.workers.runner")  # the worker's log
 TICK_BATCH = 1000  # poll jobs one tick defers at most (the next tick defers the rest)
+DEFER_BATCH = 200  # poll jobs deferred by one statement
 KEEP_JOBS_HOURS = 72  # failed and aborted jobs are kept this long for `status`
 
 
@@ -45,6 +46,9 @@ class Work:
         self.pipeline: Pipeline | None = None  # set while the worker's pipeline is open
         self.in_flight: dict[asyncio.Task[Any], SourceRow] = {}
         self.observers: list[Callable[[PollOutcome], None]] = []
+        # whether this worker is the one of the cluster doing a job's work now (the worker's
+        # ClusterSlots.only_one: a PostgreSQL advisory lock); by default every one is
+        self.only_one: Callable[[str], AbstractAsyncContextManager[bool]] = _every_one
 
     @property
     def config(self) -> Config:
@@ -67,19 +71,40 @@ class Work:
             await self._tick(queue)
 
     async def _tick(self, queue: procrastinate.App) -> None:
-        await self._retry_stalled(queue)
-        due = await asyncio.to_thread(self._due)
-        deferred = 0
+        async with self.only_one("tick") as mine:
+            if not mine:  # another worker's tick is still at it: this period is its
+                return
+            await self._retry_stalled(queue)
+            due = await asyncio.to_thread(self._due)
+            deferred = 0
+            for start in range(0, len(due), DEFER_BATCH):
+                deferred += await self._defer_polls(queue, due[start : start + DEFER_BATCH])
+        if deferred:
+            log.debug("tick: %d poll jobs deferred", deferred)
+
+    async def _defer_polls(self, queue: procrastinate.App, source_ids: list[int]) -> int:
+        """A poll job for each of *source_ids*, in one statement; one at a time when one of
+        them has a job waiting already (deferred since the tick looked): how many."""
         poll = queue.tasks["poll"]
-        for source_id in due:
+        batch = []
+        for source_id in source_ids:
             lock = jobs.source_lock(source_id)
+            batch.append(
+                poll.configure(lock=lock, queueing_lock=lock).make_new_job(source_id=source_id)
+            )
+        try:
+            await queue.job_manager.batch_defer_jobs_async(batch)
+            return len(batch)
+        except queue_errors.AlreadyEnqueued:
+            pass
+        deferred = 0
+        for job in batch:
             try:
-                await poll.configure(lock=lock, queueing_lock=lock).defer_async(source_id=source_id)
+                await queue.job_manager.defer_job_async(job)
                 deferred += 1
             except queue_errors.AlreadyEnqueued:
                 continue
-        if deferred:
-            log.debug("tick: %d poll jobs deferred", deferred)
+        return deferred
 
     def _due(self) -> list[int]:
         now = utcnow()
@@ -195,3 +220,8 @@ class Work:
                 nb_hours=KEEP_JOBS_HOURS, include_failed=True, include_cancelled=True,
                 include_aborted=True,
             )  # fmt: skip
+
+
+@asynccontextmanager
+async def _every_one(name: str) -> AsyncIterator[bool]:
+    yield True
